@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: /dev/iommu, the context object table and ioctl dispatch.
+ *
+ * The iommufd core of Linux 6.12 as an out-of-tree module.  This file holds
+ * what every command shares: the misc device, one context per open file, the
+ * per-context table of refcounted objects, and the dispatch table through
+ * which every ioctl passes, which is where the extensible-structure rules of
+ * the uAPI are applied, once for all commands.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "iommufd_private.h"
+
+static char *devname = "iommu";
+module_param(devname, charp, 0444);
+MODULE_PARM_DESC(devname,
+		 "name of the device node (default \"iommu\"); choose another when the kernel already has /dev/iommu");
+
+struct iommufd_stats iommufd_stats;
+
+static const char *const iommufd_object_names[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_IOAS] = "ioas",
+};
+
+/*
+ * Allocate an object and reserve its ID.  The ID is held by a zero entry that
+ * lookups do not return, so the caller may still fail and undo with
+ * iommufd_object_abort_and_destroy() until it calls iommufd_object_finalize().
+ */
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
+					    size_t size,
+					    enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	refcount_set(&obj->users, 1);
+
+	rc = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		kfree(obj);
+		return ERR_PTR(rc);
+	}
+	atomic_long_inc(&iommufd_stats.objects[type]);
+	return obj;
+}
+
+/* Make a fully built object visible to lookups; cannot fail. */
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj)
+{
+	void *old;
+
+	/* Replacing the reserved entry allocates nothing. */
+	old = xa_store(&ictx->objects, obj->id, obj, GFP_KERNEL);
+	WARN_ON(old);
+}
+
+static void iommufd_object_free(struct iommufd_object *obj)
+{
+	atomic_long_dec(&iommufd_stats.objects[obj->type]);
+	kfree(obj);
+}
+
+/* Undo an object that was never finalized, releasing what it holds. */
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_erase(&ictx->objects, obj->id);
+	WARN_ON(old);
+	iommufd_object_free(obj);
+}
+
+/*
+ * Look up a published object and take a reference on it.  Returns -ENOENT for
+ * an unknown ID, an ID still under construction, or an object of another type
+ * than @type (unless @type is IOMMUFD_OBJ_ANY).
+ */
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->users))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ictx->objects);
+	return obj;
+}
+
+/*
+ * Remove @id from the table if nothing but the table holds it, then destroy
+ * it.  The reference check and the removal happen under xa_lock, so no
+ * lookup can take a new reference in between.
+ */
+static int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj) {
+		xa_unlock(&ictx->objects);
+		return -ENOENT;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ictx->objects);
+		return -EBUSY;
+	}
+	__xa_erase(&ictx->objects, id);
+	xa_unlock(&ictx->objects);
+
+	iommufd_object_free(obj);
+	return 0;
+}
+
+/* Copy the kernel's structure back, as far as the caller's size reaches. */
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+static int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_remove(ucmd->ictx, cmd->id);
+}
+
+static int iommufd_fops_open(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx;
+
+	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
+	if (!ictx)
+		return -ENOMEM;
+	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ictx->file = filp;
+	filp->private_data = ictx;
+	atomic_long_inc(&iommufd_stats.contexts);
+	return 0;
+}
+
+/*
+ * Destroy everything the context still holds.  Objects may depend on each
+ * other, so each pass destroys those nothing else holds, until the table is
+ * empty.  No ioctl can run any more, so nothing takes new references.
+ */
+static int iommufd_fops_release(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx = filp->private_data;
+	struct iommufd_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ictx->objects, index, obj) {
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ictx->objects, index);
+			iommufd_object_free(obj);
+			progress = true;
+		}
+	} while (progress);
+
+	/*
+	 * Anything left holds a reference nobody will drop: a bug.  Leaking
+	 * it is safer than freeing memory another object still points to.
+	 */
+	WARN_ON(!xa_empty(&ictx->objects));
+	xa_destroy(&ictx->objects);
+	kfree(ictx);
+	atomic_long_dec(&iommufd_stats.contexts);
+	return 0;
+}
+
+/* Every command's structure, so the dispatcher has one buffer that fits all. */
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc ioas_alloc;
+};
+
+/**
+ * struct iommufd_ioctl_op - how one command is received
+ * @size: the kernel's size of the command's structure
+ * @min_size: the size of the structure's first published version; a caller
+ *            declaring less gets -EINVAL
+ * @execute: the handler; NULL for a command number this module does not
+ *           implement
+ */
+struct iommufd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	int (*execute)(struct iommufd_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_cmd, _fn, _struct, _last)                                   \
+	[IOMMUFD_CMD_##_cmd - IOMMUFD_CMD_BASE] = {                           \
+		.size = sizeof(_struct) +                                     \
+			BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <         \
+					  sizeof(_struct)),                   \
+		.min_size = offsetofend(_struct, _last),                      \
+		.execute = _fn,                                               \
+	}
+
+static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
+		 out_ioas_id),
+};
+
+static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	const struct iommufd_ioctl_op *op;
+	struct iommufd_ucmd ucmd = {
+		.ictx = filp->private_data,
+		.ubuffer = (void __user *)arg,
+	};
+	union ucmd_buffer buf;
+	unsigned int nr = _IOC_NR(cmd);
+	int rc;
+
+	if (nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
+		return -ENOTTY;
+	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	/*
+	 * Every command is _IO(IOMMUFD_TYPE, nr): a number with other type,
+	 * size or direction bits is some other interface's ioctl.
+	 */
+	if (cmd != _IO(IOMMUFD_TYPE, nr) || !op->execute)
+		return -ENOTTY;
+
+	rc = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (rc)
+		return rc;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+
+	/* Zero-extends a short structure; -E2BIG for a non-zero tail. */
+	ucmd.cmd = &buf;
+	rc = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				   ucmd.user_size);
+	if (rc)
+		return rc;
+	return op->execute(&ucmd);
+}
+
+static const struct file_operations iommufd_fops = {
+	.owner = THIS_MODULE,
+	.open = iommufd_fops_open,
+	.release = iommufd_fops_release,
+	.unlocked_ioctl = iommufd_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice iommufd_misc_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.fops = &iommufd_fops,
+	.mode = 0660,
+};
+
+static int iommufd_stats_show(struct seq_file *m, void *unused)
+{
+	int type;
+
+	seq_printf(m, "contexts %ld\n",
+		   atomic_long_read(&iommufd_stats.contexts));
+	for (type = 0; type < IOMMUFD_OBJ_MAX; type++) {
+		if (!iommufd_object_names[type])
+			continue;
+		seq_printf(m, "%s %ld\n", iommufd_object_names[type],
+			   atomic_long_read(&iommufd_stats.objects[type]));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iommufd_stats);
+
+static struct dentry *iommufd_debugfs;
+
+/*
+ * A misc device whose name is taken cannot be registered, and trying prints a
+ * stack dump from sysfs.  Look first, so the clash is explained in one line.
+ */
+static bool iommufd_devname_taken(const char *name)
+{
+	struct path path;
+	char *sysfs_path;
+	bool taken;
+
+	sysfs_path = kasprintf(GFP_KERNEL, "/sys/class/misc/%s", name);
+	if (!sysfs_path)
+		return false;
+	taken = !kern_path(sysfs_path, 0, &path);
+	if (taken)
+		path_put(&path);
+	kfree(sysfs_path);
+	return taken;
+}
+
+static int __init iommufd_init(void)
+{
+	int rc;
+
+	if (!devname || !*devname || strchr(devname, '/') ||
+	    strlen(devname) > NAME_MAX) {
+		pr_err("devname=%s is not a valid device name\n",
+		       devname ? devname : "(null)");
+		return -EINVAL;
+	}
+	if (iommufd_devname_taken(devname)) {
+		pr_err("/dev/%s already exists (an in-kernel iommufd?): load with devname=<another name>\n",
+		       devname);
+		return -EEXIST;
+	}
+
+	iommufd_misc_dev.name = devname;
+	rc = misc_register(&iommufd_misc_dev);
+	if (rc) {
+		pr_err("cannot register /dev/%s: %d\n", devname, rc);
+		return rc;
+	}
+
+	iommufd_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0400, iommufd_debugfs, NULL,
+			    &iommufd_stats_fops);
+	return 0;
+}
+
+static void __exit iommufd_exit(void)
+{
+	debugfs_remove_recursive(iommufd_debugfs);
+	misc_deregister(&iommufd_misc_dev);
+}
+
+module_init(iommufd_init);
+module_exit(iommufd_exit);
+
+MODULE_DESCRIPTION("iommufd core (/dev/iommu) with tracepoints and BPF policy hooks");
+MODULE_LICENSE("GPL");
