@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# iommufd-bpf — build, test and demo.  `make help` lists the targets.
+#
+# Everything generated goes to build/ (kbuild's objects stay beside the
+# module's sources, as kbuild requires).  The reference kernel ABI comes from
+# build/kver.mk, written by `make deps`; `make KVER=...` builds against
+# another installed 6.12 ABI.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(TOP)/build
+
+# Setup first: scripts/deps returns at once when everything is there, installs
+# what is missing when run as root, and otherwise names the command to run.
+ifeq ($(filter deps clean help,$(MAKECMDGOALS)),)
+DEPS_ERROR := $(shell KVER="$(KVER)" $(TOP)/scripts/deps --make)
+ifneq ($(DEPS_ERROR),)
+$(error $(DEPS_ERROR))
+endif
+endif
+-include $(BUILD)/kver.mk
+
+KDIR := /lib/modules/$(KVER)/build
+VMLINUX_BTF := /usr/src/linux-headers-$(KVER)/vmlinux
+PREFIX := $(BUILD)/prefix
+BPFTOOL := $(PREFIX)/sbin/bpftool
+LIBBPF_A := $(PREFIX)/lib/libbpf.a
+MODULE := $(TOP)/kernel/iommufd_bpf.ko
+
+CC := gcc
+CLANG := clang
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I$(TOP)/include/uapi -I$(PREFIX)/include
+USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I$(BUILD)/bpf -I$(PREFIX)/include
+
+SELFTESTS := iommufd_core module_lifecycle module_btf demo_ioas
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
+SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
+	$(TOP)/include/uapi/linux/iommufd.h
+
+.PHONY: all module userspace selftests check demo deps checkpatch clean help
+
+# The module first: BPF objects are built against its BTF.  The rest runs in a
+# second make, which sees the .ko's real timestamp and so rebuilds BPF objects
+# only when the module changed.
+all: module
+	@$(MAKE) --no-print-directory userspace
+
+userspace: selftests
+
+help:
+	@echo 'make deps        install what the build needs (root; fast when done)'
+	@echo 'make             build the module, BPF objects, tools and selftests'
+	@echo 'make check       build, then run every test (host and VM)'
+	@echo 'make demo        show the module at work in the VM'
+	@echo 'make checkpatch  checkpatch.pl --strict over kernel/ and include/'
+	@echo 'make clean       remove build/ and kbuild output'
+
+deps:
+	@KVER="$(KVER)" $(TOP)/scripts/deps
+
+# kbuild tracks its own dependencies, so it is always asked.  W=1 warnings
+# fail the build, and so does a module kbuild left without BTF (it skips BTF
+# quietly when pahole or the headers' vmlinux is missing).
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP)/kernel W=1 KCFLAGS=-Werror modules
+	@readelf -S $(MODULE) | grep -q '\.BTF' || { \
+		echo "iommufd-bpf: kbuild built $(MODULE) without BTF: check that pahole (dwarves) and $(VMLINUX_BTF) exist"; \
+		rm -f $(MODULE); exit 1; }
+
+$(BUILD)/bpf $(BUILD)/selftests:
+	mkdir -p $@
+
+# BPF headers: the kernel's types, and the kernel's plus the module's (a
+# superset, for programs that read the module's own structures).
+$(BUILD)/bpf/vmlinux.h: $(VMLINUX_BTF) | $(BUILD)/bpf
+	$(BPFTOOL) btf dump file $< format c >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/iommufd_bpf_btf.h: $(MODULE) | $(BUILD)/bpf
+	$(BPFTOOL) btf dump file $< --base-btf $(VMLINUX_BTF) format c >$@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/selftests/%.bpf.o: $(TOP)/selftests/bpf/%.bpf.c \
+		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/selftests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/selftests/%.skel.h: $(BUILD)/selftests/%.bpf.o
+	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/selftests/module_btf: $(BUILD)/selftests/module_btf.skel.h
+
+$(BUILD)/selftests/%: $(TOP)/selftests/%.c $(SELFTEST_DEPS) | $(BUILD)/selftests
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/selftests -o $@ $< $(USER_LDLIBS)
+
+selftests: $(SELFTEST_BINS)
+
+check: all
+	@$(TOP)/selftests/check
+
+demo: all
+	@$(TOP)/selftests/vm-run -- $(TOP)/selftests/demo.sh
+
+checkpatch:
+	@$(TOP)/selftests/checkpatch
+
+clean:
+	rm -rf $(BUILD)/bpf $(BUILD)/selftests $(BUILD)/check $(BUILD)/vm/run.*
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(TOP)/kernel clean; fi
+# Keep BPF objects and skeletons between builds.
+.SECONDARY:
