@@ -39,4 +39,18 @@ pci_devices_by_id() {
 	return 0
 }
 
+# Give the PCI device at sysfs path $1 to vfio-pci.  Under virtio-iommu this
+# is also what puts it into an IOMMU group (the DMA configuration runs at
+# driver probe).
+bind_vfio_pci() {
+	local dev=$1 name
+	name=$(basename "$dev")
+	modprobe vfio-pci || return 1
+	[ "$(basename "$(readlink -f "$dev/driver" 2>/dev/null)")" = vfio-pci ] && return 0
+	[ ! -e "$dev/driver" ] || echo "$name" >"$dev/driver/unbind" || return 1
+	echo vfio-pci >"$dev/driver_override" || return 1
+	echo "$name" >/sys/bus/pci/drivers_probe || return 1
+	[ "$(basename "$(readlink -f "$dev/driver")")" = vfio-pci ]
+}
+
 EDU_ID=0x1234:0x11e8

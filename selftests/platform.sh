@@ -1,21 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The VM is what selftests/vm-run promises: an IOMMU, two edu DMA devices in
-# groups of their own, no direct-mapped region unless asked for, the module
-# loaded with its BTF, and the file systems tests use.
+# The VM is what selftests/vm-run promises: the IOMMU it was asked for (Intel
+# VT-d or virtio-iommu), two edu DMA devices in groups of their own, no
+# direct-mapped region unless asked for, the module loaded with its BTF, and
+# the file systems tests use.
 . "$(dirname "$0")/lib.sh"
 
 iommu_active() {
-	ls /sys/class/iommu/ | grep -q . || { echo "no IOMMU in /sys/class/iommu"; return 1; }
+	local unit
+	case ${IOMMUFD_BPF_IOMMU:-intel} in
+	intel) [ -e /sys/class/iommu/dmar0 ] || { echo "no dmar0 in /sys/class/iommu"; return 1; } ;;
+	virtio)
+		for unit in /sys/class/iommu/*; do
+			[ "$(basename "$(readlink -f "$unit/device/driver")")" = virtio_iommu ] && return 0
+		done
+		echo "no virtio_iommu unit in /sys/class/iommu"
+		return 1
+		;;
+	esac
 }
 
+# Bound to vfio-pci, each edu device sits in an IOMMU group of its own.
 two_edu_devices_in_own_groups() {
-	local devs groups
+	local devs d groups
 	devs=$(pci_devices_by_id "$EDU_ID")
 	[ "$(wc -l <<<"$devs")" -eq 2 ] || { echo "edu devices: ${devs:-none}"; return 1; }
+	for d in $devs; do
+		bind_vfio_pci "$d" || { echo "cannot bind $d to vfio-pci"; return 1; }
+	done
 	groups=$(for d in $devs; do readlink -f "$d/iommu_group"; done | sort -u | wc -l)
-	[ "$groups" -eq 2 ] || { echo "edu devices share an IOMMU group"; return 1; }
+	[ "$groups" -eq 2 ] || { echo "edu devices are not in two groups"; return 1; }
 }
 
 no_direct_region() {
