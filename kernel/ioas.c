@@ -2,6 +2,9 @@
 /*
  * iommufd-bpf: the IOAS object and its ioctls.
  */
+#include <linux/capability.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "iommufd_private.h"
@@ -20,6 +23,7 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	ioas = container_of(obj, struct iommufd_ioas, obj);
+	iopt_init_table(&ioas->iopt);
 
 	/*
 	 * The ID reaches user space before the object is published: if the
@@ -32,5 +36,312 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		return rc;
 	}
 	iommufd_object_finalize(ucmd->ictx, &ioas->obj);
+	return 0;
+}
+
+/* Destroy never fails: nothing attached can hold it (they hold references). */
+void iommufd_ioas_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
+
+	WARN_ON(iopt_unmap_all(&ioas->iopt, NULL));
+	iopt_destroy_table(&ioas->iopt);
+}
+
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct iommu_iova_range __user *ranges;
+	unsigned long start = 0, last;
+	struct iommufd_ioas *ioas;
+	u32 room = cmd->num_iovas;
+	int rc = 0;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	ranges = u64_to_user_ptr(cmd->allowed_iovas);
+	cmd->num_iovas = 0;
+	down_read(&ioas->iopt.iova_rwsem);
+	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
+	while (iopt_itree_find_hole(&ioas->iopt.reserved_itree, &start,
+				    ULONG_MAX, &last)) {
+		if (cmd->num_iovas < room) {
+			struct iommu_iova_range range = {
+				.start = start,
+				.last = last,
+			};
+
+			if (copy_to_user(&ranges[cmd->num_iovas], &range,
+					 sizeof(range))) {
+				rc = -EFAULT;
+				break;
+			}
+		}
+		cmd->num_iovas++;
+		if (last == ULONG_MAX)
+			break;
+		start = last + 1;
+	}
+	up_read(&ioas->iopt.iova_rwsem);
+	if (!rc)
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc && cmd->num_iovas > room)
+		rc = -EMSGSIZE;
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/* Read @num ranges from user space into @itree; they must not overlap. */
+static int ioas_load_iovas(struct rb_root_cached *itree,
+			   struct iommu_iova_range __user *ranges, u32 num)
+{
+	struct iommu_iova_range range;
+	struct iopt_allowed *allowed;
+	u32 i;
+
+	for (i = 0; i < num; i++) {
+		if (copy_from_user(&range, ranges + i, sizeof(range)))
+			return -EFAULT;
+		if (range.start >= range.last)
+			return -EINVAL;
+		if (range.last > ULONG_MAX)
+			return -EOVERFLOW;
+		if (interval_tree_iter_first(itree, range.start, range.last))
+			return -EINVAL;
+		allowed = kzalloc(sizeof(*allowed), GFP_KERNEL_ACCOUNT);
+		if (!allowed)
+			return -ENOMEM;
+		allowed->node.start = range.start;
+		allowed->node.last = range.last;
+		interval_tree_insert(&allowed->node, itree);
+	}
+	return 0;
+}
+
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct rb_root_cached allowed = RB_ROOT_CACHED;
+	struct interval_tree_node *node;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	/*
+	 * Build the new list aside and swap it in, so a failure part-way
+	 * leaves the old one untouched.  What is left over here, new or old,
+	 * is freed below.
+	 */
+	rc = ioas_load_iovas(&allowed, u64_to_user_ptr(cmd->allowed_iovas),
+			     cmd->num_iovas);
+	if (!rc)
+		rc = iopt_set_allow_iova(&ioas->iopt, &allowed);
+	while ((node = interval_tree_iter_first(&allowed, 0, ULONG_MAX))) {
+		interval_tree_remove(node, &allowed);
+		kfree(container_of(node, struct iopt_allowed, node));
+	}
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/* Flags valid for MAP and COPY, their checks, and the IOMMU protection. */
+static int ioas_map_prot(u32 flags, int *iommu_prot)
+{
+	if (flags & ~(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |
+		      IOMMU_IOAS_MAP_READABLE))
+		return -EOPNOTSUPP;
+	if (!(flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+	/*
+	 * No cache maintenance is offered to user space, so mappings must be
+	 * CPU coherent; devices that cannot be are refused at bind.
+	 */
+	*iommu_prot = IOMMU_CACHE;
+	if (flags & IOMMU_IOAS_MAP_WRITEABLE)
+		*iommu_prot |= IOMMU_WRITE;
+	if (flags & IOMMU_IOAS_MAP_READABLE)
+		*iommu_prot |= IOMMU_READ;
+	return 0;
+}
+
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	unsigned long iova = cmd->iova;
+	struct iommufd_ioas *ioas;
+	int iommu_prot, rc;
+
+	rc = ioas_map_prot(cmd->flags, &iommu_prot);
+	if (rc)
+		return rc;
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
+		return -EOVERFLOW;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_map_user_pages(&ioas->iopt, &iova, cmd->user_va, cmd->length,
+				 iommu_prot,
+				 cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
+				 0 : IOPT_ALLOC_IOVA,
+				 ucmd->ictx->account_mode);
+	if (!rc) {
+		cmd->iova = iova;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iommufd_ioas *src, *dst;
+	unsigned long iova = cmd->dst_iova;
+	int iommu_prot, rc;
+
+	rc = ioas_map_prot(cmd->flags, &iommu_prot);
+	if (rc)
+		return rc;
+	if (cmd->length >= ULONG_MAX || cmd->src_iova >= ULONG_MAX ||
+	    cmd->dst_iova >= ULONG_MAX)
+		return -EOVERFLOW;
+
+	src = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = iommufd_get_ioas(ucmd->ictx, cmd->dst_ioas_id);
+	if (IS_ERR(dst)) {
+		iommufd_put_object(&src->obj);
+		return PTR_ERR(dst);
+	}
+	rc = iopt_copy_pages(&dst->iopt, &src->iopt, cmd->src_iova, cmd->length,
+			     &iova, iommu_prot,
+			     cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
+			     0 : IOPT_ALLOC_IOVA);
+	if (!rc) {
+		cmd->dst_iova = iova;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(&dst->obj);
+	iommufd_put_object(&src->obj);
+	return rc;
+}
+
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	unsigned long unmapped = 0;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->iova == 0 && cmd->length == U64_MAX) {
+		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
+	} else if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX) {
+		rc = -EOVERFLOW;
+	} else {
+		rc = iopt_unmap_iova(&ioas->iopt, cmd->iova, cmd->length,
+				     &unmapped);
+		if (!rc && !unmapped)
+			rc = -ENOENT;
+	}
+	if (!rc) {
+		cmd->length = unmapped;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+				      struct iommufd_ctx *ictx)
+{
+	int rc = 0;
+
+	if (cmd->object_id)
+		return -EOPNOTSUPP;
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = ictx->account_mode == IOPT_PAGES_ACCOUNT_MM;
+		return 0;
+	}
+	if (cmd->op != IOMMU_OPTION_OP_SET)
+		return -EOPNOTSUPP;
+	if (!capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+	if (cmd->val64 > 1)
+		return -EINVAL;
+
+	/* Pages already mapped keep the mode they were charged under. */
+	xa_lock(&ictx->objects);
+	if (!xa_empty(&ictx->objects))
+		rc = -EBUSY;
+	else
+		ictx->account_mode = cmd->val64 ? IOPT_PAGES_ACCOUNT_MM :
+						  IOPT_PAGES_ACCOUNT_USER;
+	xa_unlock(&ictx->objects);
+	return rc;
+}
+
+static int iommufd_option_huge_pages(struct iommu_option *cmd,
+				     struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	ioas = iommufd_get_ioas(ictx, cmd->object_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (cmd->op == IOMMU_OPTION_OP_GET)
+		cmd->val64 = !READ_ONCE(ioas->iopt.disable_large_pages);
+	else if (cmd->op != IOMMU_OPTION_OP_SET)
+		rc = -EOPNOTSUPP;
+	else if (cmd->val64 == 0)
+		rc = iopt_disable_large_pages(&ioas->iopt);
+	else if (cmd->val64 == 1)
+		iopt_enable_large_pages(&ioas->iopt);
+	else
+		rc = -EINVAL;
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+int iommufd_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = iommufd_option_rlimit_mode(cmd, ucmd->ictx);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = iommufd_option_huge_pages(cmd, ucmd->ictx);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	/* Only val64 is written back. */
+	if (copy_to_user(&((struct iommu_option __user *)ucmd->ubuffer)->val64,
+			 &cmd->val64, sizeof(cmd->val64)))
+		return -EFAULT;
 	return 0;
 }

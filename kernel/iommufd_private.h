@@ -20,11 +20,13 @@
 #include <linux/xarray.h>
 
 #include "../include/uapi/linux/iommufd.h"
+#include "io_pagetable.h"
 
 enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -56,10 +58,14 @@ struct iommufd_object {
  *           iommufd_object_finalize() once nothing can fail any more.  The
  *           xarray's own spinlock (xa_lock) serialises lookups that take a
  *           reference against removal.
+ * @account_mode: how pages mapped through this context are charged
+ *                (IOMMU_OPTION_RLIMIT_MODE); changed under xa_lock of
+ *                @objects, and only while there are no objects
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
+	enum iopt_account_mode account_mode;
 };
 
 /**
@@ -91,6 +97,8 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj);
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj);
 
 static inline void iommufd_put_object(struct iommufd_object *obj)
 {
@@ -99,12 +107,16 @@ static inline void iommufd_put_object(struct iommufd_object *obj)
 }
 
 /*
- * Module-wide counts of live contexts and objects, for leak checks in the
- * selftests and for operators (debugfs iommufd_bpf/stats).
+ * Module-wide counts, for leak checks in the selftests and for operators
+ * (debugfs iommufd_bpf/stats): live contexts and objects, pages pinned (once
+ * per pages object holding them) and pages charged to RLIMIT_MEMLOCK (once
+ * per physical page and process, see account.c).
  */
 struct iommufd_stats {
 	atomic_long_t contexts;
 	atomic_long_t objects[IOMMUFD_OBJ_MAX];
+	atomic_long_t pinned_pages;
+	atomic_long_t charged_pages;
 };
 
 extern struct iommufd_stats iommufd_stats;
@@ -112,16 +124,98 @@ extern struct iommufd_stats iommufd_stats;
 /**
  * struct iommufd_ioas - an I/O address space
  * @obj: object header
- *
- * So far an IOAS holds no mappings: it can be created, looked up and
- * destroyed, and owns nothing that its destruction would have to release.
+ * @iopt: its IOVA -> user memory table, with its own locking
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
+	struct io_pagetable iopt;
 };
 
 static_assert(offsetof(struct iommufd_ioas, obj) == 0);
 
+static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
+						    u32 id)
+{
+	struct iommufd_object *obj = iommufd_get_object(ictx, id,
+							 IOMMUFD_OBJ_IOAS);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+			     container_of(obj, struct iommufd_ioas, obj);
+}
+
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_option(struct iommufd_ucmd *ucmd);
+
+/* Flags of iommufd_access_rw() and iommufd_access_pin_pages() */
+enum {
+	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
+	IOMMUFD_ACCESS_RW_KTHREAD = 1 << 1,
+	IOMMUFD_ACCESS_RW_SLOW_PATH = 1 << 2,
+};
+
+/**
+ * struct iommufd_access_ops - what a driver using an access provides
+ * @needs_pin_pages: the driver pins pages, so IOVA must be page aligned
+ * @unmap: IOVA the driver may have pinned is being unmapped; unpin it
+ *         before returning.  Called with no iommufd lock held.
+ */
+struct iommufd_access_ops {
+	u8 needs_pin_pages : 1;
+	void (*unmap)(void *data, unsigned long iova, unsigned long length);
+};
+
+/**
+ * struct iommufd_access - a driver's window onto an IOAS
+ * @obj: object header; the driver holds a reference until destroy
+ * @ictx: the context, held open by the access
+ * @ops: the driver's callbacks
+ * @data: passed to @ops
+ * @iova_alignment: PAGE_SIZE for drivers that pin pages, else 1
+ * @ioas_lock: serialises attach/detach/replace with pins and copies;
+ *             protects @ioas and @iopt_access_list_id
+ * @ioas: the attached IOAS (holding a reference on it), or NULL
+ * @iopt_access_list_id: index in ioas->iopt.access_list
+ */
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	const struct iommufd_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;
+	struct mutex ioas_lock; /* see above */
+	struct iommufd_ioas *ioas;
+	u32 iopt_access_list_id;
+};
+
+static_assert(offsetof(struct iommufd_access, obj) == 0);
+
+struct iommufd_access *
+iommufd_access_create(struct iommufd_ctx *ictx,
+		      const struct iommufd_access_ops *ops, void *data, u32 *id);
+void iommufd_access_destroy(struct iommufd_access *access);
+void iommufd_access_destroy_object(struct iommufd_object *obj);
+int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id);
+int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id);
+void iommufd_access_detach(struct iommufd_access *access);
+int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
+			     unsigned long length, struct page **out_pages,
+			     unsigned int flags);
+void iommufd_access_unpin_pages(struct iommufd_access *access,
+				unsigned long iova, unsigned long length);
+int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
+		      void *data, size_t length, unsigned int flags);
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
+				 unsigned long length);
+unsigned long iommufd_access_iova_alignment(struct iommufd_access *access);
+
+/* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
+extern bool iommufd_selftest_enabled;
+int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
 
 #endif

@@ -21,6 +21,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "../include/uapi/linux/iommufd_test.h"
 #include "iommufd_private.h"
 
 static char *devname = "iommu";
@@ -30,8 +31,21 @@ MODULE_PARM_DESC(devname,
 
 struct iommufd_stats iommufd_stats;
 
-static const char *const iommufd_object_names[IOMMUFD_OBJ_MAX] = {
-	[IOMMUFD_OBJ_IOAS] = "ioas",
+struct iommufd_object_ops {
+	/* Releases what the object holds; must not fail or allocate. */
+	void (*destroy)(struct iommufd_object *obj);
+	const char *name;
+};
+
+static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_IOAS] = {
+		.destroy = iommufd_ioas_destroy,
+		.name = "ioas",
+	},
+	[IOMMUFD_OBJ_ACCESS] = {
+		.destroy = iommufd_access_destroy_object,
+		.name = "access",
+	},
 };
 
 /*
@@ -75,6 +89,7 @@ void iommufd_object_finalize(struct iommufd_ctx *ictx,
 
 static void iommufd_object_free(struct iommufd_object *obj)
 {
+	iommufd_object_ops[obj->type].destroy(obj);
 	atomic_long_dec(&iommufd_stats.objects[obj->type]);
 	kfree(obj);
 }
@@ -135,6 +150,27 @@ static int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 	return 0;
 }
 
+/*
+ * Destroy an object its kernel owner (a driver) holds a reference on, which
+ * it gives up here.  Nothing else may hold the object any more: user space
+ * cannot destroy it (EBUSY while the owner's reference exists), and lookups
+ * by type do not reach objects of kernel owners.
+ */
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	xa_lock(&ictx->objects);
+	refcount_dec(&obj->users);
+	if (WARN_ON(!refcount_dec_if_one(&obj->users))) {
+		/* Leaked, rather than freed under a holder. */
+		xa_unlock(&ictx->objects);
+		return;
+	}
+	__xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+	iommufd_object_free(obj);
+}
+
 /* Copy the kernel's structure back, as far as the caller's size reaches. */
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 {
@@ -160,6 +196,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ictx->file = filp;
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	filp->private_data = ictx;
 	atomic_long_inc(&iommufd_stats.contexts);
 	return 0;
@@ -203,6 +240,13 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 union ucmd_buffer {
 	struct iommu_destroy destroy;
 	struct iommu_ioas_alloc ioas_alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_option option;
+	struct iommu_test_cmd test;
 };
 
 /**
@@ -212,11 +256,13 @@ union ucmd_buffer {
  *            declaring less gets -EINVAL
  * @execute: the handler; NULL for a command number this module does not
  *           implement
+ * @selftest: exists only when the module was loaded with selftest=1
  */
 struct iommufd_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	int (*execute)(struct iommufd_ucmd *ucmd);
+	bool selftest;
 };
 
 #define IOCTL_OP(_cmd, _fn, _struct, _last)                                   \
@@ -228,11 +274,32 @@ struct iommufd_ioctl_op {
 		.execute = _fn,                                               \
 	}
 
+/* IOMMU_TEST_CMD's number, in the enum's terms. */
+#define IOMMUFD_CMD_TEST (IOMMUFD_CMD_BASE + 32)
+
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(DESTROY, iommufd_destroy, struct iommu_destroy, id),
 	IOCTL_OP(IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
 		 out_ioas_id),
+	IOCTL_OP(IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy,
+		 src_iova),
+	IOCTL_OP(IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
+	IOCTL_OP(IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
+		 length),
+	IOCTL_OP(OPTION, iommufd_option, struct iommu_option, val64),
+	[IOMMUFD_CMD_TEST - IOMMUFD_CMD_BASE] = {
+		.size = sizeof(struct iommu_test_cmd),
+		.min_size = offsetofend(struct iommu_test_cmd, last),
+		.execute = iommufd_test_cmd,
+		.selftest = true,
+	},
 };
+
+static_assert(_IO(IOMMUFD_TYPE, IOMMUFD_CMD_TEST) == IOMMU_TEST_CMD);
 
 static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 			       unsigned long arg)
@@ -254,7 +321,8 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	 * Every command is _IO(IOMMUFD_TYPE, nr): a number with other type,
 	 * size or direction bits is some other interface's ioctl.
 	 */
-	if (cmd != _IO(IOMMUFD_TYPE, nr) || !op->execute)
+	if (cmd != _IO(IOMMUFD_TYPE, nr) || !op->execute ||
+	    (op->selftest && !iommufd_selftest_enabled))
 		return -ENOTTY;
 
 	rc = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
@@ -293,11 +361,15 @@ static int iommufd_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "contexts %ld\n",
 		   atomic_long_read(&iommufd_stats.contexts));
 	for (type = 0; type < IOMMUFD_OBJ_MAX; type++) {
-		if (!iommufd_object_names[type])
+		if (!iommufd_object_ops[type].name)
 			continue;
-		seq_printf(m, "%s %ld\n", iommufd_object_names[type],
+		seq_printf(m, "%s %ld\n", iommufd_object_ops[type].name,
 			   atomic_long_read(&iommufd_stats.objects[type]));
 	}
+	seq_printf(m, "pinned_pages %ld\n",
+		   atomic_long_read(&iommufd_stats.pinned_pages));
+	seq_printf(m, "charged_pages %ld\n",
+		   atomic_long_read(&iommufd_stats.charged_pages));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iommufd_stats);

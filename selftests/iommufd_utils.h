@@ -6,12 +6,14 @@
 #define IOMMUFD_BPF_UTILS_H
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
 
 #define STATS_PATH "/sys/kernel/debug/iommufd_bpf/stats"
 
@@ -46,27 +48,225 @@ static inline int iommufd_destroy(int fd, uint32_t id)
 	return ioctl(fd, IOMMU_DESTROY, &cmd);
 }
 
+/* Map @len bytes at @buf; with *iova == 0 the kernel picks the IOVA. */
+static inline int ioas_map_flags(int fd, uint32_t ioas, void *buf, uint64_t len,
+				 uint64_t *iova, uint32_t flags)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)buf,
+		.length = len,
+		.iova = *iova,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
+#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+/* Read-write mapping at a kernel-chosen IOVA. */
+static inline int ioas_map(int fd, uint32_t ioas, void *buf, uint64_t len,
+			   uint64_t *iova)
+{
+	*iova = 0;
+	return ioas_map_flags(fd, ioas, buf, len, iova, MAP_RW);
+}
+
+/* Read-write mapping at @iova. */
+static inline int ioas_map_fixed(int fd, uint32_t ioas, void *buf,
+				 uint64_t len, uint64_t iova)
+{
+	return ioas_map_flags(fd, ioas, buf, len, &iova,
+			      MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA);
+}
+
+/* Returns 0 with the bytes unmapped in *unmapped (if not NULL; 0 on error). */
+static inline int ioas_unmap(int fd, uint32_t ioas, uint64_t iova,
+			     uint64_t len, uint64_t *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+
+	if (unmapped)
+		*unmapped = rc ? 0 : cmd.length;
+	return rc;
+}
+
+static inline int ioas_copy(int fd, uint32_t dst, uint32_t src,
+			    uint64_t src_iova, uint64_t len, uint64_t *dst_iova,
+			    uint32_t flags)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dst_ioas_id = dst,
+		.src_ioas_id = src,
+		.length = len,
+		.dst_iova = *dst_iova,
+		.src_iova = src_iova,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+
+	if (!rc)
+		*dst_iova = cmd.dst_iova;
+	return rc;
+}
+
+static inline int iommufd_option(int fd, uint32_t option, uint16_t op,
+				 uint32_t object, uint64_t *val)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = option,
+		.op = op,
+		.object_id = object,
+		.val64 = *val,
+	};
+	int rc = ioctl(fd, IOMMU_OPTION, &cmd);
+
+	if (!rc)
+		*val = cmd.val64;
+	return rc;
+}
+
+/* IOMMU_TEST_CMD operations (the module must be loaded with selftest=1). */
+static inline int test_add_reserved(int fd, uint32_t ioas, uint64_t start,
+				    uint64_t len)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ADD_RESERVED,
+		.id = ioas,
+		.add_reserved = { .start = start, .length = len },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* 0 when every page of [buf, buf + len) is pinned exactly @refs times. */
+static inline int test_check_refs(int fd, void *buf, uint64_t len,
+				  uint32_t refs)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = { .length = len, .uptr = (uintptr_t)buf,
+				.refs = refs },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+static inline int test_create_access(int fd, uint32_t ioas, uint32_t flags,
+				     int *access_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas,
+		.create_access = { .flags = flags },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	*access_fd = rc ? -1 : (int)cmd.create_access.out_access_fd;
+	return rc;
+}
+
+static inline int test_access_pages(int fd, int access_fd, uint64_t iova,
+				    uint64_t len, void *check, uint32_t flags,
+				    uint32_t *item)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = { .iova = iova, .length = len,
+				  .uptr = (uintptr_t)check, .flags = flags },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (item)
+		*item = rc ? UINT32_MAX : cmd.access_pages.out_access_pages_id;
+	return rc;
+}
+
+static inline int test_destroy_access_pages(int fd, int access_fd,
+					    uint32_t item)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = item },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+static inline int test_access_rw(int fd, int access_fd, uint64_t iova,
+				 void *buf, uint64_t len, uint32_t flags)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = { .iova = iova, .length = len,
+			       .uptr = (uintptr_t)buf, .flags = flags },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+static inline int test_set_batch_limit(int fd, uint32_t bytes)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+		.memory_limit = { .limit = bytes },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
 /*
- * One counter from the module's debugfs stats ("contexts", "ioas", ...), or
- * -1 when the file or the key is missing.
+ * One counter from the module's debugfs stats ("contexts", "ioas",
+ * "pinned_pages", ...), or -1 when the file or the key is missing.  The file
+ * stays open from the first call, so a child that dropped root keeps
+ * reading it.
  */
 static inline long iommufd_stat(const char *key)
 {
-	char name[64];
-	long value, found = -1;
-	FILE *f;
+	static int stats_fd = -1;
+	char text[1024], *line;
+	long value;
+	ssize_t len;
 
-	f = fopen(STATS_PATH, "r");
-	if (!f)
+	if (stats_fd < 0)
+		stats_fd = open(STATS_PATH, O_RDONLY | O_CLOEXEC);
+	if (stats_fd < 0)
 		return -1;
-	while (fscanf(f, "%63s %ld", name, &value) == 2) {
-		if (!strcmp(name, key)) {
-			found = value;
-			break;
-		}
+	len = pread(stats_fd, text, sizeof(text) - 1, 0);
+	if (len <= 0)
+		return -1;
+	text[len] = '\0';
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[64];
+
+		if (sscanf(line, "%63s %ld", name, &value) == 2 &&
+		    !strcmp(name, key))
+			return value;
 	}
-	fclose(f);
-	return found;
+	return -1;
 }
 
 #endif

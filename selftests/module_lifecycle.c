@@ -5,7 +5,8 @@
  * when the device name is taken.  Every test leaves the module loaded with
  * its default parameters, as the VM runner loaded it.
  *
- * IOMMUFD_BPF_KO names the module file (the VM runner sets it).
+ * IOMMUFD_BPF_KO names the module file and IOMMUFD_BPF_PARAMS the
+ * parameters the VM runner loaded it with, which every reload keeps.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,11 +16,15 @@
 
 #define MODNAME "iommufd_bpf"
 
-static int module_load(const char *params)
+/* Load with the runner's parameters plus @extra. */
+static int module_load(const char *extra)
 {
 	const char *ko = getenv("IOMMUFD_BPF_KO");
+	const char *base = getenv("IOMMUFD_BPF_PARAMS");
+	char params[256];
 	int fd, rc, saved;
 
+	snprintf(params, sizeof(params), "%s %s", base ? base : "", extra);
 	if (!ko) {
 		errno = ENOENT;
 		return -1;
@@ -96,7 +101,7 @@ FIXTURE_SETUP(module)
 	self->ready = true;
 }
 
-/* Back to what the runner set up: loaded, default parameters. */
+/* Back to what the runner set up: loaded with its parameters. */
 FIXTURE_TEARDOWN(module)
 {
 	char devname[64] = "";

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * iommufd-bpf: IOMMU_TEST_CMD, the test interface of /dev/iommu.
+ *
+ * ABI-identical to drivers/iommu/iommufd/iommufd_test.h of Linux 6.12, so
+ * upstream's own iommufd selftests drive this module unchanged.  Operations
+ * this project adds would take numbers upstream does not use.  The module
+ * answers IOMMU_TEST_CMD only when loaded with selftest=1; otherwise it is an
+ * unknown ioctl (ENOTTY), as on a kernel built without CONFIG_IOMMUFD_TEST.
+ *
+ * Every operation takes struct iommu_test_cmd: @op picks it, @id names its
+ * object (an IOAS, or for the access operations the access's file
+ * descriptor), and the union member of the same name carries the rest.  An
+ * unknown @op is EOPNOTSUPP.
+ */
+#ifndef _UAPI_IOMMUFD_TEST_H
+#define _UAPI_IOMMUFD_TEST_H
+
+/*
+ * In the module, <linux/iommufd.h> is the kernel's internal API header; the
+ * module includes this directory's iommufd.h itself before this file.
+ */
+#ifndef __KERNEL__
+#include <linux/iommufd.h>
+#endif
+#include <linux/types.h>
+
+enum {
+	/* Reserve IOVA in IOAS @id */
+	IOMMU_TEST_OP_ADD_RESERVED = 1,
+	IOMMU_TEST_OP_MOCK_DOMAIN,
+	IOMMU_TEST_OP_MD_CHECK_MAP,
+	/* Each page of a user buffer is pinned exactly check_refs.refs times */
+	IOMMU_TEST_OP_MD_CHECK_REFS,
+	/* New access on IOAS @id; returns a file descriptor that holds it */
+	IOMMU_TEST_OP_CREATE_ACCESS,
+	/* Undo one ACCESS_PAGES of access @id */
+	IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+	/* Pin an IOVA range through access @id, checked against uptr */
+	IOMMU_TEST_OP_ACCESS_PAGES,
+	/* Copy between IOVA and a user buffer through access @id */
+	IOMMU_TEST_OP_ACCESS_RW,
+	/* Bound the bytes of one pin batch (module-wide, for tests) */
+	IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+	IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+	/* Move access @id to another IOAS */
+	IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+	IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+	IOMMU_TEST_OP_DIRTY,
+	IOMMU_TEST_OP_MD_CHECK_IOTLB,
+	IOMMU_TEST_OP_TRIGGER_IOPF,
+};
+
+/* The mock IOMMU's usable IOVA */
+enum {
+	MOCK_APERTURE_START = 1UL << 24,
+	MOCK_APERTURE_LAST = (1UL << 31) - 1,
+};
+
+/* access_pages.flags */
+enum {
+	MOCK_FLAGS_ACCESS_WRITE = 1 << 0,
+	MOCK_FLAGS_ACCESS_SYZ = 1 << 16,
+};
+
+/* access_rw.flags */
+enum {
+	MOCK_ACCESS_RW_WRITE = 1 << 0,
+	MOCK_ACCESS_RW_SLOW_PATH = 1 << 2,
+};
+
+/* create_access.flags */
+enum {
+	MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 1 << 0,
+};
+
+/* mock_domain_flags.dev_flags */
+enum {
+	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
+	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
+};
+
+enum {
+	MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 3,
+	MOCK_NESTED_DOMAIN_IOTLB_NUM = 4,
+};
+
+struct iommu_test_cmd {
+	__u32 size;
+	__u32 op;
+	__u32 id;
+	__u32 __reserved;
+	union {
+		struct {
+			__aligned_u64 start;
+			__aligned_u64 length;
+		} add_reserved;
+		struct {
+			__u32 out_stdev_id;
+			__u32 out_hwpt_id;
+			__u32 out_idev_id;
+		} mock_domain;
+		struct {
+			__u32 out_stdev_id;
+			__u32 out_hwpt_id;
+			__u32 out_idev_id;
+			__u32 dev_flags;
+		} mock_domain_flags;
+		struct {
+			__u32 pt_id;
+		} mock_domain_replace;
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+		} check_map;
+		struct {
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+			__u32 refs;
+		} check_refs;
+		struct {
+			__u32 out_access_fd;
+			__u32 flags;
+		} create_access;
+		struct {
+			__u32 access_pages_id;
+		} destroy_access_pages;
+		struct {
+			__u32 flags;
+			__u32 out_access_pages_id;
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+		} access_pages;
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+			__u32 flags;
+		} access_rw;
+		struct {
+			__u32 limit;
+		} memory_limit;
+		struct {
+			__u32 ioas_id;
+		} access_replace_ioas;
+		struct {
+			__u32 flags;
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 page_size;
+			__aligned_u64 uptr;
+			__aligned_u64 out_nr_dirty;
+		} dirty;
+		struct {
+			__u32 id;
+			__u32 iotlb;
+		} check_iotlb;
+		struct {
+			__u32 dev_id;
+			__u32 pasid;
+			__u32 grpid;
+			__u32 perm;
+			__u64 addr;
+		} trigger_iopf;
+	};
+	__u32 last;
+};
+
+#define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
+
+#endif

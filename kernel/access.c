@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: accesses — the kernel reading and writing IOVA for a device
+ * that does not DMA through an IOMMU (an emulated or mediated device, a
+ * user-space accelerator queue), and the VFIO backend's pin_pages/dma_rw.
+ *
+ * An access is created by its driver, attached to one IOAS, and then pins
+ * IOVA ranges (iommufd_access_pin_pages()) or copies through them
+ * (iommufd_access_rw()).  Unmapping IOVA that an access has pinned calls the
+ * driver's unmap callback, which must unpin before returning; the unmap
+ * waits for that.  The driver holds the access object until
+ * iommufd_access_destroy(); it also holds the context open.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+
+#include "iommufd_private.h"
+#include "io_pagetable.h"
+
+unsigned long iommufd_access_iova_alignment(struct iommufd_access *access)
+{
+	return access->iova_alignment;
+}
+
+/**
+ * iommufd_access_create() - create an access in @ictx
+ * @ictx: the context
+ * @ops: the driver's callbacks; ops->unmap is required to pin pages
+ * @data: passed to the callbacks
+ * @id: receives the object ID
+ */
+struct iommufd_access *
+iommufd_access_create(struct iommufd_ctx *ictx,
+		      const struct iommufd_access_ops *ops, void *data, u32 *id)
+{
+	struct iommufd_access *access;
+	struct iommufd_object *obj;
+
+	obj = iommufd_object_alloc(ictx, sizeof(*access), IOMMUFD_OBJ_ACCESS);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	access = container_of(obj, struct iommufd_access, obj);
+	access->ops = ops;
+	access->data = data;
+	access->iova_alignment = ops->needs_pin_pages ? PAGE_SIZE : 1;
+	mutex_init(&access->ioas_lock);
+	/* The driver's reference, until iommufd_access_destroy(). */
+	refcount_inc(&access->obj.users);
+	access->ictx = ictx;
+	get_file(ictx->file);
+	iommufd_object_finalize(ictx, &access->obj);
+	*id = access->obj.id;
+	return access;
+}
+
+/* The object's destroy: what the driver left attached is let go here. */
+void iommufd_access_destroy_object(struct iommufd_object *obj)
+{
+	struct iommufd_access *access =
+		container_of(obj, struct iommufd_access, obj);
+
+	if (access->ioas)
+		iommufd_access_detach(access);
+	mutex_destroy(&access->ioas_lock);
+	fput(access->ictx->file);
+}
+
+void iommufd_access_destroy(struct iommufd_access *access)
+{
+	iommufd_object_destroy_user(access->ictx, &access->obj);
+}
+
+static int access_set_ioas(struct iommufd_access *access, u32 ioas_id)
+{
+	struct iommufd_ioas *new_ioas = NULL, *old_ioas = access->ioas;
+	u32 new_list_id = 0;
+	int rc;
+
+	lockdep_assert_held(&access->ioas_lock);
+	if (ioas_id) {
+		new_ioas = iommufd_get_ioas(access->ictx, ioas_id);
+		if (IS_ERR(new_ioas))
+			return PTR_ERR(new_ioas);
+		rc = iopt_add_access(&new_ioas->iopt, access, &new_list_id);
+		if (rc) {
+			iommufd_put_object(&new_ioas->obj);
+			return rc;
+		}
+		/* The lookup's reference becomes the attachment's. */
+	}
+	if (old_ioas) {
+		iopt_remove_access(&old_ioas->iopt, access->iopt_access_list_id);
+		iommufd_put_object(&old_ioas->obj);
+	}
+	access->ioas = new_ioas;
+	access->iopt_access_list_id = new_list_id;
+	return 0;
+}
+
+/* Attach to the IOAS @ioas_id; -EINVAL if already attached. */
+int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
+{
+	int rc;
+
+	mutex_lock(&access->ioas_lock);
+	if (access->ioas)
+		rc = -EINVAL;
+	else
+		rc = access_set_ioas(access, ioas_id);
+	mutex_unlock(&access->ioas_lock);
+	return rc;
+}
+
+/*
+ * Move to another IOAS.  The driver must have unpinned everything; the old
+ * IOAS is let go only once the new one is attached.
+ */
+int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
+{
+	int rc;
+
+	mutex_lock(&access->ioas_lock);
+	if (!access->ioas)
+		rc = -ENOENT;
+	else
+		rc = access_set_ioas(access, ioas_id);
+	mutex_unlock(&access->ioas_lock);
+	return rc;
+}
+
+void iommufd_access_detach(struct iommufd_access *access)
+{
+	mutex_lock(&access->ioas_lock);
+	if (!WARN_ON(!access->ioas))
+		WARN_ON(access_set_ioas(access, 0));
+	mutex_unlock(&access->ioas_lock);
+}
+
+/*
+ * Called by unmap with no lock held: every access attached to @iopt hears of
+ * [iova, iova + length - 1] and must unpin what it holds there.
+ */
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
+				 unsigned long length)
+{
+	struct iommufd_access *access;
+	unsigned long index;
+
+	xa_lock(&iopt->access_list);
+	xa_for_each(&iopt->access_list, index, access) {
+		if (!refcount_inc_not_zero(&access->obj.users))
+			continue;
+		xa_unlock(&iopt->access_list);
+		access->ops->unmap(access->data, iova, length);
+		iommufd_put_object(&access->obj);
+		xa_lock(&iopt->access_list);
+	}
+	xa_unlock(&iopt->access_list);
+}
+
+/*
+ * Undo the access pins of [iova, last], area by area.  iova_rwsem is held for
+ * reading; unpinning is allowed while an unmap waits for it.
+ */
+static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
+			       unsigned long last)
+{
+	struct iopt_walk walk;
+	struct iopt_area *area;
+
+	for (area = iopt_walk_first(&walk, iopt, iova, last); area;
+	     area = iopt_walk_next(&walk)) {
+		iopt_pages_remove_access(area->pages,
+					 iopt_area_iova_to_index(area, walk.cur),
+					 iopt_area_iova_to_index(area, walk.end));
+		WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
+	}
+	WARN_ON(!walk.complete);
+}
+
+/* The attached IOAS's table with ioas_lock held, or NULL (unlocked). */
+static struct io_pagetable *access_lock_iopt(struct iommufd_access *access)
+{
+	mutex_lock(&access->ioas_lock);
+	if (!access->ioas) {
+		mutex_unlock(&access->ioas_lock);
+		return NULL;
+	}
+	return &access->ioas->iopt;
+}
+
+/**
+ * iommufd_access_pin_pages() - pin the pages behind an IOVA range
+ * @access: an access created with ops->needs_pin_pages
+ * @iova: first IOVA
+ * @length: bytes
+ * @out_pages: receives one struct page per page the range touches
+ * @flags: IOMMUFD_ACCESS_RW_WRITE if the driver will write
+ *
+ * The pages stay pinned until iommufd_access_unpin_pages() of the same
+ * range, which the driver must call when its unmap callback asks.
+ */
+int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
+			     unsigned long length, struct page **out_pages,
+			     unsigned int flags)
+{
+	unsigned long last, first_index, last_index;
+	unsigned long pinned_last = iova - 1;
+	struct io_pagetable *iopt;
+	struct iopt_walk walk;
+	struct iopt_area *area;
+	int rc = 0;
+
+	if (WARN_ON(!access->ops->unmap))
+		return -EINVAL;
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	iopt = access_lock_iopt(access);
+	if (!iopt)
+		return -ENOENT;
+	down_read(&iopt->iova_rwsem);
+	for (area = iopt_walk_first(&walk, iopt, iova, last); area;
+	     area = iopt_walk_next(&walk)) {
+		/* An unmap is waiting for the pins here to go away. */
+		if (area->prevent_access) {
+			rc = -EINVAL;
+			break;
+		}
+		if ((flags & IOMMUFD_ACCESS_RW_WRITE) &&
+		    !(area->iommu_prot & IOMMU_WRITE)) {
+			rc = -EPERM;
+			break;
+		}
+		first_index = iopt_area_iova_to_index(area, walk.cur);
+		last_index = iopt_area_iova_to_index(area, walk.end);
+		rc = iopt_pages_add_access(area->pages, first_index,
+					   last_index, out_pages, flags);
+		if (rc)
+			break;
+		atomic_inc(&area->num_accesses);
+		out_pages += last_index - first_index + 1;
+		pinned_last = walk.end;
+	}
+	if (!rc && !walk.complete)
+		rc = -ENOENT;
+	if (rc && pinned_last != iova - 1)
+		access_unpin_range(iopt, iova, pinned_last);
+	up_read(&iopt->iova_rwsem);
+	mutex_unlock(&access->ioas_lock);
+	return rc;
+}
+
+/**
+ * iommufd_access_unpin_pages() - undo iommufd_access_pin_pages()
+ * @access: the access
+ * @iova: the same IOVA as pinned
+ * @length: the same length as pinned
+ */
+void iommufd_access_unpin_pages(struct iommufd_access *access,
+				unsigned long iova, unsigned long length)
+{
+	struct io_pagetable *iopt;
+	unsigned long last;
+
+	if (WARN_ON(!length) ||
+	    WARN_ON(check_add_overflow(iova, length - 1, &last)))
+		return;
+	iopt = access_lock_iopt(access);
+	if (WARN_ON(!iopt))
+		return;
+	down_read(&iopt->iova_rwsem);
+	access_unpin_range(iopt, iova, last);
+	up_read(&iopt->iova_rwsem);
+	mutex_unlock(&access->ioas_lock);
+}
+
+/**
+ * iommufd_access_rw() - copy between a kernel buffer and IOVA
+ * @access: the access
+ * @iova: first IOVA, any alignment
+ * @data: kernel buffer
+ * @length: bytes
+ * @flags: IOMMUFD_ACCESS_RW_WRITE to write IOVA; IOMMUFD_ACCESS_RW_SLOW_PATH
+ */
+int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
+		      void *data, size_t length, unsigned int flags)
+{
+	struct io_pagetable *iopt;
+	struct iopt_walk walk;
+	struct iopt_area *area;
+	unsigned long last, len;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	iopt = access_lock_iopt(access);
+	if (!iopt)
+		return -ENOENT;
+	down_read(&iopt->iova_rwsem);
+	for (area = iopt_walk_first(&walk, iopt, iova, last); area;
+	     area = iopt_walk_next(&walk)) {
+		if ((flags & IOMMUFD_ACCESS_RW_WRITE) &&
+		    !(area->iommu_prot & IOMMU_WRITE)) {
+			rc = -EPERM;
+			break;
+		}
+		len = walk.end - walk.cur + 1;
+		rc = iopt_pages_rw(area->pages,
+				   iopt_area_start_byte(area, walk.cur), data,
+				   len, flags);
+		if (rc)
+			break;
+		data += len;
+	}
+	if (!rc && !walk.complete)
+		rc = -ENOENT;
+	up_read(&iopt->iova_rwsem);
+	mutex_unlock(&access->ioas_lock);
+	return rc;
+}

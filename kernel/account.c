@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: RLIMIT_MEMLOCK accounting, charged once per physical page.
+ *
+ * Upstream iommufd and VFIO type1 charge every pinned page to the limit of
+ * each IOAS (or container) that pins it, so a VM whose N devices each map
+ * guest RAM needs RLIMIT_MEMLOCK of N times its RAM.  Here a page that one
+ * process pins through several IOAS, several /dev/iommu files or several
+ * VFIO containers is charged once while any of those pins remains.
+ *
+ * A ledger exists per charged party and address space: (mm, account mode,
+ * user).  Every pages object of that party joins it with the user-address
+ * range it covers.  For each page a member has pinned, its PFN entry says
+ * whether this member carries the charge.  The invariant, kept under
+ * ledger->mutex: for every (user address, PFN) pinned by at least one member,
+ * exactly one member carries the charge.  So:
+ *
+ *  - pinning a page: if another member already pins the same PFN at the same
+ *    user address, the charge exists and the new pin takes none; otherwise
+ *    the new pin carries one page of charge;
+ *  - unpinning a charged page: if another member still pins it, the charge
+ *    passes to that member; otherwise it is released.
+ *
+ * Members are found through an interval tree of their user-address ranges,
+ * so a process with one pages object over a given range pays one tree lookup
+ * per batch of pins and nothing per page.  Per-page work happens only where
+ * ranges of the same process overlap — the case being deduplicated.
+ *
+ * The key is the user address *and* the PFN: a range that was unmapped and
+ * mapped again in between pins other pages and is charged again; memory
+ * shared at two different addresses is charged twice (never too little).
+ * Memory cost: nothing per page beyond the PFN entry every pinned page has
+ * anyway (one bit of it); one ledger (about 100 bytes) per charged party.
+ */
+#include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/slab.h>
+
+#include "iommufd_private.h"
+#include "io_pagetable.h"
+
+/**
+ * struct iommufd_ledger - charges shared by one party's pages objects
+ * @hnode: in iommufd_ledgers; iommufd_ledgers_lock
+ * @mm: key: the members' address space (each member holds an mmgrab)
+ * @user: key in IOPT_PAGES_ACCOUNT_USER mode (each member holds a reference)
+ * @mode: key: how the charge is taken
+ * @members: pages objects joined; iommufd_ledgers_lock
+ * @mutex: protects @members_itree, @charged, and the presence and charged
+ *         bit of every PFN entry of every member (see struct iopt_pages)
+ * @members_itree: iopt_pages::ledger_node by user address
+ * @charged: pages this ledger has charged and not yet released
+ */
+struct iommufd_ledger {
+	struct hlist_node hnode;
+	struct mm_struct *mm;
+	struct user_struct *user;
+	enum iopt_account_mode mode;
+	unsigned int members;
+	struct mutex mutex; /* see above */
+	struct rb_root_cached members_itree;
+	unsigned long charged;
+};
+
+#define IOMMUFD_LEDGER_HASH_BITS 6
+static DEFINE_HASHTABLE(iommufd_ledgers, IOMMUFD_LEDGER_HASH_BITS);
+static DEFINE_MUTEX(iommufd_ledgers_lock);
+
+static unsigned long iommufd_ledger_key(struct iopt_pages *pages)
+{
+	return (unsigned long)pages->source_mm ^ pages->account_mode;
+}
+
+/* Join the ledger of @pages's party, creating it if needed. */
+int iommufd_ledger_join(struct iopt_pages *pages)
+{
+	struct user_struct *user = pages->account_mode ==
+				   IOPT_PAGES_ACCOUNT_USER ?
+				   pages->source_user : NULL;
+	unsigned long key = iommufd_ledger_key(pages);
+	struct iommufd_ledger *ledger;
+
+	mutex_lock(&iommufd_ledgers_lock);
+	hash_for_each_possible(iommufd_ledgers, ledger, hnode, key) {
+		if (ledger->mm == pages->source_mm &&
+		    ledger->mode == pages->account_mode &&
+		    ledger->user == user)
+			goto found;
+	}
+	ledger = kzalloc(sizeof(*ledger), GFP_KERNEL_ACCOUNT);
+	if (!ledger) {
+		mutex_unlock(&iommufd_ledgers_lock);
+		return -ENOMEM;
+	}
+	ledger->mm = pages->source_mm;
+	ledger->user = user;
+	ledger->mode = pages->account_mode;
+	ledger->members_itree = RB_ROOT_CACHED;
+	mutex_init(&ledger->mutex);
+	hash_add(iommufd_ledgers, &ledger->hnode, key);
+found:
+	ledger->members++;
+	pages->ledger = ledger;
+	mutex_unlock(&iommufd_ledgers_lock);
+
+	pages->ledger_node.start = pages->uptr;
+	pages->ledger_node.last = pages->uptr + pages->npages * PAGE_SIZE - 1;
+	mutex_lock(&ledger->mutex);
+	interval_tree_insert(&pages->ledger_node, &ledger->members_itree);
+	mutex_unlock(&ledger->mutex);
+	return 0;
+}
+
+/* Leave the ledger; @pages has nothing pinned any more. */
+void iommufd_ledger_leave(struct iopt_pages *pages)
+{
+	struct iommufd_ledger *ledger = pages->ledger;
+
+	mutex_lock(&ledger->mutex);
+	interval_tree_remove(&pages->ledger_node, &ledger->members_itree);
+	mutex_unlock(&ledger->mutex);
+
+	mutex_lock(&iommufd_ledgers_lock);
+	if (!--ledger->members) {
+		WARN_ON(ledger->charged);
+		hash_del(&ledger->hnode);
+		mutex_destroy(&ledger->mutex);
+		kfree(ledger);
+	}
+	mutex_unlock(&iommufd_ledgers_lock);
+	pages->ledger = NULL;
+}
+
+void iommufd_ledger_lock(struct iopt_pages *pages)
+{
+	mutex_lock(&pages->ledger->mutex);
+}
+
+void iommufd_ledger_unlock(struct iopt_pages *pages)
+{
+	mutex_unlock(&pages->ledger->mutex);
+}
+
+/*
+ * Does another member cover any of the user addresses of @pages's page
+ * indexes [start, last]?  If not, no page there can be shared.
+ */
+bool iommufd_ledger_shared(struct iopt_pages *pages, unsigned long start,
+			   unsigned long last)
+{
+	unsigned long ustart = pages->uptr + (start << PAGE_SHIFT);
+	unsigned long ulast = pages->uptr + (last << PAGE_SHIFT) + PAGE_SIZE - 1;
+	struct interval_tree_node *node;
+
+	lockdep_assert_held(&pages->ledger->mutex);
+	for (node = interval_tree_iter_first(&pages->ledger->members_itree,
+					     ustart, ulast);
+	     node; node = interval_tree_iter_next(node, ustart, ulast))
+		if (node != &pages->ledger_node)
+			return true;
+	return false;
+}
+
+/*
+ * Another member that pins @pfn at the user address of @pages's @index, with
+ * the index it has there, or NULL.
+ */
+static struct iopt_pages *ledger_other_holder(struct iopt_pages *pages,
+					      unsigned long index,
+					      unsigned long pfn,
+					      unsigned long *other_index)
+{
+	unsigned long uaddr = pages->uptr + (index << PAGE_SHIFT);
+	struct interval_tree_node *node;
+	struct iopt_pages *other;
+	void *entry;
+
+	for (node = interval_tree_iter_first(&pages->ledger->members_itree,
+					     uaddr, uaddr);
+	     node; node = interval_tree_iter_next(node, uaddr, uaddr)) {
+		if (node == &pages->ledger_node)
+			continue;
+		other = container_of(node, struct iopt_pages, ledger_node);
+		*other_index = (uaddr - other->uptr) >> PAGE_SHIFT;
+		entry = xa_load(&other->pinned, *other_index);
+		if (entry && iopt_pfn_entry_pfn(entry) == pfn)
+			return other;
+	}
+	return NULL;
+}
+
+/* Is the charge for @pfn at @index's address carried by another member? */
+bool iommufd_ledger_carried(struct iopt_pages *pages, unsigned long index,
+			    unsigned long pfn)
+{
+	unsigned long other_index;
+
+	lockdep_assert_held(&pages->ledger->mutex);
+	return ledger_other_holder(pages, index, pfn, &other_index);
+}
+
+/*
+ * @pages lets go of the charged @pfn at @index: hand the charge to another
+ * member that pins it too.  False if there is none and the charge must be
+ * released.  Never allocates: re-marking a present entry needs no memory.
+ */
+bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
+			    unsigned long pfn)
+{
+	unsigned long other_index;
+	struct iopt_pages *other;
+
+	lockdep_assert_held(&pages->ledger->mutex);
+	other = ledger_other_holder(pages, index, pfn, &other_index);
+	if (!other)
+		return false;
+	xa_store(&other->pinned, other_index, iopt_pfn_entry(pfn, true),
+		 GFP_NOWAIT);
+	return true;
+}
+
+/* Charge @npages to the party's limit; -ENOMEM past RLIMIT_MEMLOCK. */
+int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages)
+{
+	struct iommufd_ledger *ledger = pages->ledger;
+	unsigned long limit, cur;
+	s64 cur64;
+
+	lockdep_assert_held(&ledger->mutex);
+	if (!npages)
+		return 0;
+	limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	switch (ledger->mode) {
+	case IOPT_PAGES_ACCOUNT_USER:
+		cur = atomic_long_read(&ledger->user->locked_vm);
+		do {
+			if (cur + npages < cur || cur + npages > limit)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&ledger->user->locked_vm,
+						  &cur, cur + npages));
+		break;
+	case IOPT_PAGES_ACCOUNT_MM:
+		cur64 = atomic64_read(&ledger->mm->pinned_vm);
+		do {
+			if ((u64)cur64 + npages > limit)
+				return -ENOMEM;
+		} while (!atomic64_try_cmpxchg(&ledger->mm->pinned_vm, &cur64,
+					       cur64 + npages));
+		break;
+	case IOPT_PAGES_ACCOUNT_NONE:
+		WARN_ON(1);
+		return -EINVAL;
+	}
+	ledger->charged += npages;
+	atomic_long_add(npages, &iommufd_stats.charged_pages);
+	return 0;
+}
+
+void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages)
+{
+	struct iommufd_ledger *ledger = pages->ledger;
+
+	lockdep_assert_held(&ledger->mutex);
+	if (!npages || WARN_ON(ledger->charged < npages))
+		return;
+	if (ledger->mode == IOPT_PAGES_ACCOUNT_USER)
+		atomic_long_sub(npages, &ledger->user->locked_vm);
+	else
+		atomic64_sub(npages, &ledger->mm->pinned_vm);
+	ledger->charged -= npages;
+	atomic_long_sub(npages, &iommufd_stats.charged_pages);
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * iommufd-bpf: the I/O page table of an IOAS, and the user memory behind it.
+ *
+ * An io_pagetable maps IOVA ranges (areas) to slices of user memory (pages
+ * objects).  A pages object describes one range of user virtual address space
+ * as it was handed to IOMMU_IOAS_MAP; IOMMU_IOAS_COPY makes new areas that
+ * share an existing pages object, so memory mapped into several IOAS is
+ * pinned once.
+ *
+ * Pinning is lazy: IOMMU_IOAS_MAP pins nothing.  A page is pinned while
+ * something needs its PFN — an access that pinned it (and later, a domain
+ * that maps it) — and exactly once however many users it has.  Every user
+ * registers the page-index range it needs in one of the pages object's
+ * interval trees; the pinned set is the union of those ranges, and the PFNs
+ * are kept in the pages object's own store.  See pages.c.
+ *
+ * Conventions: "last" is always an inclusive end; IOVA, user address and page
+ * index ranges never wrap.
+ */
+#ifndef IOMMUFD_BPF_IO_PAGETABLE_H
+#define IOMMUFD_BPF_IO_PAGETABLE_H
+
+#include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
+
+struct iommufd_access;
+struct iommufd_ledger;
+
+/**
+ * struct io_pagetable - the IOVA space of one IOAS
+ * @iova_rwsem: protects @area_itree, @allowed_itree, @reserved_itree,
+ *              @iova_alignment, @disable_large_pages and every area's
+ *              @pages pointer.  Writers change the IOVA layout (map, unmap,
+ *              copy, allow, reserve); readers look IOVAs up (accesses, range
+ *              queries).
+ * @area_itree: struct iopt_area by IOVA; areas never overlap
+ * @allowed_itree: struct iopt_allowed set by IOMMU_IOAS_ALLOW_IOVAS; when not
+ *                 empty, automatic IOVA allocation stays inside it and
+ *                 nothing may reserve IOVA inside it
+ * @reserved_itree: struct iopt_reserved; no area may overlap a reserved range
+ * @iova_alignment: every area's IOVA, length and page offset is a multiple of
+ *                  this; 1 until an access that pins pages (or a domain)
+ *                  needs more
+ * @disable_large_pages: IOMMU_OPTION_HUGE_PAGES set to 0
+ * @access_list: struct iommufd_access attached to this IOAS, by an index the
+ *               access keeps; its own xa_lock protects it, and changes also
+ *               hold @iova_rwsem for writing so that @iova_alignment follows
+ */
+struct io_pagetable {
+	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached area_itree;
+	struct rb_root_cached allowed_itree;
+	struct rb_root_cached reserved_itree;
+	unsigned long iova_alignment;
+	bool disable_large_pages;
+	struct xarray access_list;
+};
+
+/**
+ * struct iopt_area - an IOVA range mapped to a slice of a pages object
+ * @node: the IOVA range, in iopt->area_itree
+ * @pages_node: the page-index range of @pages this area covers
+ * @iopt: the table the area is in
+ * @pages: the memory, holding one reference; NULL while the area is being
+ *         created or torn down, when it is reserved IOVA and nothing else.
+ *         Written under iopt->iova_rwsem for writing.
+ * @page_offset: byte offset of the area's first IOVA within its first page
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE
+ * @num_accesses: access pins inside this area.  Changed (atomically) only
+ *                with iopt->iova_rwsem held for reading, so holding it for
+ *                writing is enough to read a stable value.
+ * @prevent_access: an unmap is waiting for the accesses to let go; no new
+ *                  access pin or rw may start.  Written with iova_rwsem held
+ *                  for writing, read with it held for reading.
+ */
+struct iopt_area {
+	struct interval_tree_node node;
+	struct interval_tree_node pages_node;
+	struct io_pagetable *iopt;
+	struct iopt_pages *pages;
+	unsigned int page_offset;
+	int iommu_prot;
+	atomic_t num_accesses;
+	bool prevent_access;
+};
+
+/**
+ * struct iopt_allowed - a range of IOMMU_IOAS_ALLOW_IOVAS
+ * @node: the range, in iopt->allowed_itree
+ */
+struct iopt_allowed {
+	struct interval_tree_node node;
+};
+
+/**
+ * struct iopt_reserved - IOVA no area may use
+ * @node: the range, in iopt->reserved_itree
+ * @owner: who reserved it (a device, later), or NULL for a test reservation
+ */
+struct iopt_reserved {
+	struct interval_tree_node node;
+	void *owner;
+};
+
+enum iopt_account_mode {
+	IOPT_PAGES_ACCOUNT_NONE,	/* CAP_IPC_LOCK: nothing is charged */
+	IOPT_PAGES_ACCOUNT_USER,	/* user->locked_vm */
+	IOPT_PAGES_ACCOUNT_MM,		/* mm->pinned_vm (VmPin) */
+};
+
+/**
+ * struct iopt_pages - a range of user memory, pinned on demand
+ * @kref: one reference per area using it, plus transient ones
+ * @mutex: serialises pinning and unpinning: protects @access_itree and the
+ *         set of indexes present in @pinned
+ * @uptr: first user address, page aligned
+ * @npages: length in pages
+ * @writable: the mapping allows DMA writes, so pins are FOLL_WRITE
+ * @account_mode: how pinned pages are charged; fixed at creation
+ * @source_mm: the address space @uptr belongs to (mmgrab'd); pins are taken
+ *             from it even when another process asks
+ * @source_task: the thread group leader that mapped, for RLIMIT_MEMLOCK
+ * @source_user: the user charged in IOPT_PAGES_ACCOUNT_USER mode
+ * @ledger: where this range's charges are kept and shared with other pages
+ *          objects of the same process (NULL in IOPT_PAGES_ACCOUNT_NONE);
+ *          see account.c
+ * @ledger_node: @uptr's range in the ledger's tree; ledger->mutex
+ * @pinned: page index -> pinned PFN.  An index is present exactly while some
+ *          user range covers it.  The entry is xa_mk_value(pfn << 1 |
+ *          charged): the charged bit says this object carries the charge
+ *          for that physical page in its ledger.  Entries are inserted,
+ *          erased and re-marked only under ledger->mutex (and @mutex for
+ *          this object's own insertions and erasures), so a ledger walk may
+ *          read and re-mark any member's entries.
+ * @npinned: pages present in @pinned, under @mutex
+ * @access_itree: struct iopt_pages_access, the ranges accesses pinned
+ */
+struct iopt_pages {
+	struct kref kref;
+	struct mutex mutex; /* see above */
+	unsigned long uptr;
+	unsigned long npages;
+	bool writable;
+	enum iopt_account_mode account_mode;
+	struct mm_struct *source_mm;
+	struct task_struct *source_task;
+	struct user_struct *source_user;
+	struct iommufd_ledger *ledger;
+	struct interval_tree_node ledger_node;
+	struct xarray pinned;
+	unsigned long npinned;
+	struct rb_root_cached access_itree;
+};
+
+/**
+ * struct iopt_pages_access - a page-index range pinned for accesses
+ * @node: the range, in pages->access_itree
+ * @users: access pins of exactly this range; under pages->mutex
+ */
+struct iopt_pages_access {
+	struct interval_tree_node node;
+	unsigned int users;
+};
+
+/* A PFN store entry: the PFN, and whether this pages object is charged. */
+static inline void *iopt_pfn_entry(unsigned long pfn, bool charged)
+{
+	return xa_mk_value(pfn << 1 | charged);
+}
+
+static inline unsigned long iopt_pfn_entry_pfn(void *entry)
+{
+	return xa_to_value(entry) >> 1;
+}
+
+static inline bool iopt_pfn_entry_charged(void *entry)
+{
+	return xa_to_value(entry) & 1;
+}
+
+static inline unsigned long iopt_area_iova(struct iopt_area *area)
+{
+	return area->node.start;
+}
+
+static inline unsigned long iopt_area_last_iova(struct iopt_area *area)
+{
+	return area->node.last;
+}
+
+static inline unsigned long iopt_area_length(struct iopt_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
+/* Byte offset into area->pages of @iova, which the area must contain. */
+static inline unsigned long iopt_area_start_byte(struct iopt_area *area,
+						 unsigned long iova)
+{
+	return (area->pages_node.start << PAGE_SHIFT) + area->page_offset +
+	       (iova - iopt_area_iova(area));
+}
+
+static inline unsigned long iopt_area_iova_to_index(struct iopt_area *area,
+						    unsigned long iova)
+{
+	return iopt_area_start_byte(area, iova) >> PAGE_SHIFT;
+}
+
+/* account.c */
+int iommufd_ledger_join(struct iopt_pages *pages);
+void iommufd_ledger_leave(struct iopt_pages *pages);
+void iommufd_ledger_lock(struct iopt_pages *pages);
+void iommufd_ledger_unlock(struct iopt_pages *pages);
+bool iommufd_ledger_shared(struct iopt_pages *pages, unsigned long start,
+			   unsigned long last);
+bool iommufd_ledger_carried(struct iopt_pages *pages, unsigned long index,
+			    unsigned long pfn);
+bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
+			    unsigned long pfn);
+int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages);
+void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages);
+
+/* pages.c */
+extern size_t iommufd_pin_batch_bytes;
+
+struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
+				    bool writable,
+				    enum iopt_account_mode ctx_mode);
+void iopt_release_pages(struct kref *kref);
+static inline void iopt_put_pages(struct iopt_pages *pages)
+{
+	kref_put(&pages->kref, iopt_release_pages);
+}
+
+int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
+			  unsigned long last_index, struct page **out_pages,
+			  unsigned int flags);
+void iopt_pages_remove_access(struct iopt_pages *pages,
+			      unsigned long start_index,
+			      unsigned long last_index);
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
+		  void *data, unsigned long length, unsigned int flags);
+
+/* io_pagetable.c */
+void iopt_init_table(struct io_pagetable *iopt);
+void iopt_destroy_table(struct io_pagetable *iopt);
+
+/* Flags for iopt_map_user_pages() and iopt_map_pages() */
+enum { IOPT_ALLOC_IOVA = 1 << 0 };
+
+int iopt_map_user_pages(struct io_pagetable *iopt, unsigned long *iova,
+			unsigned long uptr, unsigned long length,
+			int iommu_prot, unsigned int flags,
+			enum iopt_account_mode ctx_mode);
+int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
+		    unsigned long src_iova, unsigned long length,
+		    unsigned long *dst_iova, int iommu_prot,
+		    unsigned int flags);
+int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, unsigned long *unmapped);
+int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+int iopt_set_allow_iova(struct io_pagetable *iopt,
+			struct rb_root_cached *allowed);
+int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+		      unsigned long last, void *owner);
+int iopt_disable_large_pages(struct io_pagetable *iopt);
+void iopt_enable_large_pages(struct io_pagetable *iopt);
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
+		    u32 *list_id);
+void iopt_remove_access(struct io_pagetable *iopt, u32 list_id);
+
+/**
+ * struct iopt_walk - a walk over the areas behind an IOVA range
+ * @cur: first IOVA of the current piece
+ * @end: last IOVA of the current piece
+ * @last: last IOVA of the whole range
+ * @area: the current area
+ * @complete: the walk reached @last without a gap
+ *
+ * Each step yields an area with its pages set and the piece [@cur, @end] of
+ * the range inside it.  The walk stops early, leaving @complete false, at a
+ * gap or at an area being created or destroyed.  iova_rwsem is held.
+ */
+struct iopt_walk {
+	unsigned long cur;
+	unsigned long end;
+	unsigned long last;
+	struct iopt_area *area;
+	bool complete;
+};
+
+struct iopt_area *iopt_walk_first(struct iopt_walk *walk,
+				  struct io_pagetable *iopt,
+				  unsigned long start, unsigned long last);
+struct iopt_area *iopt_walk_next(struct iopt_walk *walk);
+
+struct iopt_area *iopt_area_iter_first(struct io_pagetable *iopt,
+				       unsigned long start, unsigned long last);
+struct iopt_area *iopt_area_iter_next(struct iopt_area *area,
+				      unsigned long start, unsigned long last);
+
+bool iopt_itree_find_hole(struct rb_root_cached *root, unsigned long *start,
+			  unsigned long last, unsigned long *hole_last);
+bool iopt_itree2_find_hole(struct rb_root_cached *a, struct rb_root_cached *b,
+			   unsigned long *start, unsigned long last,
+			   unsigned long *hole_last);
+
+#endif

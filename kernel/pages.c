@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: pages objects — user memory pinned on demand, exactly once.
+ *
+ * A pages object covers one range of user memory.  Its users say which page
+ * indexes they need: each access pin is a node in access_itree (identical
+ * ranges share a node with a count).  The pinned set is exactly the union of
+ * those ranges.  Adding a user pins the holes of that union inside its range;
+ * removing one unpins what no remaining user covers.  So a page is pinned
+ * once however many users need it, and the PFN store (pages->pinned) holds
+ * each pinned page's PFN for all of them.
+ *
+ * Pinning goes in batches: one pin_user_pages call and one array for up to
+ * iommufd_pin_batch_bytes worth of page pointers, never one per page.  The
+ * PFN store has one entry per page, so unpinning any sub-range allocates
+ * nothing (destroy never fails); physically contiguous runs are found again
+ * by walking it, whoever needs them.
+ *
+ * Locking: pages->mutex, then the ledger's mutex (account.c).
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/user.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iommufd_private.h"
+#include "io_pagetable.h"
+
+/*
+ * Bytes of page pointers one pin batch may use; IOMMU_TEST_CMD's
+ * SET_TEMP_MEMORY_LIMIT lowers it to exercise batch boundaries.
+ */
+size_t iommufd_pin_batch_bytes = 65536;
+
+struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
+				    bool writable,
+				    enum iopt_account_mode ctx_mode)
+{
+	struct iopt_pages *pages;
+	unsigned long end;
+	int rc;
+
+	if (!length || length > SIZE_MAX - PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(uptr, length, &end))
+		return ERR_PTR(-EOVERFLOW);
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pages->kref);
+	mutex_init(&pages->mutex);
+	xa_init_flags(&pages->pinned, XA_FLAGS_ACCOUNT);
+	pages->access_itree = RB_ROOT_CACHED;
+	pages->uptr = ALIGN_DOWN(uptr, PAGE_SIZE);
+	pages->npages = DIV_ROUND_UP(end - pages->uptr, PAGE_SIZE);
+	pages->writable = writable;
+	pages->source_mm = current->mm;
+	mmgrab(pages->source_mm);
+	pages->source_task = current->group_leader;
+	get_task_struct(pages->source_task);
+	pages->source_user = get_uid(current_user());
+	if (capable(CAP_IPC_LOCK))
+		pages->account_mode = IOPT_PAGES_ACCOUNT_NONE;
+	else
+		pages->account_mode = ctx_mode;
+
+	if (pages->account_mode != IOPT_PAGES_ACCOUNT_NONE) {
+		rc = iommufd_ledger_join(pages);
+		if (rc) {
+			iopt_put_pages(pages);
+			return ERR_PTR(rc);
+		}
+	}
+	return pages;
+}
+
+void iopt_release_pages(struct kref *kref)
+{
+	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
+
+	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
+	WARN_ON(pages->npinned);
+	if (pages->ledger)
+		iommufd_ledger_leave(pages);
+	xa_destroy(&pages->pinned);
+	mmdrop(pages->source_mm);
+	put_task_struct(pages->source_task);
+	free_uid(pages->source_user);
+	mutex_destroy(&pages->mutex);
+	kfree(pages);
+}
+
+/*
+ * Record @n freshly pinned pages from @index on: store their PFNs and charge
+ * those whose charge no other member of the ledger carries.  On failure
+ * nothing is recorded and the caller unpins them.
+ */
+static int pages_store(struct iopt_pages *pages, unsigned long index,
+		       struct page **upages, unsigned long n)
+{
+	unsigned long i, pfn, charge = 0;
+	bool shared = false;
+	int rc = 0;
+
+	if (pages->ledger) {
+		iommufd_ledger_lock(pages);
+		shared = iommufd_ledger_shared(pages, index, index + n - 1);
+	}
+	for (i = 0; i < n; i++) {
+		bool charged = false;
+
+		pfn = page_to_pfn(upages[i]);
+		if (pages->ledger)
+			charged = !shared ||
+				  !iommufd_ledger_carried(pages, index + i, pfn);
+		rc = xa_err(xa_store(&pages->pinned, index + i,
+				     iopt_pfn_entry(pfn, charged),
+				     GFP_KERNEL_ACCOUNT));
+		if (rc)
+			break;
+		charge += charged;
+	}
+	if (!rc && pages->ledger)
+		rc = iommufd_ledger_charge(pages, charge);
+	if (rc) {
+		while (i--)
+			xa_erase(&pages->pinned, index + i);
+	} else {
+		pages->npinned += n;
+		atomic_long_add(n, &iommufd_stats.pinned_pages);
+	}
+	if (pages->ledger)
+		iommufd_ledger_unlock(pages);
+	return rc;
+}
+
+/* Pin @n pages of user memory from @uaddr into @upages; returns how many. */
+static long pages_pin_user(struct iopt_pages *pages, unsigned long uaddr,
+			   unsigned long n, struct page **upages)
+{
+	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
+	int locked = 1;
+	long rc;
+
+	if (current->mm == pages->source_mm)
+		return pin_user_pages_fast(uaddr, n, gup_flags, upages);
+
+	/* Asked from another process: the owner must still be alive. */
+	if (!mmget_not_zero(pages->source_mm))
+		return -EFAULT;
+	mmap_read_lock(pages->source_mm);
+	rc = pin_user_pages_remote(pages->source_mm, uaddr, n, gup_flags,
+				   upages, &locked);
+	if (locked)
+		mmap_read_unlock(pages->source_mm);
+	mmput(pages->source_mm);
+	return rc;
+}
+
+static unsigned long pages_batch_max(void)
+{
+	return max_t(size_t, 1, READ_ONCE(iommufd_pin_batch_bytes) /
+				sizeof(struct page *));
+}
+
+static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
+			      unsigned long last);
+
+/* Pin the page indexes [start, last], none of which is pinned yet. */
+static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
+			   unsigned long last)
+{
+	unsigned long batch = min(last - start + 1, pages_batch_max());
+	unsigned long index = start;
+	struct page **upages;
+	long got;
+	int rc = 0;
+
+	upages = kvmalloc_array(batch, sizeof(*upages), GFP_KERNEL_ACCOUNT);
+	if (!upages)
+		return -ENOMEM;
+	while (index <= last) {
+		unsigned long want = min(last - index + 1, batch);
+
+		got = pages_pin_user(pages, pages->uptr + (index << PAGE_SHIFT),
+				     want, upages);
+		if (got <= 0) {
+			rc = got ? got : -EFAULT;
+			break;
+		}
+		rc = pages_store(pages, index, upages, got);
+		if (rc) {
+			unpin_user_pages(upages, got);
+			break;
+		}
+		index += got;
+	}
+	kvfree(upages);
+	if (rc && index > start)
+		pages_unpin_range(pages, start, index - 1);
+	return rc;
+}
+
+/*
+ * Unpin the page indexes [start, last], all pinned.  Charges pass to other
+ * members that pin the same pages, or are released.  Allocates nothing.
+ */
+static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
+			      unsigned long last)
+{
+	struct page *batch[32];
+	unsigned long index, uncharge = 0;
+	unsigned int n = 0;
+	bool shared = false;
+	void *entry;
+
+	if (pages->ledger) {
+		iommufd_ledger_lock(pages);
+		shared = iommufd_ledger_shared(pages, start, last);
+	}
+	for (index = start; index <= last; index++) {
+		unsigned long pfn;
+
+		entry = xa_erase(&pages->pinned, index);
+		if (WARN_ON(!entry))
+			continue;
+		pfn = iopt_pfn_entry_pfn(entry);
+		if (iopt_pfn_entry_charged(entry) &&
+		    (!shared || !iommufd_ledger_pass_on(pages, index, pfn)))
+			uncharge++;
+		batch[n++] = pfn_to_page(pfn);
+		pages->npinned--;
+		atomic_long_dec(&iommufd_stats.pinned_pages);
+		if (n == ARRAY_SIZE(batch)) {
+			unpin_user_pages_dirty_lock(batch, n, pages->writable);
+			n = 0;
+		}
+	}
+	if (n)
+		unpin_user_pages_dirty_lock(batch, n, pages->writable);
+	if (pages->ledger) {
+		iommufd_ledger_uncharge(pages, uncharge);
+		iommufd_ledger_unlock(pages);
+	}
+}
+
+/* Pin whatever of [start, last] no user covers yet. */
+static int pages_fill(struct iopt_pages *pages, unsigned long start,
+		      unsigned long last)
+{
+	unsigned long hole = start, hole_last, undo = start, undo_last;
+	int rc;
+
+	lockdep_assert_held(&pages->mutex);
+	while (hole <= last &&
+	       iopt_itree_find_hole(&pages->access_itree, &hole, last,
+				    &hole_last)) {
+		rc = pages_pin_range(pages, hole, hole_last);
+		if (rc)
+			goto err_undo;
+		if (hole_last == last)
+			break;
+		hole = hole_last + 1;
+	}
+	return 0;
+
+err_undo:
+	/* Unpin the holes pinned before the one that failed. */
+	while (undo < hole &&
+	       iopt_itree_find_hole(&pages->access_itree, &undo, hole - 1,
+				    &undo_last)) {
+		pages_unpin_range(pages, undo, undo_last);
+		if (undo_last == hole - 1)
+			break;
+		undo = undo_last + 1;
+	}
+	return rc;
+}
+
+/* Unpin whatever of [start, last] no remaining user covers. */
+static void pages_unfill(struct iopt_pages *pages, unsigned long start,
+			 unsigned long last)
+{
+	unsigned long hole = start, hole_last;
+
+	lockdep_assert_held(&pages->mutex);
+	while (hole <= last &&
+	       iopt_itree_find_hole(&pages->access_itree, &hole, last,
+				    &hole_last)) {
+		pages_unpin_range(pages, hole, hole_last);
+		if (hole_last == last)
+			break;
+		hole = hole_last + 1;
+	}
+}
+
+static struct iopt_pages_access *pages_find_access(struct iopt_pages *pages,
+						   unsigned long start,
+						   unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	for (node = interval_tree_iter_first(&pages->access_itree, start, last);
+	     node; node = interval_tree_iter_next(node, start, last))
+		if (node->start == start && node->last == last)
+			return container_of(node, struct iopt_pages_access,
+					    node);
+	return NULL;
+}
+
+/**
+ * iopt_pages_add_access() - pin page indexes for an access
+ * @pages: the memory
+ * @start_index: first page index
+ * @last_index: last page index
+ * @out_pages: receives the struct page of each index, or NULL
+ * @flags: IOMMUFD_ACCESS_RW_WRITE when the access will write
+ */
+int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
+			  unsigned long last_index, struct page **out_pages,
+			  unsigned int flags)
+{
+	struct iopt_pages_access *access;
+	unsigned long index;
+	int rc;
+
+	if ((flags & IOMMUFD_ACCESS_RW_WRITE) && !pages->writable)
+		return -EPERM;
+
+	mutex_lock(&pages->mutex);
+	access = pages_find_access(pages, start_index, last_index);
+	if (access) {
+		access->users++;
+		goto out_pages;
+	}
+	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
+	if (!access) {
+		rc = -ENOMEM;
+		goto err_unlock;
+	}
+	rc = pages_fill(pages, start_index, last_index);
+	if (rc) {
+		kfree(access);
+		goto err_unlock;
+	}
+	access->node.start = start_index;
+	access->node.last = last_index;
+	access->users = 1;
+	interval_tree_insert(&access->node, &pages->access_itree);
+out_pages:
+	for (index = start_index; out_pages && index <= last_index; index++) {
+		void *entry = xa_load(&pages->pinned, index);
+
+		*out_pages++ = pfn_to_page(iopt_pfn_entry_pfn(entry));
+	}
+	mutex_unlock(&pages->mutex);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/* Undo one iopt_pages_add_access() of exactly [start_index, last_index]. */
+void iopt_pages_remove_access(struct iopt_pages *pages,
+			      unsigned long start_index,
+			      unsigned long last_index)
+{
+	struct iopt_pages_access *access;
+
+	mutex_lock(&pages->mutex);
+	access = pages_find_access(pages, start_index, last_index);
+	if (WARN_ON(!access))
+		goto out_unlock;
+	if (--access->users)
+		goto out_unlock;
+	interval_tree_remove(&access->node, &pages->access_itree);
+	kfree(access);
+	pages_unfill(pages, start_index, last_index);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+}
+
+/* Copy between @data and one page, pinned already or borrowed for this. */
+static int pages_rw_page(struct iopt_pages *pages, unsigned long index,
+			 unsigned int offset, void *data, unsigned int len,
+			 bool write)
+{
+	struct page *page = NULL;
+	void *entry, *va;
+	int locked = 1;
+	long rc;
+
+	mutex_lock(&pages->mutex);
+	entry = xa_load(&pages->pinned, index);
+	if (entry) {
+		page = pfn_to_page(iopt_pfn_entry_pfn(entry));
+		get_page(page);
+	}
+	mutex_unlock(&pages->mutex);
+
+	if (!page) {
+		if (!mmget_not_zero(pages->source_mm))
+			return -EFAULT;
+		mmap_read_lock(pages->source_mm);
+		rc = get_user_pages_remote(pages->source_mm,
+					   pages->uptr + (index << PAGE_SHIFT),
+					   1, write ? FOLL_WRITE : 0, &page,
+					   &locked);
+		if (locked)
+			mmap_read_unlock(pages->source_mm);
+		mmput(pages->source_mm);
+		if (rc != 1)
+			return rc < 0 ? rc : -EFAULT;
+	}
+
+	va = kmap_local_page(page);
+	if (write)
+		memcpy(va + offset, data, len);
+	else
+		memcpy(data, va + offset, len);
+	kunmap_local(va);
+	if (write)
+		set_page_dirty_lock(page);
+	put_page(page);
+	return 0;
+}
+
+/**
+ * iopt_pages_rw() - copy between a kernel buffer and the memory
+ * @pages: the memory
+ * @start_byte: offset into the pages object
+ * @data: kernel buffer
+ * @length: bytes
+ * @flags: IOMMUFD_ACCESS_RW_WRITE to write to the memory;
+ *         IOMMUFD_ACCESS_RW_SLOW_PATH to go page by page even when the
+ *         caller is the owning process (tests use it)
+ *
+ * The owning process copies through its own address space; anyone else
+ * goes page by page, through the pinned page where there is one.
+ */
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
+		  void *data, unsigned long length, unsigned int flags)
+{
+	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	unsigned long uaddr = pages->uptr + start_byte;
+	int rc;
+
+	if (write && !pages->writable)
+		return -EPERM;
+
+	if (!(flags & IOMMUFD_ACCESS_RW_SLOW_PATH) &&
+	    current->mm == pages->source_mm) {
+		if (write)
+			rc = copy_to_user((void __user *)uaddr, data, length);
+		else
+			rc = copy_from_user(data, (void __user *)uaddr, length);
+		return rc ? -EFAULT : 0;
+	}
+
+	while (length) {
+		unsigned int offset = start_byte % PAGE_SIZE;
+		unsigned int len = min_t(unsigned long, length,
+					 PAGE_SIZE - offset);
+
+		rc = pages_rw_page(pages, start_byte >> PAGE_SHIFT, offset,
+				   data, len, write);
+		if (rc)
+			return rc;
+		data += len;
+		start_byte += len;
+		length -= len;
+	}
+	return 0;
+}

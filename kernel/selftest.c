@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: IOMMU_TEST_CMD, upstream's test interface (iommufd_test.h).
+ *
+ * Only with selftest=1: these operations let any opener of /dev/iommu
+ * reserve IOVA, change the module-wide pin batch size and look at page pin
+ * counts, which has no place on a production machine.
+ *
+ * The test access is an access (access.c) held by a file: CREATE_ACCESS
+ * returns its descriptor, ACCESS_PAGES pins through it and remembers each
+ * pin as an item, and the access's unmap callback drops the items an unmap
+ * covers, as a real driver must.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../include/uapi/linux/iommufd_test.h"
+#include "iommufd_private.h"
+
+bool iommufd_selftest_enabled;
+module_param_named(selftest, iommufd_selftest_enabled, bool, 0444);
+MODULE_PARM_DESC(selftest, "answer IOMMU_TEST_CMD (for tests only)");
+
+static_assert((unsigned int)MOCK_ACCESS_RW_WRITE == IOMMUFD_ACCESS_RW_WRITE);
+static_assert((unsigned int)MOCK_ACCESS_RW_SLOW_PATH ==
+	      IOMMUFD_ACCESS_RW_SLOW_PATH);
+static_assert((unsigned int)MOCK_FLAGS_ACCESS_WRITE == IOMMUFD_ACCESS_RW_WRITE);
+
+/* Largest buffer one ACCESS_PAGES or ACCESS_RW works on. */
+#define SELFTEST_ACCESS_MAX (16UL << 20)
+
+/**
+ * struct selftest_access - an access held by a file
+ * @access: the access; NULL until creation completes
+ * @file: the file holding it
+ * @lock: protects @items and @next_id, and serialises pinning with the
+ *        unmap callback so an unmap never misses a pin in progress
+ * @items: struct selftest_access_item, one per ACCESS_PAGES
+ * @next_id: ID of the next item
+ */
+struct selftest_access {
+	struct iommufd_access *access;
+	struct file *file;
+	struct mutex lock; /* see above */
+	struct list_head items;
+	unsigned int next_id;
+};
+
+struct selftest_access_item {
+	struct list_head node;
+	unsigned long iova;
+	unsigned long length;
+	unsigned int id;
+};
+
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd, u32 ioas_id,
+				     u64 start, u64 length)
+{
+	struct iommufd_ioas *ioas;
+	unsigned long last;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow((unsigned long)start, (unsigned long)length - 1,
+			       &last) || start > ULONG_MAX || length > ULONG_MAX)
+		return -EOVERFLOW;
+	ioas = iommufd_get_ioas(ucmd->ictx, ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_reserve_iova(&ioas->iopt, start, last, NULL);
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/*
+ * Every small page of the buffer is pinned exactly @refs times (large
+ * folios are skipped: their pin count is not per page).
+ */
+static int iommufd_test_check_refs(u64 uptr, u64 length, u32 refs)
+{
+	struct page *page;
+	unsigned long end;
+	long got;
+
+	if (!length || length % PAGE_SIZE || uptr % PAGE_SIZE ||
+	    check_add_overflow((unsigned long)uptr, (unsigned long)length, &end))
+		return -EINVAL;
+	for (; uptr < end; uptr += PAGE_SIZE) {
+		got = get_user_pages_fast(uptr, 1, 0, &page);
+		if (got != 1)
+			return got < 0 ? got : -EFAULT;
+		if (!PageCompound(page) &&
+		    page_ref_count(page) / GUP_PIN_COUNTING_BIAS != refs) {
+			put_page(page);
+			return -EIO;
+		}
+		put_page(page);
+	}
+	return 0;
+}
+
+static void selftest_access_unmap(void *data, unsigned long iova,
+				  unsigned long length)
+{
+	struct selftest_access *staccess = data;
+	struct selftest_access_item *item, *tmp;
+	unsigned long last = iova + length - 1;
+
+	mutex_lock(&staccess->lock);
+	list_for_each_entry_safe(item, tmp, &staccess->items, node) {
+		if (iova > item->iova + item->length - 1 || last < item->iova)
+			continue;
+		list_del(&item->node);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		kfree(item);
+	}
+	mutex_unlock(&staccess->lock);
+}
+
+static const struct iommufd_access_ops selftest_access_ops_pin = {
+	.needs_pin_pages = 1,
+	.unmap = selftest_access_unmap,
+};
+
+static const struct iommufd_access_ops selftest_access_ops = {
+	.unmap = selftest_access_unmap,
+};
+
+static int selftest_access_release(struct inode *inode, struct file *file)
+{
+	struct selftest_access *staccess = file->private_data;
+
+	if (staccess->access) {
+		selftest_access_unmap(staccess, 0, ULONG_MAX);
+		iommufd_access_destroy(staccess->access);
+	}
+	mutex_destroy(&staccess->lock);
+	kfree(staccess);
+	return 0;
+}
+
+static const struct file_operations selftest_access_fops = {
+	.owner = THIS_MODULE,
+	.release = selftest_access_release,
+};
+
+/* The test access behind descriptor @fd, holding the file; fput() after. */
+static struct selftest_access *selftest_access_get(u32 fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &selftest_access_fops) {
+		fput(file);
+		return ERR_PTR(-EBADF);
+	}
+	return file->private_data;
+}
+
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd, u32 ioas_id,
+				      u32 flags)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_access *staccess;
+	struct iommufd_access *access;
+	struct file *file;
+	int fd, rc;
+	u32 id;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+
+	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
+	if (!staccess)
+		return -ENOMEM;
+	mutex_init(&staccess->lock);
+	INIT_LIST_HEAD(&staccess->items);
+	file = anon_inode_getfile("[iommufd_test_access]",
+				  &selftest_access_fops, staccess, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_destroy(&staccess->lock);
+		kfree(staccess);
+		return PTR_ERR(file);
+	}
+	staccess->file = file;
+	/* From here the file's release frees staccess. */
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		rc = fd;
+		goto out_fput;
+	}
+	access = iommufd_access_create(ucmd->ictx,
+				       flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES ?
+				       &selftest_access_ops_pin :
+				       &selftest_access_ops,
+				       staccess, &id);
+	if (IS_ERR(access)) {
+		rc = PTR_ERR(access);
+		goto out_put_fd;
+	}
+	rc = iommufd_access_attach(access, ioas_id);
+	if (rc)
+		goto out_destroy;
+	cmd->create_access.out_access_fd = fd;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_destroy;
+	staccess->access = access;
+	fd_install(fd, file);
+	return 0;
+
+out_destroy:
+	iommufd_access_destroy(access);
+out_put_fd:
+	put_unused_fd(fd);
+out_fput:
+	fput(file);
+	return rc;
+}
+
+static int iommufd_test_access_replace_ioas(u32 access_fd, u32 ioas_id)
+{
+	struct selftest_access *staccess = selftest_access_get(access_fd);
+	int rc;
+
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	rc = iommufd_access_replace(staccess->access, ioas_id);
+	fput(staccess->file);
+	return rc;
+}
+
+/* The pinned pages are the pages behind the user buffer, page by page. */
+static int selftest_check_pages(unsigned long uptr, struct page **pages,
+				unsigned long npages)
+{
+	struct page *page;
+	long got;
+
+	for (; npages; npages--, pages++, uptr += PAGE_SIZE) {
+		got = get_user_pages_fast(uptr, 1, 0, &page);
+		if (got != 1)
+			return got < 0 ? got : -EFAULT;
+		put_page(page);
+		if (page != *pages)
+			return -EBADE;
+	}
+	return 0;
+}
+
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd, u32 access_fd,
+				     u64 iova, u64 length, u64 uptr, u32 flags)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_access_item *item;
+	struct selftest_access *staccess;
+	unsigned long npages;
+	struct page **pages;
+	int rc;
+
+	if (length > SELFTEST_ACCESS_MAX)
+		return -ENOMEM;
+	if (!length)
+		return -EINVAL;
+	if (flags & ~MOCK_FLAGS_ACCESS_WRITE)
+		return -EOPNOTSUPP;
+	if (iova >= ULONG_MAX - SELFTEST_ACCESS_MAX)
+		return -EOVERFLOW;
+
+	staccess = selftest_access_get(access_fd);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	if (staccess->access->ops != &selftest_access_ops_pin) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+
+	npages = (ALIGN(iova + length, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) /
+		 PAGE_SIZE;
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
+	if (!item) {
+		rc = -ENOMEM;
+		goto out_free_pages;
+	}
+
+	/* Held across pin and record, so an unmap sees either both or none. */
+	mutex_lock(&staccess->lock);
+	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
+				      flags & MOCK_FLAGS_ACCESS_WRITE);
+	if (rc)
+		goto out_unlock;
+	/* A zero uptr skips the comparison (as upstream's fuzzing uses). */
+	if (uptr) {
+		rc = selftest_check_pages(uptr - (iova - ALIGN_DOWN(iova, PAGE_SIZE)),
+					  pages, npages);
+		if (rc)
+			goto out_unpin;
+	}
+	item->iova = iova;
+	item->length = length;
+	item->id = staccess->next_id++;
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_unpin;
+	list_add_tail(&item->node, &staccess->items);
+	item = NULL;
+	goto out_unlock;
+
+out_unpin:
+	iommufd_access_unpin_pages(staccess->access, iova, length);
+out_unlock:
+	mutex_unlock(&staccess->lock);
+	kfree(item);
+out_free_pages:
+	kvfree(pages);
+out_put:
+	fput(staccess->file);
+	return rc;
+}
+
+static int iommufd_test_destroy_access_pages(u32 access_fd, u32 item_id)
+{
+	struct selftest_access *staccess = selftest_access_get(access_fd);
+	struct selftest_access_item *item;
+	int rc = -ENOENT;
+
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	mutex_lock(&staccess->lock);
+	list_for_each_entry(item, &staccess->items, node) {
+		if (item->id != item_id)
+			continue;
+		list_del(&item->node);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		kfree(item);
+		rc = 0;
+		break;
+	}
+	mutex_unlock(&staccess->lock);
+	fput(staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_rw(u32 access_fd, u64 iova, u64 length,
+				  u64 uptr, u32 flags)
+{
+	void __user *ubuf = u64_to_user_ptr(uptr);
+	struct selftest_access *staccess;
+	void *tmp;
+	int rc;
+
+	if (length > SELFTEST_ACCESS_MAX)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH))
+		return -EOPNOTSUPP;
+	if (iova >= ULONG_MAX - SELFTEST_ACCESS_MAX)
+		return -EOVERFLOW;
+
+	staccess = selftest_access_get(access_fd);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	tmp = kvzalloc(length, GFP_KERNEL_ACCOUNT);
+	if (!tmp) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if ((flags & MOCK_ACCESS_RW_WRITE) && copy_from_user(tmp, ubuf, length)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	rc = iommufd_access_rw(staccess->access, iova, tmp, length, flags);
+	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
+	    copy_to_user(ubuf, tmp, length))
+		rc = -EFAULT;
+out_free:
+	kvfree(tmp);
+out_put:
+	fput(staccess->file);
+	return rc;
+}
+
+int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return iommufd_test_add_reserved(ucmd, cmd->id,
+						 cmd->add_reserved.start,
+						 cmd->add_reserved.length);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return iommufd_test_check_refs(cmd->check_refs.uptr,
+					       cmd->check_refs.length,
+					       cmd->check_refs.refs);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return iommufd_test_create_access(ucmd, cmd->id,
+						  cmd->create_access.flags);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return iommufd_test_access_replace_ioas(cmd->id,
+							cmd->access_replace_ioas.ioas_id);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return iommufd_test_access_pages(ucmd, cmd->id,
+						 cmd->access_pages.iova,
+						 cmd->access_pages.length,
+						 cmd->access_pages.uptr,
+						 cmd->access_pages.flags);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return iommufd_test_destroy_access_pages(cmd->id,
+							 cmd->destroy_access_pages.access_pages_id);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return iommufd_test_access_rw(cmd->id, cmd->access_rw.iova,
+					      cmd->access_rw.length,
+					      cmd->access_rw.uptr,
+					      cmd->access_rw.flags);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* Upstream's floor: room for one PFN and its count. */
+		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
+			return -EINVAL;
+		WRITE_ONCE(iommufd_pin_batch_bytes, cmd->memory_limit.limit);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
