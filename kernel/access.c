@@ -180,15 +180,34 @@ static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 	WARN_ON(!walk.complete);
 }
 
-/* The attached IOAS's table with ioas_lock held, or NULL (unlocked). */
-static struct io_pagetable *access_lock_iopt(struct iommufd_access *access)
+/*
+ * Check an IOVA range and lock the attached IOAS's table for reading (with
+ * ioas_lock held): *iopt and *last are set on success.  access_unlock()
+ * undoes it.
+ */
+static int access_lock_range(struct iommufd_access *access, unsigned long iova,
+			     unsigned long length, struct io_pagetable **iopt,
+			     unsigned long *last)
 {
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
 	mutex_lock(&access->ioas_lock);
 	if (!access->ioas) {
 		mutex_unlock(&access->ioas_lock);
-		return NULL;
+		return -ENOENT;
 	}
-	return &access->ioas->iopt;
+	*iopt = &access->ioas->iopt;
+	down_read(&(*iopt)->iova_rwsem);
+	return 0;
+}
+
+static void access_unlock(struct iommufd_access *access,
+			  struct io_pagetable *iopt)
+{
+	up_read(&iopt->iova_rwsem);
+	mutex_unlock(&access->ioas_lock);
 }
 
 /**
@@ -215,15 +234,9 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 
 	if (WARN_ON(!access->ops->unmap))
 		return -EINVAL;
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	iopt = access_lock_iopt(access);
-	if (!iopt)
-		return -ENOENT;
-	down_read(&iopt->iova_rwsem);
+	rc = access_lock_range(access, iova, length, &iopt, &last);
+	if (rc)
+		return rc;
 	for (area = iopt_walk_first(&walk, iopt, iova, last); area;
 	     area = iopt_walk_next(&walk)) {
 		/* An unmap is waiting for the pins here to go away. */
@@ -250,8 +263,7 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 		rc = -ENOENT;
 	if (rc && pinned_last != iova - 1)
 		access_unpin_range(iopt, iova, pinned_last);
-	up_read(&iopt->iova_rwsem);
-	mutex_unlock(&access->ioas_lock);
+	access_unlock(access, iopt);
 	return rc;
 }
 
@@ -267,16 +279,10 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 	struct io_pagetable *iopt;
 	unsigned long last;
 
-	if (WARN_ON(!length) ||
-	    WARN_ON(check_add_overflow(iova, length - 1, &last)))
+	if (WARN_ON(access_lock_range(access, iova, length, &iopt, &last)))
 		return;
-	iopt = access_lock_iopt(access);
-	if (WARN_ON(!iopt))
-		return;
-	down_read(&iopt->iova_rwsem);
 	access_unpin_range(iopt, iova, last);
-	up_read(&iopt->iova_rwsem);
-	mutex_unlock(&access->ioas_lock);
+	access_unlock(access, iopt);
 }
 
 /**
@@ -296,15 +302,9 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 	unsigned long last, len;
 	int rc = 0;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	iopt = access_lock_iopt(access);
-	if (!iopt)
-		return -ENOENT;
-	down_read(&iopt->iova_rwsem);
+	rc = access_lock_range(access, iova, length, &iopt, &last);
+	if (rc)
+		return rc;
 	for (area = iopt_walk_first(&walk, iopt, iova, last); area;
 	     area = iopt_walk_next(&walk)) {
 		if ((flags & IOMMUFD_ACCESS_RW_WRITE) &&
@@ -322,7 +322,6 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 	}
 	if (!rc && !walk.complete)
 		rc = -ENOENT;
-	up_read(&iopt->iova_rwsem);
-	mutex_unlock(&access->ioas_lock);
+	access_unlock(access, iopt);
 	return rc;
 }

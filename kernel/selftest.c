@@ -256,6 +256,19 @@ static int selftest_check_pages(unsigned long uptr, struct page **pages,
 	return 0;
 }
 
+/* The argument checks ACCESS_PAGES and ACCESS_RW share. */
+static int selftest_access_check(u64 iova, u64 length, u32 flags,
+				 u32 valid_flags)
+{
+	if (length > SELFTEST_ACCESS_MAX)
+		return -ENOMEM;
+	if (flags & ~valid_flags)
+		return -EOPNOTSUPP;
+	if (iova >= ULONG_MAX - SELFTEST_ACCESS_MAX)
+		return -EOVERFLOW;
+	return 0;
+}
+
 static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd, u32 access_fd,
 				     u64 iova, u64 length, u64 uptr, u32 flags)
 {
@@ -266,14 +279,11 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd, u32 access_fd,
 	struct page **pages;
 	int rc;
 
-	if (length > SELFTEST_ACCESS_MAX)
-		return -ENOMEM;
+	rc = selftest_access_check(iova, length, flags, MOCK_FLAGS_ACCESS_WRITE);
+	if (rc)
+		return rc;
 	if (!length)
 		return -EINVAL;
-	if (flags & ~MOCK_FLAGS_ACCESS_WRITE)
-		return -EOPNOTSUPP;
-	if (iova >= ULONG_MAX - SELFTEST_ACCESS_MAX)
-		return -EOVERFLOW;
 
 	staccess = selftest_access_get(access_fd);
 	if (IS_ERR(staccess))
@@ -364,12 +374,10 @@ static int iommufd_test_access_rw(u32 access_fd, u64 iova, u64 length,
 	void *tmp;
 	int rc;
 
-	if (length > SELFTEST_ACCESS_MAX)
-		return -ENOMEM;
-	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH))
-		return -EOPNOTSUPP;
-	if (iova >= ULONG_MAX - SELFTEST_ACCESS_MAX)
-		return -EOVERFLOW;
+	rc = selftest_access_check(iova, length, flags,
+				   MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH);
+	if (rc)
+		return rc;
 
 	staccess = selftest_access_get(access_fd);
 	if (IS_ERR(staccess))
