@@ -35,7 +35,7 @@ USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
-SELFTESTS := iommufd_core ioas module_lifecycle module_btf demo_ioas
+SELFTESTS := iommufd_core ioas trace_events module_lifecycle module_btf demo_ioas
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
@@ -83,13 +83,15 @@ $(BUILD)/bpf/iommufd_bpf_btf.h: $(MODULE) | $(BUILD)/bpf
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(BUILD)/selftests/%.bpf.o: $(TOP)/selftests/bpf/%.bpf.c \
-		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/selftests
+		$(BUILD)/bpf/iommufd_bpf_btf.h $(wildcard $(TOP)/selftests/bpf/*.h) \
+		| $(BUILD)/selftests
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/selftests/%.skel.h: $(BUILD)/selftests/%.bpf.o
 	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/selftests/module_btf: $(BUILD)/selftests/module_btf.skel.h
+$(BUILD)/selftests/trace_events: $(BUILD)/selftests/trace_events.skel.h
 
 $(BUILD)/selftests/%: $(TOP)/selftests/%.c $(SELFTEST_DEPS) | $(BUILD)/selftests
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/selftests -o $@ $< $(USER_LDLIBS)

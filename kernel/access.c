@@ -167,6 +167,7 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 			       unsigned long last)
 {
+	u32 ioas_id = container_of(iopt, struct iommufd_ioas, iopt)->obj.id;
 	struct iopt_walk walk;
 	struct iopt_area *area;
 
@@ -174,7 +175,8 @@ static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 	     area = iopt_walk_next(&walk)) {
 		iopt_pages_remove_access(area->pages,
 					 iopt_area_iova_to_index(area, walk.cur),
-					 iopt_area_iova_to_index(area, walk.end));
+					 iopt_area_iova_to_index(area, walk.end),
+					 ioas_id);
 		WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
 	}
 	WARN_ON(!walk.complete);
@@ -252,7 +254,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 		first_index = iopt_area_iova_to_index(area, walk.cur);
 		last_index = iopt_area_iova_to_index(area, walk.end);
 		rc = iopt_pages_add_access(area->pages, first_index,
-					   last_index, out_pages, flags);
+					   last_index, out_pages, flags,
+					   access->ioas->obj.id);
 		if (rc)
 			break;
 		atomic_inc(&area->num_accesses);

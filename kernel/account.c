@@ -32,6 +32,7 @@
  * Memory cost: nothing per page beyond the PFN entry every pinned page has
  * anyway (one bit of it); one ledger (about 100 bytes) per charged party.
  */
+#include <linux/capability.h>
 #include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -52,7 +53,8 @@
  * @mutex: protects @members_itree, @charged, and the presence and charged
  *         bit of every PFN entry of every member (see struct iopt_pages)
  * @members_itree: iopt_pages::ledger_node by user address
- * @charged: pages this ledger has charged and not yet released
+ * @charged: pages this ledger has charged and not yet released; written
+ *           under @mutex, read locklessly for tracepoints
  */
 struct iommufd_ledger {
 	struct hlist_node hnode;
@@ -69,6 +71,7 @@ struct iommufd_ledger {
 static DEFINE_HASHTABLE(iommufd_ledgers, IOMMUFD_LEDGER_HASH_BITS);
 static DEFINE_MUTEX(iommufd_ledgers_lock);
 
+/* Keep in step with iommufd_ledger_charged_current(). */
 static unsigned long iommufd_ledger_key(struct iopt_pages *pages)
 {
 	return (unsigned long)pages->source_mm ^ pages->account_mode;
@@ -132,6 +135,39 @@ void iommufd_ledger_leave(struct iopt_pages *pages)
 	}
 	mutex_unlock(&iommufd_ledgers_lock);
 	pages->ledger = NULL;
+}
+
+/* Pages charged by @pages's party; under the ledger's mutex. */
+unsigned long iommufd_ledger_charged(struct iopt_pages *pages)
+{
+	lockdep_assert_held(&pages->ledger->mutex);
+	return pages->ledger->charged;
+}
+
+/*
+ * Pages charged by the calling process's party in @mode (what its next
+ * mapping would join), for tracepoints.  0 with CAP_IPC_LOCK.
+ */
+unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode)
+{
+	struct user_struct *user = mode == IOPT_PAGES_ACCOUNT_USER ?
+				   current_user() : NULL;
+	unsigned long key = (unsigned long)current->mm ^ mode;
+	struct iommufd_ledger *ledger;
+	unsigned long charged = 0;
+
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	mutex_lock(&iommufd_ledgers_lock);
+	hash_for_each_possible(iommufd_ledgers, ledger, hnode, key) {
+		if (ledger->mm == current->mm && ledger->mode == mode &&
+		    ledger->user == user) {
+			charged = READ_ONCE(ledger->charged);
+			break;
+		}
+	}
+	mutex_unlock(&iommufd_ledgers_lock);
+	return charged;
 }
 
 void iommufd_ledger_lock(struct iopt_pages *pages)
@@ -255,7 +291,7 @@ int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages)
 		WARN_ON(1);
 		return -EINVAL;
 	}
-	ledger->charged += npages;
+	WRITE_ONCE(ledger->charged, ledger->charged + npages);
 	atomic_long_add(npages, &iommufd_stats.charged_pages);
 	return 0;
 }
@@ -271,6 +307,6 @@ void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages)
 		atomic_long_sub(npages, &ledger->user->locked_vm);
 	else
 		atomic64_sub(npages, &ledger->mm->pinned_vm);
-	ledger->charged -= npages;
+	WRITE_ONCE(ledger->charged, ledger->charged - npages);
 	atomic_long_sub(npages, &iommufd_stats.charged_pages);
 }

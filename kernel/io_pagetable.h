@@ -223,6 +223,8 @@ bool iommufd_ledger_carried(struct iopt_pages *pages, unsigned long index,
 bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
 			    unsigned long pfn);
 int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages);
+unsigned long iommufd_ledger_charged(struct iopt_pages *pages);
+unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode);
 void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages);
 
 /* pages.c */
@@ -239,10 +241,10 @@ static inline void iopt_put_pages(struct iopt_pages *pages)
 
 int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 			  unsigned long last_index, struct page **out_pages,
-			  unsigned int flags);
+			  unsigned int flags, u32 ioas_id);
 void iopt_pages_remove_access(struct iopt_pages *pages,
 			      unsigned long start_index,
-			      unsigned long last_index);
+			      unsigned long last_index, u32 ioas_id);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, unsigned int flags);
 

@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 
 #include "iommufd_private.h"
+#include "trace.h"
 
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
@@ -173,6 +174,12 @@ static int ioas_map_prot(u32 flags, int *iommu_prot)
 	return 0;
 }
 
+/* The caller's charged total, for the map and unmap events. */
+static unsigned long ioas_charged(struct iommufd_ctx *ictx)
+{
+	return iommufd_ledger_charged_current(ictx->account_mode);
+}
+
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
@@ -197,6 +204,10 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 				 0 : IOPT_ALLOC_IOVA,
 				 ucmd->ictx->account_mode);
 	if (!rc) {
+		if (trace_ioas_map_enabled())
+			trace_ioas_map(cmd->ioas_id, iova, cmd->length,
+				       cmd->user_va, iommu_prot,
+				       ioas_charged(ucmd->ictx));
 		cmd->iova = iova;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	}
@@ -261,6 +272,9 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 			rc = -ENOENT;
 	}
 	if (!rc) {
+		if (trace_ioas_unmap_enabled())
+			trace_ioas_unmap(cmd->ioas_id, cmd->iova, cmd->length,
+					 unmapped, ioas_charged(ucmd->ictx));
 		cmd->length = unmapped;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	}

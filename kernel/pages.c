@@ -27,6 +27,7 @@
 
 #include "iommufd_private.h"
 #include "io_pagetable.h"
+#include "trace.h"
 
 /*
  * Bytes of page pointers one pin batch may use; IOMMU_TEST_CMD's
@@ -95,11 +96,13 @@ void iopt_release_pages(struct kref *kref)
 
 /*
  * Record @n freshly pinned pages from @index on: store their PFNs and charge
- * those whose charge no other member of the ledger carries.  On failure
- * nothing is recorded and the caller unpins them.
+ * those whose charge no other member of the ledger carries (*ncharged more;
+ * *charged becomes the party's total).  On failure nothing is recorded and
+ * the caller unpins them.
  */
 static int pages_store(struct iopt_pages *pages, unsigned long index,
-		       struct page **upages, unsigned long n)
+		       struct page **upages, unsigned long n,
+		       unsigned long *ncharged, unsigned long *charged)
 {
 	unsigned long i, pfn, charge = 0;
 	bool shared = false;
@@ -131,9 +134,12 @@ static int pages_store(struct iopt_pages *pages, unsigned long index,
 	} else {
 		pages->npinned += n;
 		atomic_long_add(n, &iommufd_stats.pinned_pages);
+		*ncharged += charge;
 	}
-	if (pages->ledger)
+	if (pages->ledger) {
+		*charged = iommufd_ledger_charged(pages);
 		iommufd_ledger_unlock(pages);
+	}
 	return rc;
 }
 
@@ -167,13 +173,17 @@ static unsigned long pages_batch_max(void)
 }
 
 static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
-			      unsigned long last);
+			      unsigned long last, u32 ioas_id);
 
-/* Pin the page indexes [start, last], none of which is pinned yet. */
+/*
+ * Pin the page indexes [start, last], none of which is pinned yet, for the
+ * IOAS @ioas_id (named in the trace event).
+ */
 static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
-			   unsigned long last)
+			   unsigned long last, u32 ioas_id)
 {
 	unsigned long batch = min(last - start + 1, pages_batch_max());
+	unsigned long ncharged = 0, charged = 0;
 	unsigned long index = start;
 	struct page **upages;
 	long got;
@@ -191,7 +201,8 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 			rc = got ? got : -EFAULT;
 			break;
 		}
-		rc = pages_store(pages, index, upages, got);
+		rc = pages_store(pages, index, upages, got, &ncharged,
+				 &charged);
 		if (rc) {
 			unpin_user_pages(upages, got);
 			break;
@@ -199,9 +210,14 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 		index += got;
 	}
 	kvfree(upages);
-	if (rc && index > start)
-		pages_unpin_range(pages, start, index - 1);
-	return rc;
+	if (rc) {
+		if (index > start)
+			pages_unpin_range(pages, start, index - 1, ioas_id);
+		return rc;
+	}
+	trace_pin(ioas_id, pages->uptr + (start << PAGE_SHIFT),
+		  last - start + 1, ncharged, charged);
+	return 0;
 }
 
 /*
@@ -209,10 +225,10 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
  * members that pin the same pages, or are released.  Allocates nothing.
  */
 static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
-			      unsigned long last)
+			      unsigned long last, u32 ioas_id)
 {
+	unsigned long index, uncharge = 0, charged = 0;
 	struct page *batch[32];
-	unsigned long index, uncharge = 0;
 	unsigned int n = 0;
 	bool shared = false;
 	void *entry;
@@ -243,13 +259,16 @@ static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
 		unpin_user_pages_dirty_lock(batch, n, pages->writable);
 	if (pages->ledger) {
 		iommufd_ledger_uncharge(pages, uncharge);
+		charged = iommufd_ledger_charged(pages);
 		iommufd_ledger_unlock(pages);
 	}
+	trace_unpin(ioas_id, pages->uptr + (start << PAGE_SHIFT),
+		    last - start + 1, uncharge, charged);
 }
 
 /* Pin whatever of [start, last] no user covers yet. */
 static int pages_fill(struct iopt_pages *pages, unsigned long start,
-		      unsigned long last)
+		      unsigned long last, u32 ioas_id)
 {
 	unsigned long hole = start, hole_last, undo = start, undo_last;
 	int rc;
@@ -258,7 +277,7 @@ static int pages_fill(struct iopt_pages *pages, unsigned long start,
 	while (hole <= last &&
 	       iopt_itree_find_hole(&pages->access_itree, &hole, last,
 				    &hole_last)) {
-		rc = pages_pin_range(pages, hole, hole_last);
+		rc = pages_pin_range(pages, hole, hole_last, ioas_id);
 		if (rc)
 			goto err_undo;
 		if (hole_last == last)
@@ -272,7 +291,7 @@ err_undo:
 	while (undo < hole &&
 	       iopt_itree_find_hole(&pages->access_itree, &undo, hole - 1,
 				    &undo_last)) {
-		pages_unpin_range(pages, undo, undo_last);
+		pages_unpin_range(pages, undo, undo_last, ioas_id);
 		if (undo_last == hole - 1)
 			break;
 		undo = undo_last + 1;
@@ -282,7 +301,7 @@ err_undo:
 
 /* Unpin whatever of [start, last] no remaining user covers. */
 static void pages_unfill(struct iopt_pages *pages, unsigned long start,
-			 unsigned long last)
+			 unsigned long last, u32 ioas_id)
 {
 	unsigned long hole = start, hole_last;
 
@@ -290,7 +309,7 @@ static void pages_unfill(struct iopt_pages *pages, unsigned long start,
 	while (hole <= last &&
 	       iopt_itree_find_hole(&pages->access_itree, &hole, last,
 				    &hole_last)) {
-		pages_unpin_range(pages, hole, hole_last);
+		pages_unpin_range(pages, hole, hole_last, ioas_id);
 		if (hole_last == last)
 			break;
 		hole = hole_last + 1;
@@ -318,10 +337,11 @@ static struct iopt_pages_access *pages_find_access(struct iopt_pages *pages,
  * @last_index: last page index
  * @out_pages: receives the struct page of each index, or NULL
  * @flags: IOMMUFD_ACCESS_RW_WRITE when the access will write
+ * @ioas_id: the IOAS the access pins through, for the trace event
  */
 int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 			  unsigned long last_index, struct page **out_pages,
-			  unsigned int flags)
+			  unsigned int flags, u32 ioas_id)
 {
 	struct iopt_pages_access *access;
 	unsigned long index;
@@ -341,7 +361,7 @@ int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 		rc = -ENOMEM;
 		goto err_unlock;
 	}
-	rc = pages_fill(pages, start_index, last_index);
+	rc = pages_fill(pages, start_index, last_index, ioas_id);
 	if (rc) {
 		kfree(access);
 		goto err_unlock;
@@ -367,7 +387,7 @@ err_unlock:
 /* Undo one iopt_pages_add_access() of exactly [start_index, last_index]. */
 void iopt_pages_remove_access(struct iopt_pages *pages,
 			      unsigned long start_index,
-			      unsigned long last_index)
+			      unsigned long last_index, u32 ioas_id)
 {
 	struct iopt_pages_access *access;
 
@@ -379,7 +399,7 @@ void iopt_pages_remove_access(struct iopt_pages *pages,
 		goto out_unlock;
 	interval_tree_remove(&access->node, &pages->access_itree);
 	kfree(access);
-	pages_unfill(pages, start_index, last_index);
+	pages_unfill(pages, start_index, last_index, ioas_id);
 out_unlock:
 	mutex_unlock(&pages->mutex);
 }

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * iommufd-bpf: tracepoints, trace system "iommufd".
+ *
+ * Every event is visible in tracefs (events/iommufd/) and to BPF as a raw
+ * tracepoint (tp_btf/<event>, arguments as in TP_PROTO).  docs/tracepoints.md
+ * describes every field.  "charged" is always the total the charged party
+ * (the process, or its user) has charged to RLIMIT_MEMLOCK through this
+ * module after the event, in pages; 0 for a party with CAP_IPC_LOCK, which is
+ * never charged.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM iommufd
+
+#if !defined(IOMMUFD_BPF_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define IOMMUFD_BPF_TRACE_H
+
+#include <linux/iommu.h>
+#include <linux/sched.h>
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(ioas_map,
+	    TP_PROTO(u32 ioas_id, unsigned long iova, unsigned long length,
+		     unsigned long uptr, int prot, unsigned long charged),
+	    TP_ARGS(ioas_id, iova, length, uptr, prot, charged),
+	    TP_STRUCT__entry(__field(u32, ioas_id)
+			     __field(unsigned long, iova)
+			     __field(unsigned long, length)
+			     __field(unsigned long, uptr)
+			     __field(int, prot)
+			     __field(unsigned long, charged)
+			     __field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)),
+	    TP_fast_assign(__entry->ioas_id = ioas_id;
+			   __entry->iova = iova;
+			   __entry->length = length;
+			   __entry->uptr = uptr;
+			   __entry->prot = prot;
+			   __entry->charged = charged;
+			   __entry->pid = current->tgid;
+			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
+	    TP_printk("ioas=%u iova=0x%lx length=0x%lx uptr=0x%lx prot=%s%s pid=%d comm=%s charged=%lu",
+		      __entry->ioas_id, __entry->iova, __entry->length,
+		      __entry->uptr, __entry->prot & IOMMU_READ ? "r" : "",
+		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->pid,
+		      __entry->comm, __entry->charged)
+);
+
+TRACE_EVENT(ioas_unmap,
+	    TP_PROTO(u32 ioas_id, unsigned long iova, unsigned long length,
+		     unsigned long unmapped, unsigned long charged),
+	    TP_ARGS(ioas_id, iova, length, unmapped, charged),
+	    TP_STRUCT__entry(__field(u32, ioas_id)
+			     __field(unsigned long, iova)
+			     __field(unsigned long, length)
+			     __field(unsigned long, unmapped)
+			     __field(unsigned long, charged)
+			     __field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)),
+	    TP_fast_assign(__entry->ioas_id = ioas_id;
+			   __entry->iova = iova;
+			   __entry->length = length;
+			   __entry->unmapped = unmapped;
+			   __entry->charged = charged;
+			   __entry->pid = current->tgid;
+			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
+	    TP_printk("ioas=%u iova=0x%lx length=0x%lx unmapped=0x%lx pid=%d comm=%s charged=%lu",
+		      __entry->ioas_id, __entry->iova, __entry->length,
+		      __entry->unmapped, __entry->pid, __entry->comm,
+		      __entry->charged)
+);
+
+DECLARE_EVENT_CLASS(iommufd_pin_class,
+		    TP_PROTO(u32 ioas_id, unsigned long uaddr,
+			     unsigned long npages, unsigned long ncharged,
+			     unsigned long charged),
+		    TP_ARGS(ioas_id, uaddr, npages, ncharged, charged),
+		    TP_STRUCT__entry(__field(u32, ioas_id)
+				     __field(unsigned long, uaddr)
+				     __field(unsigned long, npages)
+				     __field(unsigned long, ncharged)
+				     __field(unsigned long, charged)
+				     __field(pid_t, pid)
+				     __array(char, comm, TASK_COMM_LEN)),
+		    TP_fast_assign(__entry->ioas_id = ioas_id;
+				   __entry->uaddr = uaddr;
+				   __entry->npages = npages;
+				   __entry->ncharged = ncharged;
+				   __entry->charged = charged;
+				   __entry->pid = current->tgid;
+				   memcpy(__entry->comm, current->comm,
+					  TASK_COMM_LEN);),
+		    TP_printk("ioas=%u uaddr=0x%lx npages=%lu ncharged=%lu pid=%d comm=%s charged=%lu",
+			      __entry->ioas_id, __entry->uaddr,
+			      __entry->npages, __entry->ncharged,
+			      __entry->pid, __entry->comm, __entry->charged)
+);
+
+/* Pages became pinned; ncharged of them newly charged (the rest shared). */
+DEFINE_EVENT(iommufd_pin_class, pin,
+	     TP_PROTO(u32 ioas_id, unsigned long uaddr, unsigned long npages,
+		      unsigned long ncharged, unsigned long charged),
+	     TP_ARGS(ioas_id, uaddr, npages, ncharged, charged));
+
+/* Pages were unpinned; ncharged charges released (the rest passed on). */
+DEFINE_EVENT(iommufd_pin_class, unpin,
+	     TP_PROTO(u32 ioas_id, unsigned long uaddr, unsigned long npages,
+		      unsigned long ncharged, unsigned long charged),
+	     TP_ARGS(ioas_id, uaddr, npages, ncharged, charged));
+
+#endif
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The iommufd trace events: present in tracefs with the documented fields,
+ * recorded as text, and seen by BPF with the right arguments, including the
+ * charged totals of RLIMIT_MEMLOCK accounting.
+ */
+#include <bpf/libbpf.h>
+#include <sys/resource.h>
+
+#include "harness.h"
+#include "iommufd_utils.h"
+#include "bpf/trace_events.h"
+#include "trace_events.skel.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define PAGE 4096UL
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* The whole of a (small) tracefs file, NUL-terminated, or NULL. */
+static char *read_file(const char *path)
+{
+	static char text[1 << 16];
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len < 0)
+		return NULL;
+	text[len] = '\0';
+	return text;
+}
+
+TEST(events_have_documented_fields)
+{
+	static const struct {
+		const char *event;
+		const char *fields[8];
+	} events[] = {
+		{ "ioas_map", { "ioas_id", "iova", "length", "uptr", "prot",
+				"charged", "pid", "comm" } },
+		{ "ioas_unmap", { "ioas_id", "iova", "length", "unmapped",
+				  "charged", "pid", "comm" } },
+		{ "pin", { "ioas_id", "uaddr", "npages", "ncharged", "charged",
+			   "pid", "comm" } },
+		{ "unpin", { "ioas_id", "uaddr", "npages", "ncharged",
+			     "charged", "pid", "comm" } },
+	};
+	char path[256], scalar[64], array[64];
+	unsigned int e, f;
+	char *format;
+
+	for (e = 0; e < 4; e++) {
+		snprintf(path, sizeof(path), TRACEFS "/events/iommufd/%s/format",
+			 events[e].event);
+		format = read_file(path);
+		if (!format)
+			TH_LOG("%s: %s", path, strerror(errno));
+		ASSERT_NE(NULL, format);
+		for (f = 0; f < 8 && events[e].fields[f]; f++) {
+			/* "field:u32 ioas_id;" or "field:char comm[16];" */
+			snprintf(scalar, sizeof(scalar), " %s;",
+				 events[e].fields[f]);
+			snprintf(array, sizeof(array), " %s[",
+				 events[e].fields[f]);
+			if (!strstr(format, scalar) && !strstr(format, array))
+				TH_LOG("%s lacks %s", events[e].event,
+				       events[e].fields[f]);
+			ASSERT_TRUE(strstr(format, scalar) ||
+				    strstr(format, array));
+		}
+	}
+}
+
+TEST(tracefs_records_map_and_unmap)
+{
+	int fd = iommufd_open();
+	char *buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char expect[128], *trace;
+	uint32_t ioas;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_OK(ioas_alloc(fd, &ioas));
+	ASSERT_OK(write_file(TRACEFS "/trace", ""));
+	ASSERT_OK(write_file(TRACEFS "/events/iommufd/enable", "1"));
+	ASSERT_OK(ioas_map_fixed(fd, ioas, buf, 4 * PAGE, 1UL << 24));
+	ASSERT_OK(ioas_unmap(fd, ioas, 1UL << 24, 4 * PAGE, NULL));
+	ASSERT_OK(write_file(TRACEFS "/events/iommufd/enable", "0"));
+	trace = read_file(TRACEFS "/trace");
+	ASSERT_NE(NULL, trace);
+	snprintf(expect, sizeof(expect),
+		 "ioas_map: ioas=%u iova=0x1000000 length=0x4000 uptr=%p prot=rw pid=%d",
+		 ioas, buf, getpid());
+	if (!strstr(trace, expect))
+		TH_LOG("no \"%s\" in:\n%s", expect, trace);
+	ASSERT_NE(NULL, strstr(trace, expect));
+	snprintf(expect, sizeof(expect),
+		 "ioas_unmap: ioas=%u iova=0x1000000 length=0x4000 unmapped=0x4000 pid=%d",
+		 ioas, getpid());
+	ASSERT_NE(NULL, strstr(trace, expect));
+	close(fd);
+}
+
+/*
+ * A process without CAP_IPC_LOCK maps one buffer into two IOAS and pins it
+ * through both: two map events, then a pin that charges 8 pages and one
+ * that charges none (shared), both reporting 8 charged in all; on exit the
+ * unpins release the 8.
+ */
+TEST(bpf_sees_events_and_charges)
+{
+	struct trace_events_bpf *skel;
+	int go[2], status;
+	uint32_t i, total_released = 0;
+	pid_t pid;
+
+	if (test_set_batch_limit(iommufd_open(), 65536))
+		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+	skel = trace_events_bpf__open_and_load();
+	ASSERT_NE(NULL, skel);
+	ASSERT_OK(trace_events_bpf__attach(skel));
+	ASSERT_OK(pipe(go));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct rlimit rl = { 8 * PAGE, 8 * PAGE };
+		int fd = iommufd_open(), a1, a2;
+		uint32_t ioas1, ioas2;
+		uint64_t iova1, iova2;
+		char *buf, c;
+
+		buf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fd < 0 || buf == MAP_FAILED || read(go[0], &c, 1) != 1)
+			_exit(1);
+		memset(buf, 1, 8 * PAGE);
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
+		    setuid(65534))
+			_exit(2);
+		if (ioas_alloc(fd, &ioas1) || ioas_alloc(fd, &ioas2) ||
+		    test_create_access(fd, ioas1,
+				       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				       &a1) ||
+		    test_create_access(fd, ioas2,
+				       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				       &a2) ||
+		    ioas_map(fd, ioas1, buf, 8 * PAGE, &iova1) ||
+		    ioas_map(fd, ioas2, buf, 8 * PAGE, &iova2) ||
+		    test_access_pages(fd, a1, iova1, 8 * PAGE, buf, 0, NULL) ||
+		    test_access_pages(fd, a2, iova2, 8 * PAGE, buf, 0, NULL))
+			_exit(3);
+		_exit(0);
+	}
+	skel->bss->target_tgid = pid;
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+
+	ASSERT_EQ(2, skel->bss->nmaps);
+	ASSERT_EQ(8 * PAGE, skel->bss->map_length[0]);
+	ASSERT_NE(skel->bss->map_ioas[0], skel->bss->map_ioas[1]);
+	ASSERT_EQ(2, skel->bss->npins);
+	ASSERT_EQ(8, skel->bss->pins[0].npages);
+	ASSERT_EQ(8, skel->bss->pins[0].ncharged);
+	ASSERT_EQ(8, skel->bss->pins[0].charged);
+	ASSERT_EQ(skel->bss->map_ioas[0], skel->bss->pins[0].ioas_id);
+	ASSERT_EQ(8, skel->bss->pins[1].npages);
+	ASSERT_EQ(0, skel->bss->pins[1].ncharged);
+	ASSERT_EQ(8, skel->bss->pins[1].charged);
+	ASSERT_EQ(skel->bss->map_ioas[1], skel->bss->pins[1].ioas_id);
+	ASSERT_EQ(skel->bss->pins[0].uaddr, skel->bss->pins[1].uaddr);
+	/* Exit unpinned everything: 8 charges released in all, 0 left. */
+	ASSERT_EQ(2, skel->bss->nunpins);
+	for (i = 0; i < skel->bss->nunpins; i++)
+		total_released += skel->bss->unpins[i].ncharged;
+	ASSERT_EQ(8, total_released);
+	ASSERT_EQ(0, skel->bss->unpins[1].charged);
+	trace_events_bpf__destroy(skel);
+}
+
+TEST_HARNESS_MAIN
