@@ -40,7 +40,7 @@ SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module userspace selftests check demo deps checkpatch clean help
+.PHONY: all module userspace selftests check conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -54,6 +54,7 @@ help:
 	@echo 'make deps        install what the build needs (root; fast when done)'
 	@echo 'make             build the module, BPF objects, tools and selftests'
 	@echo 'make check       build, then run every test (host and VM)'
+	@echo "make conformance upstream's iommufd selftests against the module, in the VM"
 	@echo 'make demo        show the module at work in the VM'
 	@echo 'make checkpatch  checkpatch.pl --strict over kernel/ and include/'
 	@echo 'make clean       remove build/ and kbuild output'
@@ -101,6 +102,9 @@ selftests: $(SELFTEST_BINS)
 check: all
 	@$(TOP)/selftests/check
 
+conformance: all
+	@$(TOP)/selftests/conformance
+
 demo: all
 	@$(TOP)/selftests/vm-run -- $(TOP)/selftests/demo.sh
 
@@ -108,7 +112,8 @@ checkpatch:
 	@$(TOP)/selftests/checkpatch
 
 clean:
-	rm -rf $(BUILD)/bpf $(BUILD)/selftests $(BUILD)/check $(BUILD)/vm/run.*
+	rm -rf $(BUILD)/bpf $(BUILD)/selftests $(BUILD)/check $(BUILD)/conformance \
+		$(BUILD)/vm/run.*
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(TOP)/kernel clean; fi
 # Keep BPF objects and skeletons between builds.
 .SECONDARY:

@@ -281,4 +281,404 @@ struct iommu_option {
 
 #define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
 
+/*
+ * The rest of the 6.12 interface: device-facing commands.  Their structures
+ * are the ABI, defined here for programs and for upstream's tests; which of
+ * them this module implements is listed in docs/uapi.md (the others answer
+ * ENOTTY).
+ */
+
+/**
+ * enum iommufd_vfio_ioas_op - what IOMMU_VFIO_IOAS does
+ * @IOMMU_VFIO_IOAS_GET: return the IOAS the VFIO compatibility ioctls use
+ * @IOMMU_VFIO_IOAS_SET: make @ioas_id that IOAS
+ * @IOMMU_VFIO_IOAS_CLEAR: turn the compatibility IOAS off
+ */
+enum iommufd_vfio_ioas_op {
+	IOMMU_VFIO_IOAS_GET = 0,
+	IOMMU_VFIO_IOAS_SET = 1,
+	IOMMU_VFIO_IOAS_CLEAR = 2,
+};
+
+/**
+ * struct iommu_vfio_ioas - ioctl(IOMMU_VFIO_IOAS)
+ * @size: sizeof(struct iommu_vfio_ioas)
+ * @ioas_id: in for SET, out for GET
+ * @op: enum iommufd_vfio_ioas_op
+ * @__reserved: must be 0
+ *
+ * The VFIO type1 ioctls name no IOAS; this chooses the one they act on.
+ */
+struct iommu_vfio_ioas {
+	__u32 size;
+	__u32 ioas_id;
+	__u16 op;
+	__u16 __reserved;
+};
+
+#define IOMMU_VFIO_IOAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VFIO_IOAS)
+
+/**
+ * enum iommufd_hwpt_alloc_flags - flags of IOMMU_HWPT_ALLOC
+ * @IOMMU_HWPT_ALLOC_NEST_PARENT: the HWPT may be the parent of nested ones
+ * @IOMMU_HWPT_ALLOC_DIRTY_TRACKING: the device must support dirty tracking
+ * @IOMMU_HWPT_FAULT_ID_VALID: @fault_id names a fault queue
+ */
+enum iommufd_hwpt_alloc_flags {
+	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
+	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
+	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+};
+
+/**
+ * enum iommu_hwpt_vtd_s1_flags - VT-d stage-1 page table attributes
+ * @IOMMU_VTD_S1_SRE: supervisor requests
+ * @IOMMU_VTD_S1_EAFE: extended access
+ * @IOMMU_VTD_S1_WPE: write protection
+ */
+enum iommu_hwpt_vtd_s1_flags {
+	IOMMU_VTD_S1_SRE = 1 << 0,
+	IOMMU_VTD_S1_EAFE = 1 << 1,
+	IOMMU_VTD_S1_WPE = 1 << 2,
+};
+
+/**
+ * struct iommu_hwpt_vtd_s1 - a VT-d stage-1 table (IOMMU_HWPT_DATA_VTD_S1)
+ * @flags: enum iommu_hwpt_vtd_s1_flags
+ * @pgtbl_addr: guest physical address of the table
+ * @addr_width: its address width
+ * @__reserved: must be 0
+ */
+struct iommu_hwpt_vtd_s1 {
+	__aligned_u64 flags;
+	__aligned_u64 pgtbl_addr;
+	__u32 addr_width;
+	__u32 __reserved;
+};
+
+/**
+ * enum iommu_hwpt_data_type - what IOMMU_HWPT_ALLOC's data describes
+ * @IOMMU_HWPT_DATA_NONE: nothing: a paging domain of the kernel's
+ * @IOMMU_HWPT_DATA_VTD_S1: struct iommu_hwpt_vtd_s1
+ */
+enum iommu_hwpt_data_type {
+	IOMMU_HWPT_DATA_NONE = 0,
+	IOMMU_HWPT_DATA_VTD_S1 = 1,
+};
+
+/**
+ * struct iommu_hwpt_alloc - ioctl(IOMMU_HWPT_ALLOC)
+ * @size: sizeof(struct iommu_hwpt_alloc)
+ * @flags: enum iommufd_hwpt_alloc_flags
+ * @dev_id: the device the HWPT is made for
+ * @pt_id: the IOAS (or parent HWPT) it connects to
+ * @out_hwpt_id: the new HWPT
+ * @__reserved: must be 0
+ * @data_type: enum iommu_hwpt_data_type
+ * @data_len: bytes at @data_uptr
+ * @data_uptr: type-specific data
+ * @fault_id: a fault queue, with IOMMU_HWPT_FAULT_ID_VALID
+ * @__reserved2: must be 0
+ */
+struct iommu_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+	__u32 data_type;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 fault_id;
+	__u32 __reserved2;
+};
+
+#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/**
+ * enum iommu_hw_info_vtd_flags - flags of struct iommu_hw_info_vtd
+ * @IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17: stage-1 page tables must not be
+ *                                         read-only (an erratum)
+ */
+enum iommu_hw_info_vtd_flags {
+	IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0,
+};
+
+/**
+ * struct iommu_hw_info_vtd - VT-d hardware information
+ * @flags: enum iommu_hw_info_vtd_flags
+ * @__reserved: must be 0
+ * @cap_reg: the capability register
+ * @ecap_reg: the extended capability register
+ */
+struct iommu_hw_info_vtd {
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 cap_reg;
+	__aligned_u64 ecap_reg;
+};
+
+/**
+ * enum iommu_hw_info_type - what IOMMU_GET_HW_INFO's data holds
+ * @IOMMU_HW_INFO_TYPE_NONE: nothing type-specific
+ * @IOMMU_HW_INFO_TYPE_DEFAULT: as input, the IOMMU's own type (a later
+ *                              kernel's name for 0; see
+ *                              IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+ * @IOMMU_HW_INFO_TYPE_INTEL_VTD: struct iommu_hw_info_vtd
+ */
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+};
+
+/**
+ * enum iommufd_hw_capabilities - generic IOMMU capabilities
+ * @IOMMU_HW_CAP_DIRTY_TRACKING: dirty tracking of DMA writes
+ * @IOMMU_HW_CAP_PCI_PASID_EXEC: PASID execute permission
+ * @IOMMU_HW_CAP_PCI_PASID_PRIV: PASID privileged mode
+ */
+enum iommufd_hw_capabilities {
+	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+};
+
+/**
+ * enum iommufd_hw_info_flags - flags of IOMMU_GET_HW_INFO
+ * @IOMMU_HW_INFO_FLAG_INPUT_TYPE: @in_data_type asks for a particular type
+ *
+ * A later kernel's addition in a field 6.12 requires to be 0, so 6.12
+ * callers are unaffected.
+ */
+enum iommufd_hw_info_flags {
+	IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0,
+};
+
+/**
+ * struct iommu_hw_info - ioctl(IOMMU_GET_HW_INFO)
+ * @size: sizeof(struct iommu_hw_info)
+ * @flags: enum iommufd_hw_info_flags (6.12: must be 0)
+ * @dev_id: a device bound to this file
+ * @data_len: in: room at @data_uptr; out: the size of the kernel's data
+ * @data_uptr: buffer for the type-specific data
+ * @in_data_type: with IOMMU_HW_INFO_FLAG_INPUT_TYPE, the type asked for
+ *                (a later kernel's addition sharing @out_data_type's place)
+ * @out_data_type: enum iommu_hw_info_type of the data returned
+ * @out_max_pasid_log2: PASID width, 0 without PASID support
+ * @__reserved: must be 0
+ * @out_capabilities: enum iommufd_hw_capabilities
+ */
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	union {
+		__u32 in_data_type;
+		__u32 out_data_type;
+	};
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+
+#define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
+
+/**
+ * enum iommufd_hwpt_set_dirty_tracking_flags - IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @IOMMU_HWPT_DIRTY_TRACKING_ENABLE: on (off without it)
+ */
+enum iommufd_hwpt_set_dirty_tracking_flags {
+	IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1,
+};
+
+/**
+ * struct iommu_hwpt_set_dirty_tracking - ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING)
+ * @size: sizeof(struct iommu_hwpt_set_dirty_tracking)
+ * @flags: enum iommufd_hwpt_set_dirty_tracking_flags
+ * @hwpt_id: the HWPT
+ * @__reserved: must be 0
+ */
+struct iommu_hwpt_set_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_id;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_SET_DIRTY_TRACKING _IO(IOMMUFD_TYPE, \
+					  IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)
+
+/**
+ * enum iommufd_hwpt_get_dirty_bitmap_flags - IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR: read without clearing
+ */
+enum iommufd_hwpt_get_dirty_bitmap_flags {
+	IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1,
+};
+
+/**
+ * struct iommu_hwpt_get_dirty_bitmap - ioctl(IOMMU_HWPT_GET_DIRTY_BITMAP)
+ * @size: sizeof(struct iommu_hwpt_get_dirty_bitmap)
+ * @hwpt_id: the HWPT
+ * @flags: enum iommufd_hwpt_get_dirty_bitmap_flags
+ * @__reserved: must be 0
+ * @iova: start of the range
+ * @length: bytes
+ * @page_size: bytes each bit stands for
+ * @data: user pointer to the bitmap
+ */
+struct iommu_hwpt_get_dirty_bitmap {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+};
+
+#define IOMMU_HWPT_GET_DIRTY_BITMAP _IO(IOMMUFD_TYPE, \
+					IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
+
+/**
+ * enum iommu_hwpt_invalidate_data_type - what an invalidation entry is
+ * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: struct iommu_hwpt_vtd_s1_invalidate
+ */
+enum iommu_hwpt_invalidate_data_type {
+	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+};
+
+/**
+ * enum iommu_hwpt_vtd_s1_invalidate_flags - VT-d stage-1 invalidation
+ * @IOMMU_VTD_INV_FLAGS_LEAF: leaf entries only
+ */
+enum iommu_hwpt_vtd_s1_invalidate_flags {
+	IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0,
+};
+
+/**
+ * struct iommu_hwpt_vtd_s1_invalidate - one VT-d stage-1 invalidation
+ * @addr: start address
+ * @npages: pages
+ * @flags: enum iommu_hwpt_vtd_s1_invalidate_flags
+ * @__reserved: must be 0
+ */
+struct iommu_hwpt_vtd_s1_invalidate {
+	__aligned_u64 addr;
+	__aligned_u64 npages;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct iommu_hwpt_invalidate - ioctl(IOMMU_HWPT_INVALIDATE)
+ * @size: sizeof(struct iommu_hwpt_invalidate)
+ * @hwpt_id: the nested HWPT
+ * @data_uptr: array of entries
+ * @data_type: enum iommu_hwpt_invalidate_data_type
+ * @entry_len: bytes per entry
+ * @entry_num: in: entries; out: entries handled
+ * @__reserved: must be 0
+ */
+struct iommu_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+
+/**
+ * enum iommu_hwpt_pgfault_flags - flags of struct iommu_hwpt_pgfault
+ * @IOMMU_PGFAULT_FLAGS_PASID_VALID: @pasid is valid
+ * @IOMMU_PGFAULT_FLAGS_LAST_PAGE: the last fault of its group
+ */
+enum iommu_hwpt_pgfault_flags {
+	IOMMU_PGFAULT_FLAGS_PASID_VALID = (1 << 0),
+	IOMMU_PGFAULT_FLAGS_LAST_PAGE = (1 << 1),
+};
+
+/**
+ * enum iommu_hwpt_pgfault_perm - what a faulting access wanted
+ * @IOMMU_PGFAULT_PERM_READ: read
+ * @IOMMU_PGFAULT_PERM_WRITE: write
+ * @IOMMU_PGFAULT_PERM_EXEC: execute
+ * @IOMMU_PGFAULT_PERM_PRIV: privileged
+ */
+enum iommu_hwpt_pgfault_perm {
+	IOMMU_PGFAULT_PERM_READ = (1 << 0),
+	IOMMU_PGFAULT_PERM_WRITE = (1 << 1),
+	IOMMU_PGFAULT_PERM_EXEC = (1 << 2),
+	IOMMU_PGFAULT_PERM_PRIV = (1 << 3),
+};
+
+/**
+ * struct iommu_hwpt_pgfault - a page fault read from a fault queue
+ * @flags: enum iommu_hwpt_pgfault_flags
+ * @dev_id: the faulting device
+ * @pasid: its PASID
+ * @grpid: the fault group
+ * @perm: enum iommu_hwpt_pgfault_perm
+ * @__reserved: must be 0
+ * @addr: faulting address
+ * @length: bytes
+ * @cookie: to pass back in the response
+ */
+struct iommu_hwpt_pgfault {
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 grpid;
+	__u32 perm;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 cookie;
+};
+
+/**
+ * enum iommufd_page_response_code - how a fault was handled
+ * @IOMMUFD_PAGE_RESP_SUCCESS: retry the access
+ * @IOMMUFD_PAGE_RESP_INVALID: fail it
+ */
+enum iommufd_page_response_code {
+	IOMMUFD_PAGE_RESP_SUCCESS = 0,
+	IOMMUFD_PAGE_RESP_INVALID = 1,
+};
+
+/**
+ * struct iommu_hwpt_page_response - a response written to a fault queue
+ * @cookie: the fault's cookie
+ * @code: enum iommufd_page_response_code
+ */
+struct iommu_hwpt_page_response {
+	__u32 cookie;
+	__u32 code;
+};
+
+/**
+ * struct iommu_fault_alloc - ioctl(IOMMU_FAULT_QUEUE_ALLOC)
+ * @size: sizeof(struct iommu_fault_alloc)
+ * @flags: must be 0
+ * @out_fault_id: the new fault queue
+ * @out_fault_fd: a file to read faults from and write responses to
+ */
+struct iommu_fault_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_fault_id;
+	__u32 out_fault_fd;
+};
+
+#define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
 #endif

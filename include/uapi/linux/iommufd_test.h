@@ -74,11 +74,18 @@ enum {
 	MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 1 << 0,
 };
 
-/* mock_domain_flags.dev_flags */
+/*
+ * mock_domain_flags.dev_flags.  DEVICE_PASID is a later kernel's addition
+ * that the 6.12 stable tree's selftests already use.
+ */
 enum {
 	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
+	MOCK_FLAGS_DEVICE_PASID = 1 << 2,
 };
+
+/* PASID width of a PASID-capable mock device (a later kernel's addition) */
+#define MOCK_PASID_WIDTH 20
 
 enum {
 	MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 3,
@@ -169,5 +176,32 @@ struct iommu_test_cmd {
 };
 
 #define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
+
+/* IOMMU_GET_HW_INFO's data for a mock device */
+#define IOMMU_HW_INFO_TYPE_SELFTEST 0xfeedbeef
+#define IOMMU_HW_INFO_SELFTEST_REGVAL 0xdeadbeef
+
+struct iommu_test_hw_info {
+	__u32 flags;
+	__u32 test_reg;
+};
+
+/* HWPT data of a nested mock domain (not a value of iommu_hwpt_data_type) */
+#define IOMMU_HWPT_DATA_SELFTEST 0xdead
+#define IOMMU_TEST_IOTLB_DEFAULT 0xbadbeef
+
+struct iommu_hwpt_selftest {
+	__u32 iotlb;
+};
+
+/* Invalidation data of a nested mock domain, and an invalid variant */
+#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeef
+#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID 0xdadbeef
+
+struct iommu_hwpt_invalidate_selftest {
+#define IOMMU_TEST_INVALIDATE_FLAG_ALL 1	/* bit 0: invalidate every entry */
+	__u32 flags;
+	__u32 iotlb_id;
+};
 
 #endif
