@@ -853,6 +853,38 @@ TEST_F(access, ioas_busy_while_an_access_is_attached)
 	ASSERT_OK(iommufd_destroy(self->fd, self->ioas));
 }
 
+/*
+ * An ID of another type is no IOAS: the access object created on a fresh file
+ * takes the ID after the IOAS's.  User space cannot destroy it either (its
+ * driver holds it).
+ */
+TEST(wrong_type_id)
+{
+	uint64_t iova = 0, val = 0;
+	uint32_t ioas, access_id;
+	int fd = iommufd_open(), access;
+	char *buf = map_anon(PAGE);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_OK(ioas_alloc(fd, &ioas));
+	if (test_create_access(fd, ioas, 0, &access))
+		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+	access_id = ioas + 1;
+	ASSERT_ERRNO(ENOENT, ioas_map(fd, access_id, buf, PAGE, &iova));
+	ASSERT_ERRNO(ENOENT, ioas_unmap(fd, access_id, 0, UINT64_MAX, NULL));
+	ASSERT_ERRNO(ENOENT, ioas_copy(fd, ioas, access_id, 0, PAGE, &iova,
+				       MAP_RW));
+	ASSERT_ERRNO(ENOENT, iommufd_option(fd, IOMMU_OPTION_HUGE_PAGES,
+					    IOMMU_OPTION_OP_GET, access_id,
+					    &val));
+	ASSERT_ERRNO(ENOENT, test_add_reserved(fd, access_id, PAGE, PAGE));
+	ASSERT_ERRNO(EBUSY, iommufd_destroy(fd, access_id));
+	/* Once its driver lets go, the ID is gone. */
+	close(access);
+	ASSERT_ERRNO(ENOENT, iommufd_destroy(fd, access_id));
+	close(fd);
+}
+
 TEST_F(access, access_needs_page_alignment)
 {
 	uint32_t odd;
