@@ -27,6 +27,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -93,6 +94,7 @@ struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
 					    enum iommufd_object_type type);
 void iommufd_object_finalize(struct iommufd_ctx *ictx,
 			     struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj);
 void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj);
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
@@ -217,5 +219,16 @@ unsigned long iommufd_access_iova_alignment(struct iommufd_access *access);
 /* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
 extern bool iommufd_selftest_enabled;
 int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+
+/* mock.c: the mock IOMMU driver (selftest=1) */
+struct platform_device;
+struct iommu_test_bpf_mock_device;
+int iommufd_mock_iommu_register(void);
+void iommufd_mock_iommu_unregister(void);
+struct platform_device *
+iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec);
+void iommufd_mock_device_destroy(struct platform_device *pdev);
+u32 iommufd_mock_device_index(struct platform_device *pdev);
 
 #endif

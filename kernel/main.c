@@ -46,6 +46,10 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 		.destroy = iommufd_access_destroy_object,
 		.name = "access",
 	},
+	[IOMMUFD_OBJ_SELFTEST] = {
+		.destroy = iommufd_selftest_destroy,
+		.name = "selftest_device",
+	},
 };
 
 /*
@@ -94,15 +98,23 @@ static void iommufd_object_free(struct iommufd_object *obj)
 	kfree(obj);
 }
 
-/* Undo an object that was never finalized, releasing what it holds. */
-void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
-				      struct iommufd_object *obj)
+/* Undo an object that was never finalized and holds nothing yet. */
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 {
 	void *old;
 
 	old = xa_erase(&ictx->objects, obj->id);
 	WARN_ON(old);
-	iommufd_object_free(obj);
+	atomic_long_dec(&iommufd_stats.objects[obj->type]);
+	kfree(obj);
+}
+
+/* Undo an object that was never finalized, releasing what it holds. */
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	iommufd_object_ops[obj->type].destroy(obj);
+	iommufd_object_abort(ictx, obj);
 }
 
 /*
@@ -419,6 +431,15 @@ static int __init iommufd_init(void)
 		return rc;
 	}
 
+	if (iommufd_selftest_enabled) {
+		rc = iommufd_mock_iommu_register();
+		if (rc) {
+			pr_err("cannot register the mock IOMMU: %d\n", rc);
+			misc_deregister(&iommufd_misc_dev);
+			return rc;
+		}
+	}
+
 	iommufd_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0400, iommufd_debugfs, NULL,
 			    &iommufd_stats_fops);
@@ -429,6 +450,7 @@ static void __exit iommufd_exit(void)
 {
 	debugfs_remove_recursive(iommufd_debugfs);
 	misc_deregister(&iommufd_misc_dev);
+	iommufd_mock_iommu_unregister();
 }
 
 module_init(iommufd_init);

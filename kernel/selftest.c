@@ -30,6 +30,57 @@ static_assert((unsigned int)MOCK_ACCESS_RW_SLOW_PATH ==
 	      IOMMUFD_ACCESS_RW_SLOW_PATH);
 static_assert((unsigned int)MOCK_FLAGS_ACCESS_WRITE == IOMMUFD_ACCESS_RW_WRITE);
 
+/**
+ * struct selftest_device - IOMMUFD_OBJ_SELFTEST: a mock device of a context
+ * @obj: object header
+ * @pdev: the mock device, removed when the object is destroyed
+ */
+struct selftest_device {
+	struct iommufd_object obj;
+	struct platform_device *pdev;
+};
+
+static_assert(offsetof(struct selftest_device, obj) == 0);
+
+void iommufd_selftest_destroy(struct iommufd_object *obj)
+{
+	struct selftest_device *sdev =
+		container_of(obj, struct selftest_device, obj);
+
+	iommufd_mock_device_destroy(sdev->pdev);
+}
+
+static int iommufd_test_bpf_mock_device(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_device *sdev;
+	struct iommufd_object *obj;
+	struct platform_device *pdev;
+	int rc;
+
+	obj = iommufd_object_alloc(ucmd->ictx, sizeof(*sdev),
+				   IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	sdev = container_of(obj, struct selftest_device, obj);
+	pdev = iommufd_mock_device_create(&cmd->bpf_mock_device);
+	if (IS_ERR(pdev)) {
+		/* Nothing to release yet: undo the ID alone. */
+		iommufd_object_abort(ucmd->ictx, obj);
+		return PTR_ERR(pdev);
+	}
+	sdev->pdev = pdev;
+	cmd->bpf_mock_device.out_stdev_id = obj->id;
+	cmd->bpf_mock_device.out_index = iommufd_mock_device_index(pdev);
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		iommufd_object_abort_and_destroy(ucmd->ictx, obj);
+		return rc;
+	}
+	iommufd_object_finalize(ucmd->ictx, obj);
+	return 0;
+}
+
 /* Largest buffer one ACCESS_PAGES or ACCESS_RW works on. */
 #define SELFTEST_ACCESS_MAX (16UL << 20)
 
@@ -435,6 +486,8 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 					      cmd->access_rw.length,
 					      cmd->access_rw.uptr,
 					      cmd->access_rw.flags);
+	case IOMMU_TEST_OP_BPF_MOCK_DEVICE:
+		return iommufd_test_bpf_mock_device(ucmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Upstream's floor: room for one PFN and its count. */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))

@@ -238,6 +238,23 @@ static inline int test_set_batch_limit(int fd, uint32_t bytes)
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
+/* A mock device (project extension); *index is its N in iommufd_bpf_mock.N */
+static inline int test_bpf_mock_device(int fd,
+				       struct iommu_test_bpf_mock_device *spec,
+				       uint32_t *stdev_id, uint32_t *index)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_MOCK_DEVICE,
+		.bpf_mock_device = *spec,
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	*stdev_id = rc ? 0 : cmd.bpf_mock_device.out_stdev_id;
+	*index = rc ? UINT32_MAX : cmd.bpf_mock_device.out_index;
+	return rc;
+}
+
 /*
  * One counter from the module's debugfs stats ("contexts", "ioas",
  * "pinned_pages", ...), or -1 when the file or the key is missing.  The file

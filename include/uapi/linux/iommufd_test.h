@@ -92,6 +92,38 @@ enum {
 	MOCK_NESTED_DOMAIN_IOTLB_NUM = 4,
 };
 
+/*
+ * Project extensions, in operation numbers upstream does not use.
+ *
+ * IOMMU_TEST_OP_BPF_MOCK_DEVICE creates a device behind the mock IOMMU, in a
+ * real IOMMU group, with what policies look at: a PCI-like identity, one
+ * reserved region of any IOMMU_RESV_* type (or MOCK_BPF_RESV_NONE), and a
+ * group shared with every other device of the same non-zero group_tag.  It
+ * returns a test-device object (IOMMU_DESTROY removes the device) and the
+ * device's number N: it is /sys/bus/platform/devices/iommufd_bpf_mock.N.
+ */
+enum {
+	IOMMU_TEST_OP_BPF_MOCK_DEVICE = 0x100,
+};
+
+#define MOCK_BPF_RESV_NONE 0xffffffff
+
+/* The mock IOMMU's page size (upstream's: half a CPU page) */
+#define MOCK_BPF_IO_PAGE_SIZE 2048
+
+struct iommu_test_bpf_mock_device {
+	__u32 flags;		/* must be 0 */
+	__u32 group_tag;
+	__u32 pci_id;		/* vendor << 16 | device */
+	__u32 pci_class;	/* class code */
+	__u32 pci_bdf;		/* segment << 16 | bus << 8 | devfn */
+	__u32 resv_type;	/* IOMMU_RESV_*, or MOCK_BPF_RESV_NONE */
+	__aligned_u64 resv_start;
+	__aligned_u64 resv_length;
+	__u32 out_stdev_id;
+	__u32 out_index;
+};
+
 struct iommu_test_cmd {
 	__u32 size;
 	__u32 op;
@@ -171,6 +203,8 @@ struct iommu_test_cmd {
 			__u32 perm;
 			__u64 addr;
 		} trigger_iopf;
+		/* Project extension; fits the union, which keeps its size */
+		struct iommu_test_bpf_mock_device bpf_mock_device;
 	};
 	__u32 last;
 };
