@@ -27,6 +27,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -62,11 +63,16 @@ struct iommufd_object {
  * @account_mode: how pages mapped through this context are charged
  *                (IOMMU_OPTION_RLIMIT_MODE); changed under xa_lock of
  *                @objects, and only while there are no objects
+ * @devices_lock: protects @devices, and serialises binds so a device is
+ *                bound at most once per context
+ * @devices: struct iommufd_device bound to this context
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
 	enum iopt_account_mode account_mode;
+	struct mutex devices_lock; /* see above */
+	struct list_head devices;
 };
 
 /**
@@ -216,6 +222,29 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 				 unsigned long length);
 unsigned long iommufd_access_iova_alignment(struct iommufd_access *access);
 
+/**
+ * struct iommufd_device - a device bound to a context
+ * @obj: object header; the binding driver holds a reference until unbind
+ * @ictx: the context, which owns the device's group for DMA
+ * @group: the device's IOMMU group (a reference)
+ * @dev: the device (a reference)
+ * @node: in ictx->devices, under ictx->devices_lock
+ */
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommu_group *group;
+	struct device *dev;
+	struct list_head node;
+};
+
+static_assert(offsetof(struct iommufd_device, obj) == 0);
+
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   struct device *dev, u32 *id);
+void iommufd_device_unbind(struct iommufd_device *idev);
+void iommufd_device_destroy(struct iommufd_object *obj);
+
 /* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
 extern bool iommufd_selftest_enabled;
 int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
@@ -230,5 +259,6 @@ struct platform_device *
 iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec);
 void iommufd_mock_device_destroy(struct platform_device *pdev);
 u32 iommufd_mock_device_index(struct platform_device *pdev);
+int iommufd_mock_device_unsafe_msi(struct device *dev);
 
 #endif

@@ -46,6 +46,10 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 		.destroy = iommufd_access_destroy_object,
 		.name = "access",
 	},
+	[IOMMUFD_OBJ_DEVICE] = {
+		.destroy = iommufd_device_destroy,
+		.name = "device",
+	},
 	[IOMMUFD_OBJ_SELFTEST] = {
 		.destroy = iommufd_selftest_destroy,
 		.name = "selftest_device",
@@ -209,6 +213,8 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ictx->file = filp;
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	mutex_init(&ictx->devices_lock);
+	INIT_LIST_HEAD(&ictx->devices);
 	filp->private_data = ictx;
 	atomic_long_inc(&iommufd_stats.contexts);
 	return 0;
@@ -243,6 +249,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	 */
 	WARN_ON(!xa_empty(&ictx->objects));
 	xa_destroy(&ictx->objects);
+	mutex_destroy(&ictx->devices_lock);
 	kfree(ictx);
 	atomic_long_dec(&iommufd_stats.contexts);
 	return 0;

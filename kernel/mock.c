@@ -253,7 +253,7 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 
 	if (!mock_iommu_pdev)
 		return ERR_PTR(-ENODEV);
-	if (spec->flags)
+	if (spec->flags & ~MOCK_BPF_DEV_UNSAFE_MSI)
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!mock_resv_type_valid(spec->resv_type))
 		return ERR_PTR(-EINVAL);
@@ -273,6 +273,7 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 		return ERR_PTR(index);
 	}
 	mdev->index = index;
+	mdev->flags = spec->flags;
 	mdev->group_tag = spec->group_tag;
 	mdev->pci_id = spec->pci_id;
 	mdev->pci_class = spec->pci_class;
@@ -314,6 +315,18 @@ void iommufd_mock_device_destroy(struct platform_device *pdev)
 
 	platform_device_unregister(pdev);
 	ida_free(&mock_dev_ida, index);
+}
+
+/*
+ * For a mock device, whether it raises MSI its group cannot isolate (mock
+ * devices have no MSI domain, so the IOMMU core cannot tell); -1 for any
+ * other device.
+ */
+int iommufd_mock_device_unsafe_msi(struct device *dev)
+{
+	if (!dev->iommu || dev->iommu->iommu_dev != &mock_iommu)
+		return -1;
+	return !!(to_mock_dev(dev)->flags & MOCK_BPF_DEV_UNSAFE_MSI);
 }
 
 /* The mock device's number (its N in iommufd_bpf_mock.N). */

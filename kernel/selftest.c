@@ -15,6 +15,7 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -34,10 +35,14 @@ static_assert((unsigned int)MOCK_FLAGS_ACCESS_WRITE == IOMMUFD_ACCESS_RW_WRITE);
  * struct selftest_device - IOMMUFD_OBJ_SELFTEST: a mock device of a context
  * @obj: object header
  * @pdev: the mock device, removed when the object is destroyed
+ * @idev: its binding to the context (IOMMU_TEST_OP_BPF_BIND), owned here as
+ *        a driver owns its device's binding; NULL while unbound.  Set once,
+ *        by the only bind that can succeed (binding a bound device fails).
  */
 struct selftest_device {
 	struct iommufd_object obj;
 	struct platform_device *pdev;
+	struct iommufd_device *idev;
 };
 
 static_assert(offsetof(struct selftest_device, obj) == 0);
@@ -47,7 +52,36 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 	struct selftest_device *sdev =
 		container_of(obj, struct selftest_device, obj);
 
+	if (sdev->idev)
+		iommufd_device_unbind(sdev->idev);
 	iommufd_mock_device_destroy(sdev->pdev);
+}
+
+static int iommufd_test_bpf_bind(struct iommufd_ucmd *ucmd, u32 stdev_id)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_device *sdev;
+	struct iommufd_device *idev;
+	struct iommufd_object *obj;
+	u32 dev_id;
+	int rc = 0;
+
+	obj = iommufd_get_object(ucmd->ictx, stdev_id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	sdev = container_of(obj, struct selftest_device, obj);
+	idev = iommufd_device_bind(ucmd->ictx, &sdev->pdev->dev, &dev_id);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		goto out_put;
+	}
+	/* A second bind of the same device failed above with -EBUSY. */
+	sdev->idev = idev;
+	cmd->bpf_bind.out_dev_id = dev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(obj);
+	return rc;
 }
 
 static int iommufd_test_bpf_mock_device(struct iommufd_ucmd *ucmd)
@@ -488,6 +522,8 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 					      cmd->access_rw.flags);
 	case IOMMU_TEST_OP_BPF_MOCK_DEVICE:
 		return iommufd_test_bpf_mock_device(ucmd);
+	case IOMMU_TEST_OP_BPF_BIND:
+		return iommufd_test_bpf_bind(ucmd, cmd->id);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Upstream's floor: room for one PFN and its count. */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))

@@ -108,6 +108,35 @@ DEFINE_EVENT(iommufd_pin_class, unpin,
 		      unsigned long ncharged, unsigned long charged),
 	     TP_ARGS(ioas_id, uaddr, npages, ncharged, charged));
 
+DECLARE_EVENT_CLASS(iommufd_device_class,
+		    TP_PROTO(const char *dev, int group, u32 dev_id),
+		    TP_ARGS(dev, group, dev_id),
+		    TP_STRUCT__entry(__string(dev, dev)
+				     __field(int, group)
+				     __field(u32, dev_id)
+				     __field(pid_t, pid)
+				     __array(char, comm, TASK_COMM_LEN)),
+		    TP_fast_assign(__assign_str(dev);
+				   __entry->group = group;
+				   __entry->dev_id = dev_id;
+				   __entry->pid = current->tgid;
+				   memcpy(__entry->comm, current->comm,
+					  TASK_COMM_LEN);),
+		    TP_printk("dev=%s group=%d dev_id=%u pid=%d comm=%s",
+			      __get_str(dev), __entry->group, __entry->dev_id,
+			      __entry->pid, __entry->comm)
+);
+
+/* A device was bound to a context (its group's DMA now owned by it). */
+DEFINE_EVENT(iommufd_device_class, bind,
+	     TP_PROTO(const char *dev, int group, u32 dev_id),
+	     TP_ARGS(dev, group, dev_id));
+
+/* A device was unbound (its group given back). */
+DEFINE_EVENT(iommufd_device_class, unbind,
+	     TP_PROTO(const char *dev, int group, u32 dev_id),
+	     TP_ARGS(dev, group, dev_id));
+
 #endif
 
 #undef TRACE_INCLUDE_PATH

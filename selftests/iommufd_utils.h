@@ -5,6 +5,7 @@
 #ifndef IOMMUFD_BPF_UTILS_H
 #define IOMMUFD_BPF_UTILS_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdint.h>
@@ -238,6 +239,20 @@ static inline int test_set_batch_limit(int fd, uint32_t bytes)
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
+/* Bind the mock device of test-device @stdev_id to @fd (project extension). */
+static inline int test_bpf_bind(int fd, uint32_t stdev_id, uint32_t *dev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_BIND,
+		.id = stdev_id,
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	*dev_id = rc ? 0 : cmd.bpf_bind.out_dev_id;
+	return rc;
+}
+
 /* A mock device (project extension); *index is its N in iommufd_bpf_mock.N */
 static inline int test_bpf_mock_device(int fd,
 				       struct iommu_test_bpf_mock_device *spec,
@@ -253,6 +268,39 @@ static inline int test_bpf_mock_device(int fd,
 	*stdev_id = rc ? 0 : cmd.bpf_mock_device.out_stdev_id;
 	*index = rc ? UINT32_MAX : cmd.bpf_mock_device.out_index;
 	return rc;
+}
+
+/*
+ * Kernel log records written after the returned fd was opened; read them
+ * with kmsg_count().
+ */
+static inline int kmsg_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* How many records since the mark contain @needle. */
+static inline int kmsg_count(int fd, const char *needle)
+{
+	char rec[2048];
+	int count = 0;
+	ssize_t len;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip on */
+		if (len <= 0)
+			break;
+		rec[len] = '\0';
+		if (strstr(rec, needle))
+			count++;
+	}
+	return count;
 }
 
 /*

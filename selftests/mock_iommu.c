@@ -173,7 +173,7 @@ TEST_F(mock, bad_specs)
 	uint32_t stdev, index;
 	long before = iommufd_stat("selftest_device");
 
-	spec.flags = 1;
+	spec.flags = 1u << 31;
 	ASSERT_ERRNO(EOPNOTSUPP, test_bpf_mock_device(self->fd, &spec, &stdev,
 						      &index));
 	spec.flags = 0;

@@ -54,39 +54,6 @@ static bool path_exists(const char *path)
 	return !access(path, F_OK);
 }
 
-/*
- * Kernel log records written after the returned fd was opened; the caller
- * reads them with kmsg_contains().
- */
-static int kmsg_mark(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* How many records since the mark contain @needle. */
-static int kmsg_count(int fd, const char *needle)
-{
-	char rec[2048];
-	int count = 0;
-	ssize_t len;
-
-	for (;;) {
-		len = read(fd, rec, sizeof(rec) - 1);
-		if (len < 0 && errno == EPIPE)
-			continue;	/* overwritten records: skip on */
-		if (len <= 0)
-			break;
-		rec[len] = '\0';
-		if (strstr(rec, needle))
-			count++;
-	}
-	return count;
-}
-
 FIXTURE(module) {
 	bool ready;	/* setup got as far as touching the module */
 };

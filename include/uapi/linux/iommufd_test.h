@@ -101,18 +101,26 @@ enum {
  * group shared with every other device of the same non-zero group_tag.  It
  * returns a test-device object (IOMMU_DESTROY removes the device) and the
  * device's number N: it is /sys/bus/platform/devices/iommufd_bpf_mock.N.
+ *
+ * IOMMU_TEST_OP_BPF_BIND binds the mock device of test-device object @id to
+ * this file, as a driver would, and returns the device object's ID.  The
+ * binding lasts until the test-device object is destroyed.
  */
 enum {
 	IOMMU_TEST_OP_BPF_MOCK_DEVICE = 0x100,
+	IOMMU_TEST_OP_BPF_BIND = 0x101,
 };
 
 #define MOCK_BPF_RESV_NONE 0xffffffff
+
+/* bpf_mock_device.flags: the device raises MSI its group cannot isolate */
+#define MOCK_BPF_DEV_UNSAFE_MSI 1
 
 /* The mock IOMMU's page size (upstream's: half a CPU page) */
 #define MOCK_BPF_IO_PAGE_SIZE 2048
 
 struct iommu_test_bpf_mock_device {
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* MOCK_BPF_DEV_* */
 	__u32 group_tag;
 	__u32 pci_id;		/* vendor << 16 | device */
 	__u32 pci_class;	/* class code */
@@ -122,6 +130,11 @@ struct iommu_test_bpf_mock_device {
 	__aligned_u64 resv_length;
 	__u32 out_stdev_id;
 	__u32 out_index;
+};
+
+struct iommu_test_bpf_bind {
+	__u32 out_dev_id;
+	__u32 __reserved;
 };
 
 struct iommu_test_cmd {
@@ -205,6 +218,7 @@ struct iommu_test_cmd {
 		} trigger_iopf;
 		/* Project extension; fits the union, which keeps its size */
 		struct iommu_test_bpf_mock_device bpf_mock_device;
+		struct iommu_test_bpf_bind bpf_bind;
 	};
 	__u32 last;
 };

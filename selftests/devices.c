@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Binding devices to a context: DMA ownership of the whole IOMMU group, the
+ * group rule across contexts, unbinding on destroy and close, and the
+ * refusal of devices whose firmware demands a direct mapping.  Uses mock
+ * devices (selftest=1).
+ */
+#include "harness.h"
+#include "iommufd_utils.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+enum { RESV_DIRECT, RESV_DIRECT_RELAXABLE, RESV_RESERVED, RESV_MSI,
+       RESV_SW_MSI };
+
+FIXTURE(devices) {
+	int fd;
+};
+
+FIXTURE_SETUP(devices)
+{
+	struct iommu_test_bpf_mock_device spec = { .resv_type = MOCK_BPF_RESV_NONE };
+	uint32_t stdev, index;
+
+	self->fd = iommufd_open();
+	ASSERT_GE(self->fd, 0);
+	if (test_bpf_mock_device(self->fd, &spec, &stdev, &index))
+		SKIP("no mock IOMMU (%s): load the module with selftest=1",
+		     strerror(errno));
+	ASSERT_OK(iommufd_destroy(self->fd, stdev));
+}
+
+FIXTURE_TEARDOWN(devices)
+{
+	close(self->fd);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+#define UNSAFE_PARAM "/sys/module/iommufd_bpf/parameters/allow_unsafe_interrupts"
+
+/* A mock device in @fd: its test-device ID, and its number in *index. */
+static uint32_t mock(int fd, uint32_t tag, uint32_t resv_type, uint32_t *index)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.group_tag = tag,
+		.resv_type = resv_type,
+		.resv_start = 0x100000,
+		.resv_length = 0x4000,
+	};
+	uint32_t stdev, n;
+
+	if (test_bpf_mock_device(fd, &spec, &stdev, &n))
+		return 0;
+	if (index)
+		*index = n;
+	return stdev;
+}
+
+TEST_F(devices, bind_and_unbind)
+{
+	long before = iommufd_stat("device");
+	uint32_t stdev, dev_id;
+
+	stdev = mock(self->fd, 0, MOCK_BPF_RESV_NONE, NULL);
+	ASSERT_NE(0, stdev);
+	ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
+	ASSERT_NE(0, dev_id);
+	ASSERT_EQ(before + 1, iommufd_stat("device"));
+	/* The binding belongs to its driver: user space cannot destroy it. */
+	ASSERT_ERRNO(EBUSY, iommufd_destroy(self->fd, dev_id));
+	ASSERT_ERRNO(EBUSY, test_bpf_bind(self->fd, stdev, &dev_id));
+	/* Removing the device (its driver's doing) unbinds it. */
+	ASSERT_OK(iommufd_destroy(self->fd, stdev));
+	ASSERT_EQ(before, iommufd_stat("device"));
+	ASSERT_ERRNO(ENOENT, iommufd_destroy(self->fd, dev_id));
+	/* So does closing the file. */
+	stdev = mock(self->fd, 0, MOCK_BPF_RESV_NONE, NULL);
+	ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(before, iommufd_stat("device"));
+}
+
+TEST_F(devices, bind_unknown_or_wrong_object)
+{
+	uint32_t ioas, dev_id;
+
+	ASSERT_ERRNO(ENOENT, test_bpf_bind(self->fd, 0, &dev_id));
+	ASSERT_ERRNO(ENOENT, test_bpf_bind(self->fd, 999, &dev_id));
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_ERRNO(ENOENT, test_bpf_bind(self->fd, ioas, &dev_id));
+}
+
+/*
+ * Once one device of a group is bound to a context, the others can only be
+ * bound to the same context; the group is free again when all are unbound.
+ */
+TEST_F(devices, group_rule_across_files)
+{
+	uint32_t a1, a2, b1, c, dev_id;
+	int other = iommufd_open();
+
+	ASSERT_GE(other, 0);
+	a1 = mock(self->fd, 9, MOCK_BPF_RESV_NONE, NULL);
+	a2 = mock(self->fd, 9, MOCK_BPF_RESV_NONE, NULL);
+	b1 = mock(other, 9, MOCK_BPF_RESV_NONE, NULL);
+	c = mock(other, 10, MOCK_BPF_RESV_NONE, NULL);
+	ASSERT_TRUE(a1 && a2 && b1 && c);
+
+	ASSERT_OK(test_bpf_bind(self->fd, a1, &dev_id));
+	ASSERT_ERRNO(EPERM, test_bpf_bind(other, b1, &dev_id));
+	/* Same context, same group: fine.  Another group: fine. */
+	ASSERT_OK(test_bpf_bind(self->fd, a2, &dev_id));
+	ASSERT_OK(test_bpf_bind(other, c, &dev_id));
+	/* One of two unbound: still owned. */
+	ASSERT_OK(iommufd_destroy(self->fd, a1));
+	ASSERT_ERRNO(EPERM, test_bpf_bind(other, b1, &dev_id));
+	ASSERT_OK(iommufd_destroy(self->fd, a2));
+	ASSERT_OK(test_bpf_bind(other, b1, &dev_id));
+	/* Now the other way round. */
+	a1 = mock(self->fd, 9, MOCK_BPF_RESV_NONE, NULL);
+	ASSERT_ERRNO(EPERM, test_bpf_bind(self->fd, a1, &dev_id));
+	close(other);
+	ASSERT_OK(test_bpf_bind(self->fd, a1, &dev_id));
+}
+
+/*
+ * A device whose firmware demands a 1:1 mapping is refused with EINVAL and
+ * one log line naming it and the region, before the IOMMU core's own
+ * refusal.
+ */
+TEST_F(devices, direct_mapped_device_refused)
+{
+	char name[64], range[96];
+	uint32_t stdev, index, dev_id;
+	int kmsg;
+
+	stdev = mock(self->fd, 0, RESV_DIRECT, &index);
+	ASSERT_NE(0, stdev);
+	kmsg = kmsg_mark();
+	ASSERT_GE(kmsg, 0);
+	ASSERT_ERRNO(EINVAL, test_bpf_bind(self->fd, stdev, &dev_id));
+	snprintf(name, sizeof(name), "iommufd_bpf_mock.%u: bind refused", index);
+	snprintf(range, sizeof(range),
+		 "[0x0000000000100000-0x0000000000103fff] (IOMMU_RESV_DIRECT");
+	ASSERT_EQ(1, kmsg_count(kmsg, name));
+	close(kmsg);
+	kmsg = kmsg_mark();
+	ASSERT_ERRNO(EINVAL, test_bpf_bind(self->fd, stdev, &dev_id));
+	ASSERT_EQ(1, kmsg_count(kmsg, range));
+	close(kmsg);
+	ASSERT_EQ(0, iommufd_stat("device") < 0);
+}
+
+/* Only DIRECT stops a bind; the other region types do not. */
+TEST_F(devices, other_reserved_regions_bind)
+{
+	uint32_t types[] = { RESV_DIRECT_RELAXABLE, RESV_RESERVED, RESV_MSI,
+			     RESV_SW_MSI };
+	uint32_t i, stdev, dev_id;
+
+	for (i = 0; i < 4; i++) {
+		stdev = mock(self->fd, 0, types[i], NULL);
+		ASSERT_NE(0, stdev);
+		ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
+	}
+}
+
+
+/* MSI the group cannot isolate: refused unless the operator allows it. */
+TEST_F(devices, unsafe_msi_refused_unless_allowed)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.flags = MOCK_BPF_DEV_UNSAFE_MSI,
+		.resv_type = MOCK_BPF_RESV_NONE,
+	};
+	uint32_t stdev, index, dev_id;
+	char name[80];
+	int kmsg;
+
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &stdev, &index));
+	kmsg = kmsg_mark();
+	ASSERT_ERRNO(EPERM, test_bpf_bind(self->fd, stdev, &dev_id));
+	snprintf(name, sizeof(name), "iommufd_bpf_mock.%u: bind refused: its IOMMU group has no isolated MSI",
+		 index);
+	ASSERT_EQ(1, kmsg_count(kmsg, name));
+	close(kmsg);
+	ASSERT_OK(write_file(UNSAFE_PARAM, "1"));
+	EXPECT_EQ(0, test_bpf_bind(self->fd, stdev, &dev_id));
+	ASSERT_OK(write_file(UNSAFE_PARAM, "0"));
+	spec.flags = 2;
+	ASSERT_ERRNO(EOPNOTSUPP, test_bpf_mock_device(self->fd, &spec, &stdev,
+						      &index));
+}
+
+TEST_F(devices, bind_and_unbind_are_traced)
+{
+	static char text[1 << 16];
+	char expect[128];
+	uint32_t stdev, index, dev_id;
+	ssize_t len;
+	int fd;
+
+	stdev = mock(self->fd, 0, MOCK_BPF_RESV_NONE, &index);
+	ASSERT_NE(0, stdev);
+	ASSERT_OK(write_file(TRACEFS "/trace", ""));
+	ASSERT_OK(write_file(TRACEFS "/events/iommufd/bind/enable", "1"));
+	ASSERT_OK(write_file(TRACEFS "/events/iommufd/unbind/enable", "1"));
+	ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
+	ASSERT_OK(iommufd_destroy(self->fd, stdev));
+	ASSERT_OK(write_file(TRACEFS "/events/iommufd/bind/enable", "0"));
+	ASSERT_OK(write_file(TRACEFS "/events/iommufd/unbind/enable", "0"));
+	fd = open(TRACEFS "/trace", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	len = read(fd, text, sizeof(text) - 1);
+	ASSERT_GT(len, 0);
+	text[len] = '\0';
+	close(fd);
+	snprintf(expect, sizeof(expect), "bind: dev=iommufd_bpf_mock.%u group=",
+		 index);
+	ASSERT_NE(NULL, strstr(text, expect));
+	snprintf(expect, sizeof(expect), "unbind: dev=iommufd_bpf_mock.%u group=",
+		 index);
+	ASSERT_NE(NULL, strstr(text, expect));
+}
+
+TEST_HARNESS_MAIN
