@@ -19,31 +19,16 @@ FIXTURE(devices) {
 
 FIXTURE_SETUP(devices)
 {
-	struct iommu_test_bpf_mock_device spec = { .resv_type = MOCK_BPF_RESV_NONE };
-	uint32_t stdev, index;
-
 	self->fd = iommufd_open();
 	ASSERT_GE(self->fd, 0);
-	if (test_bpf_mock_device(self->fd, &spec, &stdev, &index))
+	if (!mock_iommu_available(self->fd))
 		SKIP("no mock IOMMU (%s): load the module with selftest=1",
 		     strerror(errno));
-	ASSERT_OK(iommufd_destroy(self->fd, stdev));
 }
 
 FIXTURE_TEARDOWN(devices)
 {
 	close(self->fd);
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-	close(fd);
-	return rc;
 }
 
 #define UNSAFE_PARAM "/sys/module/iommufd_bpf/parameters/allow_unsafe_interrupts"

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +271,18 @@ static inline int test_bpf_mock_device(int fd,
 	return rc;
 }
 
+/* Write @text to a sysfs or tracefs file; 0 or -1. */
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
 /*
  * Kernel log records written after the returned fd was opened; read them
  * with kmsg_count().
@@ -301,6 +314,19 @@ static inline int kmsg_count(int fd, const char *needle)
 			count++;
 	}
 	return count;
+}
+
+/* Is the mock IOMMU there (the module loaded with selftest=1)?  errno if not. */
+static inline bool mock_iommu_available(int fd)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.resv_type = MOCK_BPF_RESV_NONE,
+	};
+	uint32_t stdev, index;
+
+	if (test_bpf_mock_device(fd, &spec, &stdev, &index))
+		return false;
+	return !iommufd_destroy(fd, stdev);
 }
 
 /*

@@ -19,15 +19,11 @@ FIXTURE(mock) {
 
 FIXTURE_SETUP(mock)
 {
-	struct iommu_test_bpf_mock_device spec = { .resv_type = MOCK_BPF_RESV_NONE };
-	uint32_t stdev, index;
-
 	self->fd = iommufd_open();
 	ASSERT_GE(self->fd, 0);
-	if (test_bpf_mock_device(self->fd, &spec, &stdev, &index))
+	if (!mock_iommu_available(self->fd))
 		SKIP("no mock IOMMU (%s): load the module with selftest=1",
 		     strerror(errno));
-	ASSERT_OK(iommufd_destroy(self->fd, stdev));
 }
 
 FIXTURE_TEARDOWN(mock)

@@ -15,17 +15,6 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define PAGE 4096UL
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-	close(fd);
-	return rc;
-}
-
 /* The whole of a (small) tracefs file, NUL-terminated, or NULL. */
 static char *read_file(const char *path)
 {
