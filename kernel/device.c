@@ -21,8 +21,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/iommu.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "iommufd_private.h"
 #include "trace.h"
@@ -183,4 +185,68 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 		     obj->id);
 	put_device(idev->dev);
 	iommu_group_put(idev->group);
+}
+
+/*
+ * IOMMU_GET_HW_INFO: what the device's IOMMU is.  The driver's data is copied
+ * as far as the caller's buffer reaches, the rest of the buffer zeroed, and
+ * data_len set to the driver's full size.  IOMMU_HW_INFO_FLAG_INPUT_TYPE (a
+ * later kernel's flag) asks for a type: the default (0) or the driver's own;
+ * 6.12 drivers know no other.
+ */
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	void __user *ubuf = u64_to_user_ptr(cmd->data_uptr);
+	u32 want = IOMMU_HW_INFO_TYPE_DEFAULT, len = 0, copy;
+	const struct iommu_ops *ops;
+	struct iommufd_object *obj;
+	struct iommufd_device *idev;
+	void *data = NULL;
+	int rc = 0;
+
+	if ((cmd->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE) ||
+	    cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		want = cmd->in_data_type;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->dev_id, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct iommufd_device, obj);
+
+	cmd->out_data_type = IOMMU_HW_INFO_TYPE_NONE;
+	ops = idev->dev->iommu->iommu_dev->ops;
+	if (ops->hw_info) {
+		data = ops->hw_info(idev->dev, &len, &cmd->out_data_type);
+		if (IS_ERR(data)) {
+			rc = PTR_ERR(data);
+			data = NULL;
+			goto out_put;
+		}
+	}
+	if (want != IOMMU_HW_INFO_TYPE_DEFAULT && want != cmd->out_data_type) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+
+	copy = min(cmd->data_len, len);
+	if (copy_to_user(ubuf, data, copy) ||
+	    (cmd->data_len > copy &&
+	     clear_user(ubuf + copy, cmd->data_len - copy))) {
+		rc = -EFAULT;
+		goto out_put;
+	}
+	cmd->data_len = len;
+	cmd->out_capabilities = 0;
+	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	cmd->out_max_pasid_log2 = idev->dev->iommu->max_pasids ?
+				  ilog2(idev->dev->iommu->max_pasids) : 0;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	kfree(data);
+	iommufd_put_object(obj);
+	return rc;
 }

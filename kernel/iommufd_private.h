@@ -244,6 +244,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id);
 void iommufd_device_unbind(struct iommufd_device *idev);
 void iommufd_device_destroy(struct iommufd_object *obj);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 
 /* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
 extern bool iommufd_selftest_enabled;

@@ -265,6 +265,7 @@ union ucmd_buffer {
 	struct iommu_ioas_map map;
 	struct iommu_ioas_unmap unmap;
 	struct iommu_option option;
+	struct iommu_hw_info hw_info;
 	struct iommu_test_cmd test;
 };
 
@@ -310,6 +311,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
 	IOCTL_OP(OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
+		 __reserved),
 	[IOMMUFD_CMD_TEST - IOMMUFD_CMD_BASE] = {
 		.size = sizeof(struct iommu_test_cmd),
 		.min_size = offsetofend(struct iommu_test_cmd, last),

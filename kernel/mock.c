@@ -202,6 +202,19 @@ static bool mock_capable(struct device *dev, enum iommu_cap cap)
 	return cap == IOMMU_CAP_CACHE_COHERENCY;
 }
 
+static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
+{
+	struct iommu_test_hw_info *info;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return info;
+}
+
 static int mock_def_domain_type(struct device *dev)
 {
 	return IOMMU_DOMAIN_IDENTITY;
@@ -217,6 +230,7 @@ static const struct iommu_ops mock_ops = {
 	.device_group = mock_device_group,
 	.get_resv_regions = mock_get_resv_regions,
 	.capable = mock_capable,
+	.hw_info = mock_hw_info,
 	.def_domain_type = mock_def_domain_type,
 };
 

@@ -188,6 +188,88 @@ TEST_F(devices, unsafe_msi_refused_unless_allowed)
 						      &index));
 }
 
+static int hw_info(int fd, uint32_t dev_id, void *buf, uint32_t *len,
+		   uint32_t flags, uint32_t *type)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.data_len = *len,
+		.data_uptr = (uintptr_t)buf,
+		.in_data_type = *type,
+	};
+	int rc = ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+
+	*len = cmd.data_len;
+	*type = cmd.out_data_type;
+	return rc;
+}
+
+TEST_F(devices, get_hw_info)
+{
+	struct {
+		struct iommu_test_hw_info info;
+		uint32_t tail[2];
+	} buf;
+	uint32_t stdev, dev_id, len, type, ioas;
+	struct iommu_hw_info raw = { .size = sizeof(raw) };
+
+	stdev = mock(self->fd, 0, MOCK_BPF_RESV_NONE, NULL);
+	ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
+
+	/* Exact size, then larger (the tail is zeroed), then smaller. */
+	memset(&buf, 0xff, sizeof(buf));
+	len = sizeof(buf.info);
+	type = 0;
+	ASSERT_OK(hw_info(self->fd, dev_id, &buf, &len, 0, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
+	ASSERT_EQ(sizeof(buf.info), len);
+	ASSERT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, buf.info.test_reg);
+	ASSERT_EQ(0xffffffff, buf.tail[0]);
+	len = sizeof(buf);
+	ASSERT_OK(hw_info(self->fd, dev_id, &buf, &len, 0, &type));
+	ASSERT_EQ(0, buf.tail[0]);
+	ASSERT_EQ(0, buf.tail[1]);
+	ASSERT_EQ(sizeof(buf.info), len);
+	memset(&buf, 0xff, sizeof(buf));
+	len = 4;
+	ASSERT_OK(hw_info(self->fd, dev_id, &buf, &len, 0, &type));
+	ASSERT_EQ(0, buf.info.flags);
+	ASSERT_EQ(0xffffffff, buf.info.test_reg);
+	ASSERT_EQ(sizeof(buf.info), len);
+	/* No buffer at all: just the size and type. */
+	len = 0;
+	ASSERT_OK(hw_info(self->fd, dev_id, NULL, &len, 0, &type));
+	ASSERT_EQ(sizeof(buf.info), len);
+
+	/* Asking for a type: the default or the driver's own only. */
+	type = IOMMU_HW_INFO_TYPE_DEFAULT;
+	ASSERT_OK(hw_info(self->fd, dev_id, &buf, &len,
+			  IOMMU_HW_INFO_FLAG_INPUT_TYPE, &type));
+	type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	ASSERT_OK(hw_info(self->fd, dev_id, &buf, &len,
+			  IOMMU_HW_INFO_FLAG_INPUT_TYPE, &type));
+	type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	ASSERT_ERRNO(EOPNOTSUPP, hw_info(self->fd, dev_id, &buf, &len,
+					 IOMMU_HW_INFO_FLAG_INPUT_TYPE, &type));
+
+	/* Bad arguments. */
+	type = 0;
+	ASSERT_ERRNO(EOPNOTSUPP, hw_info(self->fd, dev_id, &buf, &len, 2,
+					 &type));
+	raw.dev_id = dev_id;
+	raw.__reserved[1] = 1;
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &raw));
+	len = sizeof(buf.info);
+	ASSERT_ERRNO(EFAULT, hw_info(self->fd, dev_id, (void *)16, &len, 0,
+				     &type));
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_ERRNO(ENOENT, hw_info(self->fd, ioas, &buf, &len, 0, &type));
+	ASSERT_ERRNO(ENOENT, hw_info(self->fd, stdev, &buf, &len, 0, &type));
+	ASSERT_ERRNO(ENOENT, hw_info(self->fd, 9999, &buf, &len, 0, &type));
+}
+
 TEST_F(devices, bind_and_unbind_are_traced)
 {
 	static char text[1 << 16];
