@@ -20,5 +20,13 @@ grep '^iommufd_bpf ' /proc/modules
 ls -l /dev/iommu
 echo "module BTF: $(stat -c %s /sys/kernel/btf/iommufd_bpf) bytes in /sys/kernel/btf/iommufd_bpf"
 
-step "an IOAS allocated and destroyed through /dev/iommu"
+step "an IOAS allocated and destroyed; one buffer pinned through two IOAS, charged once"
+echo 1 >/sys/kernel/tracing/events/iommufd/pin/enable
+echo 1 >/sys/kernel/tracing/events/iommufd/unpin/enable
+echo >/sys/kernel/tracing/trace
 demo_ioas
+echo 0 >/sys/kernel/tracing/events/iommufd/pin/enable
+echo 0 >/sys/kernel/tracing/events/iommufd/unpin/enable
+
+step "what the pin and unpin tracepoints saw"
+grep -E ' (pin|unpin): ' /sys/kernel/tracing/trace | sed 's/^ *//'
