@@ -19,11 +19,6 @@
 #include "iommufd_private.h"
 #include "io_pagetable.h"
 
-unsigned long iommufd_access_iova_alignment(struct iommufd_access *access)
-{
-	return access->iova_alignment;
-}
-
 /**
  * iommufd_access_create() - create an access in @ictx
  * @ictx: the context

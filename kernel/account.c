@@ -71,10 +71,23 @@ struct iommufd_ledger {
 static DEFINE_HASHTABLE(iommufd_ledgers, IOMMUFD_LEDGER_HASH_BITS);
 static DEFINE_MUTEX(iommufd_ledgers_lock);
 
-/* Keep in step with iommufd_ledger_charged_current(). */
-static unsigned long iommufd_ledger_key(struct iopt_pages *pages)
+/*
+ * The ledger of the party (@mm, @mode, @user), or NULL.  @user is NULL
+ * outside IOPT_PAGES_ACCOUNT_USER.  Under iommufd_ledgers_lock.
+ */
+static struct iommufd_ledger *ledger_find(struct mm_struct *mm,
+					  enum iopt_account_mode mode,
+					  struct user_struct *user)
 {
-	return (unsigned long)pages->source_mm ^ pages->account_mode;
+	struct iommufd_ledger *ledger;
+
+	lockdep_assert_held(&iommufd_ledgers_lock);
+	hash_for_each_possible(iommufd_ledgers, ledger, hnode,
+			       (unsigned long)mm ^ mode)
+		if (ledger->mm == mm && ledger->mode == mode &&
+		    ledger->user == user)
+			return ledger;
+	return NULL;
 }
 
 /* Join the ledger of @pages's party, creating it if needed. */
@@ -83,16 +96,12 @@ int iommufd_ledger_join(struct iopt_pages *pages)
 	struct user_struct *user = pages->account_mode ==
 				   IOPT_PAGES_ACCOUNT_USER ?
 				   pages->source_user : NULL;
-	unsigned long key = iommufd_ledger_key(pages);
 	struct iommufd_ledger *ledger;
 
 	mutex_lock(&iommufd_ledgers_lock);
-	hash_for_each_possible(iommufd_ledgers, ledger, hnode, key) {
-		if (ledger->mm == pages->source_mm &&
-		    ledger->mode == pages->account_mode &&
-		    ledger->user == user)
-			goto found;
-	}
+	ledger = ledger_find(pages->source_mm, pages->account_mode, user);
+	if (ledger)
+		goto found;
 	ledger = kzalloc(sizeof(*ledger), GFP_KERNEL_ACCOUNT);
 	if (!ledger) {
 		mutex_unlock(&iommufd_ledgers_lock);
@@ -103,7 +112,8 @@ int iommufd_ledger_join(struct iopt_pages *pages)
 	ledger->mode = pages->account_mode;
 	ledger->members_itree = RB_ROOT_CACHED;
 	mutex_init(&ledger->mutex);
-	hash_add(iommufd_ledgers, &ledger->hnode, key);
+	hash_add(iommufd_ledgers, &ledger->hnode,
+		 (unsigned long)ledger->mm ^ ledger->mode);
 found:
 	ledger->members++;
 	pages->ledger = ledger;
@@ -152,20 +162,15 @@ unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode)
 {
 	struct user_struct *user = mode == IOPT_PAGES_ACCOUNT_USER ?
 				   current_user() : NULL;
-	unsigned long key = (unsigned long)current->mm ^ mode;
 	struct iommufd_ledger *ledger;
 	unsigned long charged = 0;
 
 	if (capable(CAP_IPC_LOCK))
 		return 0;
 	mutex_lock(&iommufd_ledgers_lock);
-	hash_for_each_possible(iommufd_ledgers, ledger, hnode, key) {
-		if (ledger->mm == current->mm && ledger->mode == mode &&
-		    ledger->user == user) {
-			charged = READ_ONCE(ledger->charged);
-			break;
-		}
-	}
+	ledger = ledger_find(current->mm, mode, user);
+	if (ledger)
+		charged = READ_ONCE(ledger->charged);
 	mutex_unlock(&iommufd_ledgers_lock);
 	return charged;
 }

@@ -595,7 +595,7 @@ static int iopt_update_iova_alignment(struct io_pagetable *iopt)
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
 	xa_for_each(&iopt->access_list, index, access)
-		align = max(align, iommufd_access_iova_alignment(access));
+		align = max(align, access->iova_alignment);
 
 	if (align > iopt->iova_alignment) {
 		mask = align - 1;

@@ -163,7 +163,6 @@ int iommufd_option(struct iommufd_ucmd *ucmd);
 /* Flags of iommufd_access_rw() and iommufd_access_pin_pages() */
 enum {
 	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
-	IOMMUFD_ACCESS_RW_KTHREAD = 1 << 1,
 	IOMMUFD_ACCESS_RW_SLOW_PATH = 1 << 2,
 };
 
@@ -220,7 +219,6 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		      void *data, size_t length, unsigned int flags);
 void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 				 unsigned long length);
-unsigned long iommufd_access_iova_alignment(struct iommufd_access *access);
 
 /**
  * struct iommufd_device - a device bound to a context
