@@ -86,6 +86,14 @@ static int access_set_ioas(struct iommufd_access *access, u32 ioas_id)
 		/* The lookup's reference becomes the attachment's. */
 	}
 	if (old_ioas) {
+		/*
+		 * Whatever the driver still has pinned through the old IOAS
+		 * goes now: its unmap callback unpins, which takes
+		 * ioas_lock.  The driver must not pin concurrently.
+		 */
+		mutex_unlock(&access->ioas_lock);
+		access->ops->unmap(access->data, 0, ULONG_MAX);
+		mutex_lock(&access->ioas_lock);
 		iopt_remove_access(&old_ioas->iopt, access->iopt_access_list_id);
 		iommufd_put_object(&old_ioas->obj);
 	}
@@ -109,8 +117,9 @@ int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
 }
 
 /*
- * Move to another IOAS.  The driver must have unpinned everything; the old
- * IOAS is let go only once the new one is attached.
+ * Move to another IOAS.  The old IOAS is let go only once the new one is
+ * attached; the driver is told to unpin everything it holds through the old
+ * one first (its unmap callback over the whole IOVA space).
  */
 int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 {

@@ -159,6 +159,33 @@ __test_skip(struct __test_meta *m, const char *fmt, ...)
 #define ASSERT_ERRNO(err, call) __ERRNO(err, call, 1)
 #define EXPECT_ERRNO(err, call) __ERRNO(err, call, 0)
 
+/*
+ * Run the block in a child (to change its credentials or limits, say); the
+ * test fails with the child's exit status, which CHILD_CHECK(n, cond) sets
+ * to n when cond is false.
+ */
+#define RUN_AS_CHILD(...)                                                      \
+	do {                                                                   \
+		int __status;                                                  \
+		pid_t __pid = fork();                                          \
+		ASSERT_GE(__pid, 0);                                           \
+		if (!__pid) {                                                  \
+			__VA_ARGS__;                                           \
+			_exit(0);                                              \
+		}                                                              \
+		ASSERT_EQ(__pid, waitpid(__pid, &__status, 0));                \
+		if (__status)                                                  \
+			TH_LOG("child failed at check %d",                     \
+			       WEXITSTATUS(__status));                         \
+		ASSERT_EQ(0, __status);                                        \
+	} while (0)
+
+#define CHILD_CHECK(n, cond)                                                   \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			_exit(n);                                              \
+	} while (0)
+
 /* A call that must succeed (return >= 0); prints errno when it does not. */
 #define ASSERT_OK(call)                                                        \
 	do {                                                                   \

@@ -973,6 +973,34 @@ TEST_F(access, replace_ioas)
 	ASSERT_ERRNO(ENOENT, ioctl(self->fd, IOMMU_TEST_CMD, &cmd));
 }
 
+/*
+ * Replacing the IOAS of an access that still has pages pinned through the
+ * old one drops those pins first (the driver is told to unmap everything),
+ * so the old IOAS can be emptied and destroyed.
+ */
+TEST_F(access, replace_ioas_while_pinned)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = self->access,
+	};
+	long pinned = iommufd_stat("pinned_pages");
+	uint32_t other;
+
+	ASSERT_OK(test_access_pages(self->fd, self->access, self->iova,
+				    4 * PAGE, self->buf, 0, NULL));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, 4 * PAGE, 1));
+	ASSERT_EQ(pinned + 4, iommufd_stat("pinned_pages"));
+	ASSERT_OK(ioas_alloc(self->fd, &other));
+	cmd.access_replace_ioas.ioas_id = other;
+	ASSERT_OK(ioctl(self->fd, IOMMU_TEST_CMD, &cmd));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, 4 * PAGE, 0));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	ASSERT_OK(iommufd_destroy(self->fd, self->ioas));
+}
+
 /* A process killed with pages pinned leaves nothing pinned or charged. */
 TEST(killed_process_releases_pins)
 {
@@ -1068,29 +1096,6 @@ static int map_and_pin(int fd, uint32_t ioas, int access, void *buf,
 		return errno;
 	return 0;
 }
-
-/* Run the block in a child; the test fails with the child's exit code. */
-#define RUN_AS_CHILD(...)                                                      \
-	do {                                                                   \
-		int __status;                                                  \
-		pid_t __pid = fork();                                          \
-		ASSERT_GE(__pid, 0);                                           \
-		if (!__pid) {                                                  \
-			__VA_ARGS__;                                           \
-			_exit(0);                                              \
-		}                                                              \
-		ASSERT_EQ(__pid, waitpid(__pid, &__status, 0));                \
-		if (__status)                                                  \
-			TH_LOG("child failed at check %d",                     \
-			       WEXITSTATUS(__status));                         \
-		ASSERT_EQ(0, __status);                                        \
-	} while (0)
-
-#define CHILD_CHECK(n, cond)                                                   \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			_exit(n);                                              \
-	} while (0)
 
 TEST(rlimit_is_enforced_for_unprivileged_users)
 {
