@@ -17,6 +17,20 @@
  * VT-d).  The IOMMU core would refuse the last one too, when the blocking
  * domain is attached; refusing first gives one log line that names the
  * device and the region.
+ *
+ * Attaching puts the device's whole group on a HWPT's domain: the group is
+ * the unit of isolation, so all its bound devices share one HWPT, and the
+ * group's DMA moves from the blocking domain to the HWPT's domain and back
+ * (detach), or from one domain straight to another (replace: the IOMMU core
+ * switches without passing through an unblocked state, and the old domain
+ * is freed only after).  While attached, the device's reserved regions are
+ * reserved in the IOAS; attach is refused (EADDRINUSE) when something is
+ * mapped there.  Attaching to an IOAS reuses an automatic HWPT of that IOAS
+ * whose domain the device's driver accepts, or makes a new one.
+ *
+ * Locking: ictx->devices_lock (bind, unbind, the group table), then
+ * ioas->mutex (choosing an automatic HWPT), then igroup->lock, then
+ * hwpt->msi_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +47,9 @@ static bool allow_unsafe_interrupts;
 module_param(allow_unsafe_interrupts, bool, 0644);
 MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "bind devices whose IOMMU group has no isolated MSI (as vfio_iommu_type1's)");
+
+/* iommu_group_replace_domain() is exported for iommufd only. */
+MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 
 /*
  * A region that forbids giving the device to user space, with its range in
@@ -69,6 +86,49 @@ static bool device_msi_unsafe(struct device *dev, struct iommu_group *group)
 	if (mock >= 0)
 		return mock;
 	return !iommu_group_has_isolated_msi(group);
+}
+
+/* The context's state of @group, made for its first bound device. */
+static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
+					       struct iommu_group *group)
+{
+	struct iommufd_group *igroup;
+	int rc;
+
+	lockdep_assert_held(&ictx->devices_lock);
+	igroup = xa_load(&ictx->groups, iommu_group_id(group));
+	if (igroup) {
+		igroup->users++;
+		return igroup;
+	}
+	igroup = kzalloc(sizeof(*igroup), GFP_KERNEL_ACCOUNT);
+	if (!igroup)
+		return ERR_PTR(-ENOMEM);
+	igroup->users = 1;
+	mutex_init(&igroup->lock);
+	INIT_LIST_HEAD(&igroup->devices);
+	igroup->group = iommu_group_ref_get(group);
+	rc = xa_err(xa_store(&ictx->groups, iommu_group_id(group), igroup,
+			     GFP_KERNEL_ACCOUNT));
+	if (rc) {
+		iommu_group_put(group);
+		kfree(igroup);
+		return ERR_PTR(rc);
+	}
+	return igroup;
+}
+
+static void iommufd_group_put(struct iommufd_ctx *ictx,
+			      struct iommufd_group *igroup)
+{
+	lockdep_assert_held(&ictx->devices_lock);
+	if (--igroup->users)
+		return;
+	WARN_ON(igroup->hwpt);
+	xa_erase(&ictx->groups, iommu_group_id(igroup->group));
+	iommu_group_put(igroup->group);
+	mutex_destroy(&igroup->lock);
+	kfree(igroup);
 }
 
 /* Is @dev bound to @ictx already?  Under ictx->devices_lock. */
@@ -137,15 +197,23 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	idev->ictx = ictx;
 	idev->group = group;
 	idev->dev = dev;
+	INIT_LIST_HEAD(&idev->attach_item);
 
 	mutex_lock(&ictx->devices_lock);
 	if (device_bound(ictx, dev)) {
 		rc = -EBUSY;
 		goto err_unlock;
 	}
-	rc = iommu_device_claim_dma_owner(dev, ictx);
-	if (rc)
+	idev->igroup = iommufd_group_get(ictx, group);
+	if (IS_ERR(idev->igroup)) {
+		rc = PTR_ERR(idev->igroup);
 		goto err_unlock;
+	}
+	rc = iommu_device_claim_dma_owner(dev, ictx);
+	if (rc) {
+		iommufd_group_put(ictx, idev->igroup);
+		goto err_unlock;
+	}
 	get_device(dev);
 	list_add_tail(&idev->node, &ictx->devices);
 	mutex_unlock(&ictx->devices_lock);
@@ -177,10 +245,13 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 		container_of(obj, struct iommufd_device, obj);
 	struct iommufd_ctx *ictx = idev->ictx;
 
+	/* A driver unbinding an attached device lets it go first. */
+	iommufd_device_detach(idev);
 	mutex_lock(&ictx->devices_lock);
 	list_del(&idev->node);
-	mutex_unlock(&ictx->devices_lock);
 	iommu_device_release_dma_owner(idev->dev);
+	iommufd_group_put(ictx, idev->igroup);
+	mutex_unlock(&ictx->devices_lock);
 	trace_unbind(dev_name(idev->dev), iommu_group_id(idev->group),
 		     obj->id);
 	put_device(idev->dev);
@@ -248,5 +319,310 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 out_put:
 	kfree(data);
 	iommufd_put_object(obj);
+	return rc;
+}
+
+/* Where the device's MSI doorbell is translated, or PHYS_ADDR_MAX. */
+static phys_addr_t device_sw_msi(struct device *dev)
+{
+	phys_addr_t start = PHYS_ADDR_MAX;
+	struct iommu_resv_region *region;
+	LIST_HEAD(regions);
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list) {
+		if (region->type == IOMMU_RESV_SW_MSI) {
+			start = region->start;
+			break;
+		}
+	}
+	iommu_put_resv_regions(dev, &regions);
+	return start;
+}
+
+/*
+ * A device whose IOMMU translates its MSI writes (IOMMU_RESV_SW_MSI) needs
+ * the domain's MSI cookie at that IOVA, so the kernel maps the doorbell
+ * there.  A domain has one cookie: a device wanting it elsewhere cannot use
+ * the domain (-EINVAL; an automatic attach then makes another).
+ */
+static int hwpt_setup_msi(struct iommufd_hwpt_paging *hwpt,
+			  struct device *dev)
+{
+	phys_addr_t start = device_sw_msi(dev);
+	int rc = 0;
+
+	if (start == PHYS_ADDR_MAX)
+		return 0;
+	mutex_lock(&hwpt->msi_lock);
+	if (!hwpt->msi_cookie) {
+		rc = iommu_get_msi_cookie(hwpt->domain, start);
+		if (!rc) {
+			hwpt->msi_cookie = true;
+			hwpt->sw_msi_start = start;
+		}
+	} else if (hwpt->sw_msi_start != start) {
+		rc = -EINVAL;
+	}
+	mutex_unlock(&hwpt->msi_lock);
+	return rc;
+}
+
+/* Reserve @idev's regions in @hwpt's IOAS and give it its MSI mapping. */
+static int device_prepare(struct iommufd_device *idev,
+			  struct iommufd_hwpt_paging *hwpt, bool reserve)
+{
+	int rc;
+
+	if (reserve) {
+		rc = iopt_table_enforce_dev_resv_regions(&hwpt->ioas->iopt,
+							 idev->dev);
+		if (rc)
+			return rc;
+	}
+	rc = hwpt_setup_msi(hwpt, idev->dev);
+	if (rc && reserve)
+		iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev->dev);
+	return rc;
+}
+
+static int device_attach_hwpt(struct iommufd_device *idev,
+			      struct iommufd_hwpt_paging *hwpt,
+			      struct iommufd_hwpt_paging **old)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	int rc;
+
+	mutex_lock(&igroup->lock);
+	if (idev->hwpt) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	/* The group is the unit: its devices share one HWPT. */
+	if (igroup->hwpt && igroup->hwpt != hwpt) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = device_prepare(idev, hwpt, true);
+	if (rc)
+		goto out_unlock;
+	if (!igroup->hwpt) {
+		rc = iommu_attach_group(hwpt->domain, igroup->group);
+		if (rc) {
+			iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev->dev);
+			goto out_unlock;
+		}
+		refcount_inc(&hwpt->obj.users);
+		igroup->hwpt = hwpt;
+	}
+	idev->hwpt = hwpt;
+	list_add_tail(&idev->attach_item, &igroup->devices);
+	trace_attach(dev_name(idev->dev), iommu_group_id(idev->group),
+		     idev->obj.id, hwpt->obj.id, hwpt->ioas->obj.id);
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	return rc;
+}
+
+/*
+ * Move the device's group to @hwpt.  The IOMMU core switches the domain
+ * without blocking DMA in between; the old HWPT comes back in *old for the
+ * caller to put once it holds no lock (it may be destroyed then).
+ */
+static int device_replace_hwpt(struct iommufd_device *idev,
+			       struct iommufd_hwpt_paging *hwpt,
+			       struct iommufd_hwpt_paging **old)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hwpt_paging *cur_hwpt;
+	struct iommufd_device *cur;
+	bool moving;
+	int rc = 0;
+
+	mutex_lock(&igroup->lock);
+	cur_hwpt = igroup->hwpt;
+	if (!idev->hwpt) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (cur_hwpt == hwpt)
+		goto out_unlock;
+	/* Within one IOAS the reservations are there already. */
+	moving = cur_hwpt->ioas != hwpt->ioas;
+	list_for_each_entry(cur, &igroup->devices, attach_item) {
+		rc = device_prepare(cur, hwpt, moving);
+		if (rc)
+			goto err_unreserve;
+	}
+	rc = iommu_group_replace_domain(igroup->group, hwpt->domain);
+	if (rc)
+		goto err_unreserve;
+	list_for_each_entry(cur, &igroup->devices, attach_item) {
+		if (moving)
+			iopt_remove_reserved_iova(&cur_hwpt->ioas->iopt,
+						  cur->dev);
+		cur->hwpt = hwpt;
+	}
+	refcount_inc(&hwpt->obj.users);
+	igroup->hwpt = hwpt;
+	*old = cur_hwpt;
+	trace_replace(dev_name(idev->dev), iommu_group_id(idev->group),
+		      idev->obj.id, cur_hwpt->obj.id, hwpt->obj.id,
+		      hwpt->ioas->obj.id);
+	goto out_unlock;
+
+err_unreserve:
+	/* Removing what was not reserved is a no-op. */
+	if (moving)
+		list_for_each_entry(cur, &igroup->devices, attach_item)
+			iopt_remove_reserved_iova(&hwpt->ioas->iopt, cur->dev);
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	return rc;
+}
+
+typedef int (*device_attach_fn)(struct iommufd_device *idev,
+				struct iommufd_hwpt_paging *hwpt,
+				struct iommufd_hwpt_paging **old);
+
+/*
+ * Attach (or replace) to an IOAS: the first automatic HWPT of the IOAS
+ * whose domain the device's driver accepts, else a new one.  -EINVAL from
+ * @fn means "not this domain"; any other error ends the search.
+ */
+static int device_auto_domain(struct iommufd_device *idev,
+			      struct iommufd_ioas *ioas, u32 *pt_id,
+			      device_attach_fn fn,
+			      struct iommufd_hwpt_paging **old)
+{
+	struct iommufd_hwpt_paging *hwpt;
+	int rc;
+
+	mutex_lock(&ioas->mutex);
+	list_for_each_entry(hwpt, &ioas->hwpt_list, hwpt_item) {
+		if (!hwpt->auto_domain ||
+		    !refcount_inc_not_zero(&hwpt->obj.users))
+			continue;
+		rc = fn(idev, hwpt, old);
+		iommufd_put_object(&hwpt->obj);
+		if (rc == -EINVAL)
+			continue;
+		if (!rc)
+			*pt_id = hwpt->obj.id;
+		goto out_unlock;
+	}
+
+	hwpt = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, true);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	rc = fn(idev, hwpt, old);
+	if (rc) {
+		/* Not linked yet, so destroying it takes no IOAS lock. */
+		iommufd_object_abort_and_destroy(idev->ictx, &hwpt->obj);
+		goto out_unlock;
+	}
+	list_add_tail(&hwpt->hwpt_item, &ioas->hwpt_list);
+	iommufd_object_finalize(idev->ictx, &hwpt->obj);
+	*pt_id = hwpt->obj.id;
+out_unlock:
+	mutex_unlock(&ioas->mutex);
+	return rc;
+}
+
+static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
+			    device_attach_fn fn)
+{
+	struct iommufd_hwpt_paging *old = NULL;
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	switch (obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		rc = fn(idev, container_of(obj, struct iommufd_hwpt_paging,
+					   obj), &old);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		rc = device_auto_domain(idev,
+					container_of(obj, struct iommufd_ioas,
+						     obj), pt_id, fn, &old);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	iommufd_put_object(obj);
+	if (old)
+		iommufd_hwpt_paging_put(old);
+	return rc;
+}
+
+/**
+ * iommufd_device_attach() - attach a bound device to an IOAS or a HWPT
+ * @idev: the device, not attached
+ * @pt_id: the IOAS or HWPT; for an IOAS, receives the HWPT chosen
+ *
+ * Returns -EBUSY when attached already, -EINVAL when the group is attached
+ * to another HWPT or the domain does not suit the device, -EADDRINUSE when
+ * the IOAS maps something where the device has a reserved region, -ENOENT
+ * for an unknown ID.
+ */
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
+{
+	return device_change_pt(idev, pt_id, device_attach_hwpt);
+}
+
+/**
+ * iommufd_device_replace() - move an attached device to another IOAS or HWPT
+ * @idev: the device, attached
+ * @pt_id: as for iommufd_device_attach()
+ *
+ * The whole group moves; DMA goes through the old domain until the new one
+ * takes over, and the old HWPT is released after.  -EINVAL when the device
+ * is not attached.
+ */
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
+{
+	return device_change_pt(idev, pt_id, device_replace_hwpt);
+}
+
+/**
+ * iommufd_device_detach() - detach a device
+ * @idev: the device
+ *
+ * The last device of its group to leave puts the group back on the blocking
+ * domain; its reserved regions stop constraining the IOAS.  -EINVAL when
+ * the device is not attached.
+ */
+int iommufd_device_detach(struct iommufd_device *idev)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hwpt_paging *hwpt, *put = NULL;
+	int rc = 0;
+
+	mutex_lock(&igroup->lock);
+	hwpt = idev->hwpt;
+	if (!hwpt) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	list_del_init(&idev->attach_item);
+	idev->hwpt = NULL;
+	if (list_empty(&igroup->devices)) {
+		iommu_detach_group(hwpt->domain, igroup->group);
+		igroup->hwpt = NULL;
+		put = hwpt;
+	}
+	iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev->dev);
+	trace_detach(dev_name(idev->dev), iommu_group_id(idev->group),
+		     idev->obj.id, hwpt->obj.id, hwpt->ioas->obj.id);
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	if (put)
+		iommufd_hwpt_paging_put(put);
 	return rc;
 }

@@ -3,17 +3,20 @@
  * iommufd-bpf: the IOVA layout of an IOAS — areas, allowed and reserved
  * ranges, IOVA allocation, map, copy and unmap.
  *
- * Locking: iopt->iova_rwsem, then pages->mutex (see io_pagetable.h).  Unmap
- * drops the rwsem to let accesses unpin, then starts over.
+ * Locking: iopt->domains_rwsem, iopt->iova_rwsem, then pages->mutex (see
+ * io_pagetable.h).  Unmap drops the rwsems to let accesses unpin, then
+ * starts over.
  */
 #include <linux/align.h>
 #include <linux/iommu.h>
+#include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "iommufd_private.h"
 #include "io_pagetable.h"
+#include "trace.h"
 
 /*
  * Find the first point at or after *start, up to @last, that no node of
@@ -113,8 +116,11 @@ struct iopt_area *iopt_walk_next(struct iopt_walk *walk)
 	return iopt_walk_check(walk);
 }
 
-void iopt_init_table(struct io_pagetable *iopt)
+void iopt_init_table(struct io_pagetable *iopt, u32 id)
 {
+	init_rwsem(&iopt->domains_rwsem);
+	xa_init_flags(&iopt->domains, XA_FLAGS_ACCOUNT);
+	iopt->id = id;
 	init_rwsem(&iopt->iova_rwsem);
 	iopt->area_itree = RB_ROOT_CACHED;
 	iopt->allowed_itree = RB_ROOT_CACHED;
@@ -133,9 +139,14 @@ static void iopt_free_itree(struct rb_root_cached *root, size_t offset)
 	}
 }
 
-/* The table must be empty of areas and accesses (unmapped by the caller). */
+/*
+ * The table must be empty of areas, accesses and domains (each holds a
+ * reference on the IOAS, so none can be left when it is destroyed).
+ */
 void iopt_destroy_table(struct io_pagetable *iopt)
 {
+	WARN_ON(!xa_empty(&iopt->domains));
+	xa_destroy(&iopt->domains);
 	iopt_free_itree(&iopt->allowed_itree,
 			offsetof(struct iopt_allowed, node));
 	iopt_free_itree(&iopt->reserved_itree,
@@ -244,6 +255,75 @@ static int iopt_check_iova(struct io_pagetable *iopt, unsigned long iova,
 	return 0;
 }
 
+/*
+ * Sync @domain's IOTLB for what @gather collected, once, timed for the trace
+ * event.  @id is the domain's HWPT.
+ */
+static void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
+			    struct iommu_domain *domain,
+			    struct iommu_iotlb_gather *gather,
+			    unsigned long npages)
+{
+	unsigned long start = gather->start, last = gather->end;
+	u64 t0 = ktime_get_ns();
+
+	iommu_iotlb_sync(domain, gather);
+	atomic_long_inc(&iommufd_stats.iotlb_syncs);
+	trace_iotlb_sync(iopt->id, id, start, last, npages,
+			 ktime_get_ns() - t0);
+}
+
+/* Unmap @area from every domain, syncing each IOTLB; then unpin. */
+static void iopt_area_unfill_domains(struct iopt_area *area,
+				     unsigned long until)
+{
+	struct io_pagetable *iopt = area->iopt;
+	struct iommu_iotlb_gather gather;
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	xa_for_each_range(&iopt->domains, index, domain, 0, until) {
+		iommu_iotlb_gather_init(&gather);
+		iopt_area_unmap_domain(area, domain, &gather);
+		iopt_iotlb_sync(iopt, index, domain, &gather,
+				DIV_ROUND_UP(iopt_area_length(area), PAGE_SIZE));
+	}
+	iopt_area_unpin(area);
+}
+
+/*
+ * Pin a new area and map it into every domain of its table (nothing to do
+ * without domains).  On failure the area is mapped nowhere and pins nothing.
+ */
+static int iopt_area_fill_domains(struct iopt_area *area)
+{
+	struct io_pagetable *iopt = area->iopt;
+	struct iommu_domain *domain;
+	unsigned long index;
+	int rc;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+	if (xa_empty(&iopt->domains))
+		return 0;
+	rc = iopt_area_pin(area);
+	if (rc)
+		return rc;
+	xa_for_each(&iopt->domains, index, domain) {
+		rc = iopt_area_map_domain(area, domain);
+		if (rc)
+			goto err_unfill;
+	}
+	return 0;
+
+err_unfill:
+	/* The domains before the one that failed map the area. */
+	if (index)
+		iopt_area_unfill_domains(area, index - 1);
+	else
+		iopt_area_unpin(area);
+	return rc;
+}
+
 /**
  * struct iopt_slice - a piece of a pages object to map at the next IOVA
  * @pages: the memory, one reference held by the slice until an area takes it
@@ -260,7 +340,8 @@ struct iopt_slice {
 
 /*
  * Make one area per slice, back to back from *iova (chosen here with
- * IOPT_ALLOC_IOVA).  On success the areas own the slices' page references.
+ * IOPT_ALLOC_IOVA), mapped into every domain before any becomes visible.
+ * On success the areas own the slices' page references.
  */
 static int iopt_map_slices(struct io_pagetable *iopt,
 			   struct iopt_slice *slices, unsigned int nslices,
@@ -280,6 +361,7 @@ static int iopt_map_slices(struct io_pagetable *iopt,
 		}
 	}
 
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (!length || (length & (iopt->iova_alignment - 1))) {
 		rc = -EINVAL;
@@ -319,13 +401,26 @@ static int iopt_map_slices(struct io_pagetable *iopt,
 		area->pages_node.last =
 			(start_byte + slices[i].length - 1) / PAGE_SIZE;
 		area->pages = slices[i].pages;
-		interval_tree_insert(&area->node, &iopt->area_itree);
-		slices[i].pages = NULL;
-		slices[i].area = NULL;
+		rc = iopt_area_fill_domains(area);
+		if (rc)
+			goto err_unfill;
 		cur += slices[i].length;
 	}
+	for (i = 0; i < nslices; i++) {
+		interval_tree_insert(&slices[i].area->node, &iopt->area_itree);
+		slices[i].pages = NULL;
+		slices[i].area = NULL;
+	}
+	goto out_unlock;
+
+err_unfill:
+	/* The slices keep their page references; the areas are freed. */
+	if (!xa_empty(&iopt->domains))
+		while (i--)
+			iopt_area_unfill_domains(slices[i].area, ULONG_MAX);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 out_free:
 	for (i = 0; i < nslices; i++)
 		kfree(slices[i].area);
@@ -449,15 +544,51 @@ int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 	return rc;
 }
 
+/*
+ * Take down the areas on @batch, already out of the area tree: unmap them
+ * from every domain with one IOTLB sync per domain, then unpin and free
+ * them.  The memory is unpinned only once no IOTLB can still reach it.
+ */
+static void iopt_unmap_batch(struct io_pagetable *iopt,
+			     struct list_head *batch)
+{
+	struct iommu_iotlb_gather gather;
+	struct iopt_area *area, *next;
+	struct iommu_domain *domain;
+	unsigned long index, npages = 0;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (list_empty(batch))
+		return;
+	list_for_each_entry(area, batch, unmap_node)
+		npages += DIV_ROUND_UP(iopt_area_length(area), PAGE_SIZE);
+	xa_for_each(&iopt->domains, index, domain) {
+		iommu_iotlb_gather_init(&gather);
+		list_for_each_entry(area, batch, unmap_node)
+			iopt_area_unmap_domain(area, domain, &gather);
+		iopt_iotlb_sync(iopt, index, domain, &gather, npages);
+	}
+	list_for_each_entry_safe(area, next, batch, unmap_node) {
+		list_del(&area->unmap_node);
+		if (!xa_empty(&iopt->domains))
+			iopt_area_unpin(area);
+		iopt_put_pages(area->pages);
+		kfree(area);
+	}
+}
+
 static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
 			    unsigned long last, unsigned long *unmapped)
 {
 	unsigned long unmapped_bytes = 0;
 	unsigned int tries = 0;
 	struct iopt_area *area;
+	LIST_HEAD(batch);
 	int rc = 0;
 
 again:
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	while ((area = iopt_area_iter_first(iopt, start, last))) {
 		unsigned long area_first = iopt_area_iova(area);
@@ -468,14 +599,12 @@ again:
 			rc = -ENOENT;
 			break;
 		}
-		if (!area->pages) {
-			/* Another thread is mapping or unmapping it. */
-			rc = -EBUSY;
-			break;
-		}
 		if (atomic_read(&area->num_accesses)) {
 			area->prevent_access = true;
+			/* What is collected goes now: this waits for others. */
+			iopt_unmap_batch(iopt, &batch);
 			up_write(&iopt->iova_rwsem);
+			up_read(&iopt->domains_rwsem);
 			/* Ask the accesses to let go, then look again. */
 			iommufd_access_notify_unmap(iopt, area_first,
 						    area_last - area_first + 1);
@@ -488,14 +617,15 @@ again:
 		}
 		tries = 0;
 		interval_tree_remove(&area->node, &iopt->area_itree);
-		iopt_put_pages(area->pages);
-		kfree(area);
+		list_add_tail(&area->unmap_node, &batch);
 		unmapped_bytes += area_last - area_first + 1;
 		if (area_last == last)
 			break;
 		start = area_last + 1;
 	}
+	iopt_unmap_batch(iopt, &batch);
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 out:
 	if (unmapped)
 		*unmapped = unmapped_bytes;
@@ -554,48 +684,88 @@ out_unlock:
 	return rc;
 }
 
-/* Reserve [start, last]: nothing may be mapped or allowed there. */
-int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
-		      unsigned long last, void *owner)
+static int __iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+			       unsigned long last, void *owner)
 {
 	struct iopt_reserved *reserved;
-	int rc = 0;
 
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (iopt_area_iter_first(iopt, start, last) ||
+	    interval_tree_iter_first(&iopt->allowed_itree, start, last))
+		return -EADDRINUSE;
 	reserved = kzalloc(sizeof(*reserved), GFP_KERNEL_ACCOUNT);
 	if (!reserved)
 		return -ENOMEM;
 	reserved->node.start = start;
 	reserved->node.last = last;
 	reserved->owner = owner;
+	interval_tree_insert(&reserved->node, &iopt->reserved_itree);
+	return 0;
+}
+
+/*
+ * Reserve [start, last] for @owner: nothing may be mapped or allowed there.
+ * -EADDRINUSE when something is.
+ */
+int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+		      unsigned long last, void *owner)
+{
+	int rc;
 
 	down_write(&iopt->iova_rwsem);
-	if (iopt_area_iter_first(iopt, start, last) ||
-	    interval_tree_iter_first(&iopt->allowed_itree, start, last)) {
-		rc = -EADDRINUSE;
-		kfree(reserved);
-	} else {
-		interval_tree_insert(&reserved->node, &iopt->reserved_itree);
-	}
+	rc = __iopt_reserve_iova(iopt, start, last, owner);
 	up_write(&iopt->iova_rwsem);
 	return rc;
 }
 
+static void __iopt_remove_reserved_iova(struct io_pagetable *iopt,
+					void *owner)
+{
+	struct interval_tree_node *node, *next;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (node = interval_tree_iter_first(&iopt->reserved_itree, 0,
+					     ULONG_MAX);
+	     node; node = next) {
+		struct iopt_reserved *reserved =
+			container_of(node, struct iopt_reserved, node);
+
+		next = interval_tree_iter_next(node, 0, ULONG_MAX);
+		if (reserved->owner != owner)
+			continue;
+		interval_tree_remove(node, &iopt->reserved_itree);
+		kfree(reserved);
+	}
+}
+
+/* Drop every reservation @owner made. */
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
+{
+	down_write(&iopt->iova_rwsem);
+	__iopt_remove_reserved_iova(iopt, owner);
+	up_write(&iopt->iova_rwsem);
+}
+
 /*
  * The alignment every area must have: a page when large pages are off or an
- * attached access pins pages, else any.  Fails with -EADDRINUSE when an
- * existing area does not meet a stricter one.
+ * attached access pins pages, at least each domain's smallest IOPTE, else
+ * any.  Fails with -EADDRINUSE when an existing area does not meet a
+ * stricter one.
  */
 static int iopt_update_iova_alignment(struct io_pagetable *iopt)
 {
 	unsigned long align = iopt->disable_large_pages ? PAGE_SIZE : 1;
 	unsigned long mask, index;
 	struct iommufd_access *access;
+	struct iommu_domain *domain;
 	struct iopt_area *area;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
 	xa_for_each(&iopt->access_list, index, access)
 		align = max(align, access->iova_alignment);
+	xa_for_each(&iopt->domains, index, domain)
+		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
 
 	if (align > iopt->iova_alignment) {
 		mask = align - 1;
@@ -657,4 +827,185 @@ void iopt_remove_access(struct io_pagetable *iopt, u32 list_id)
 	WARN_ON(!xa_erase(&iopt->access_list, list_id));
 	WARN_ON(iopt_update_iova_alignment(iopt));
 	up_write(&iopt->iova_rwsem);
+}
+
+/* Reserve what lies outside @domain's aperture, on the domain's behalf. */
+static int iopt_reserve_aperture(struct io_pagetable *iopt,
+				 struct iommu_domain *domain)
+{
+	const struct iommu_domain_geometry *geo = &domain->geometry;
+	int rc;
+
+	if (!geo->force_aperture)
+		return 0;
+	if (geo->aperture_start) {
+		rc = __iopt_reserve_iova(iopt, 0, geo->aperture_start - 1,
+					 domain);
+		if (rc)
+			return rc;
+	}
+	if (geo->aperture_end < ULONG_MAX) {
+		rc = __iopt_reserve_iova(iopt, geo->aperture_end + 1,
+					 ULONG_MAX, domain);
+		if (rc) {
+			__iopt_remove_reserved_iova(iopt, domain);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/**
+ * iopt_table_add_domain() - make a domain map everything the table maps
+ * @iopt: the table
+ * @domain: an empty paging domain
+ * @id: the HWPT object it belongs to, its index in iopt->domains
+ *
+ * The domain's aperture is reserved and its smallest IOPTE joins the
+ * table's alignment (-EADDRINUSE when existing areas do not fit either);
+ * then every area is mapped into it, pinning the memory first when it is
+ * the table's first domain.  On failure the domain maps nothing and the
+ * table is as before.
+ */
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iommu_domain *domain, u32 id)
+{
+	struct iommu_iotlb_gather gather;
+	struct iopt_area *area, *failed;
+	unsigned long npages = 0;
+	bool first;
+	int rc;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	first = xa_empty(&iopt->domains);
+	rc = xa_reserve(&iopt->domains, id, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_unlock;
+	rc = iopt_reserve_aperture(iopt, domain);
+	if (rc)
+		goto err_release;
+	/* Taking the reserved slot allocates nothing. */
+	xa_store(&iopt->domains, id, domain, GFP_KERNEL);
+	rc = iopt_update_iova_alignment(iopt);
+	if (rc)
+		goto err_erase;
+
+	for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_iter_next(area, 0, ULONG_MAX)) {
+		if (first) {
+			rc = iopt_area_pin(area);
+			if (rc)
+				goto err_unfill;
+		}
+		rc = iopt_area_map_domain(area, domain);
+		if (rc) {
+			if (first)
+				iopt_area_unpin(area);
+			goto err_unfill;
+		}
+	}
+	goto out_unlock;
+
+err_unfill:
+	failed = area;
+	iommu_iotlb_gather_init(&gather);
+	for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX); area != failed;
+	     area = iopt_area_iter_next(area, 0, ULONG_MAX)) {
+		iopt_area_unmap_domain(area, domain, &gather);
+		npages += DIV_ROUND_UP(iopt_area_length(area), PAGE_SIZE);
+	}
+	if (npages)
+		iopt_iotlb_sync(iopt, id, domain, &gather, npages);
+	for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX);
+	     first && area != failed;
+	     area = iopt_area_iter_next(area, 0, ULONG_MAX))
+		iopt_area_unpin(area);
+err_erase:
+	xa_erase(&iopt->domains, id);
+	WARN_ON(iopt_update_iova_alignment(iopt));
+	__iopt_remove_reserved_iova(iopt, domain);
+	goto out_unlock;
+err_release:
+	xa_release(&iopt->domains, id);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_table_remove_domain() - stop a domain mapping the table
+ * @iopt: the table
+ * @id: the domain's index, as given to iopt_table_add_domain()
+ *
+ * Unmaps every area from the domain with one IOTLB sync; when it was the
+ * last domain, the memory pinned for domains is unpinned after that.
+ */
+void iopt_table_remove_domain(struct io_pagetable *iopt, u32 id)
+{
+	struct iommu_iotlb_gather gather;
+	struct iommu_domain *domain;
+	struct iopt_area *area;
+	unsigned long npages = 0;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	domain = xa_erase(&iopt->domains, id);
+	if (WARN_ON(!domain))
+		goto out_unlock;
+
+	iommu_iotlb_gather_init(&gather);
+	for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_iter_next(area, 0, ULONG_MAX)) {
+		iopt_area_unmap_domain(area, domain, &gather);
+		npages += DIV_ROUND_UP(iopt_area_length(area), PAGE_SIZE);
+	}
+	if (npages)
+		iopt_iotlb_sync(iopt, id, domain, &gather, npages);
+	if (xa_empty(&iopt->domains))
+		for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX); area;
+		     area = iopt_area_iter_next(area, 0, ULONG_MAX))
+			iopt_area_unpin(area);
+	__iopt_remove_reserved_iova(iopt, domain);
+	/* Relaxing the alignment cannot fail. */
+	WARN_ON(iopt_update_iova_alignment(iopt));
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+}
+
+/**
+ * iopt_table_enforce_dev_resv_regions() - keep IOVA the device cannot use
+ * @iopt: the table the device is being attached to
+ * @dev: the device, owner of the reservations
+ *
+ * Every reserved region but IOMMU_RESV_DIRECT_RELAXABLE (which the device
+ * may lose once it is given to user space) is reserved in the table:
+ * nothing may be mapped there while the device is attached.  -EADDRINUSE
+ * when something is mapped or allowed there already; then nothing is
+ * reserved.  iopt_remove_reserved_iova(iopt, dev) undoes it.
+ */
+int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
+					struct device *dev)
+{
+	struct iommu_resv_region *resv;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	iommu_get_resv_regions(dev, &regions);
+	down_write(&iopt->iova_rwsem);
+	list_for_each_entry(resv, &regions, list) {
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		rc = __iopt_reserve_iova(iopt, resv->start,
+					 resv->start + resv->length - 1, dev);
+		if (rc) {
+			__iopt_remove_reserved_iova(iopt, dev);
+			break;
+		}
+	}
+	up_write(&iopt->iova_rwsem);
+	iommu_put_resv_regions(dev, &regions);
+	return rc;
 }

@@ -8,12 +8,23 @@
  * share an existing pages object, so memory mapped into several IOAS is
  * pinned once.
  *
- * Pinning is lazy: IOMMU_IOAS_MAP pins nothing.  A page is pinned while
- * something needs its PFN — an access that pinned it (and later, a domain
- * that maps it) — and exactly once however many users it has.  Every user
- * registers the page-index range it needs in one of the pages object's
- * interval trees; the pinned set is the union of those ranges, and the PFNs
- * are kept in the pages object's own store.  See pages.c.
+ * Pinning is lazy: with no IOMMU domain attached, IOMMU_IOAS_MAP pins
+ * nothing.  A page is pinned while something needs its PFN — an access that
+ * pinned it, or the IOAS's domains, which map every area — and exactly once
+ * however many users it has.  Every user registers the page-index range it
+ * needs in one of the pages object's interval trees; the pinned set is the
+ * union of those ranges, and the PFNs are kept in the pages object's own
+ * store.  See pages.c.
+ *
+ * Domains: every IOMMU domain attached to the IOAS (through its HW page
+ * tables) maps every area, from the same pinned pages.  A domain added later
+ * is filled from the existing areas; a new area is mapped into every domain
+ * before it becomes visible; a failure part-way through either is unwound
+ * completely.  Unmap removes the areas from every domain first, gathering
+ * the IOTLB invalidation, syncs each domain's IOTLB once, and only then
+ * unpins the memory.
+ *
+ * Lock order: domains_rwsem, iova_rwsem, pages->mutex, the ledger's mutex.
  *
  * Conventions: "last" is always an inclusive end; IOVA, user address and page
  * index ranges never wrap.
@@ -32,6 +43,13 @@ struct iommufd_ledger;
 
 /**
  * struct io_pagetable - the IOVA space of one IOAS
+ * @domains_rwsem: protects @domains; map and unmap hold it for reading, so
+ *                 the set of domains is stable while they fill and empty
+ *                 them; adding or removing a domain holds it for writing
+ * @domains: HWPT object ID -> struct iommu_domain mapping every area.  While
+ *           it is not empty, each area's pages are pinned on its behalf
+ *           (the area's pages_node is in pages->domains_itree).
+ * @id: the IOAS's object ID, for trace events
  * @iova_rwsem: protects @area_itree, @allowed_itree, @reserved_itree,
  *              @iova_alignment, @disable_large_pages and every area's
  *              @pages pointer.  Writers change the IOVA layout (map, unmap,
@@ -43,14 +61,17 @@ struct iommufd_ledger;
  *                 nothing may reserve IOVA inside it
  * @reserved_itree: struct iopt_reserved; no area may overlap a reserved range
  * @iova_alignment: every area's IOVA, length and page offset is a multiple of
- *                  this; 1 until an access that pins pages (or a domain)
- *                  needs more
+ *                  this; 1 until an access that pins pages or a domain's
+ *                  smallest IOPTE needs more
  * @disable_large_pages: IOMMU_OPTION_HUGE_PAGES set to 0
  * @access_list: struct iommufd_access attached to this IOAS, by an index the
  *               access keeps; its own xa_lock protects it, and changes also
  *               hold @iova_rwsem for writing so that @iova_alignment follows
  */
 struct io_pagetable {
+	struct rw_semaphore domains_rwsem;
+	struct xarray domains;
+	u32 id;
 	struct rw_semaphore iova_rwsem;
 	struct rb_root_cached area_itree;
 	struct rb_root_cached allowed_itree;
@@ -63,7 +84,9 @@ struct io_pagetable {
 /**
  * struct iopt_area - an IOVA range mapped to a slice of a pages object
  * @node: the IOVA range, in iopt->area_itree
- * @pages_node: the page-index range of @pages this area covers
+ * @pages_node: the page-index range of @pages this area covers; in
+ *              pages->domains_itree while the table has domains
+ * @unmap_node: in the list of areas one unmap is taking down
  * @iopt: the table the area is in
  * @pages: the memory, holding one reference; NULL while the area is being
  *         created or torn down, when it is reserved IOVA and nothing else.
@@ -80,6 +103,7 @@ struct io_pagetable {
 struct iopt_area {
 	struct interval_tree_node node;
 	struct interval_tree_node pages_node;
+	struct list_head unmap_node;
 	struct io_pagetable *iopt;
 	struct iopt_pages *pages;
 	unsigned int page_offset;
@@ -99,7 +123,8 @@ struct iopt_allowed {
 /**
  * struct iopt_reserved - IOVA no area may use
  * @node: the range, in iopt->reserved_itree
- * @owner: who reserved it (a device, later), or NULL for a test reservation
+ * @owner: who reserved it: a device (its reserved regions), a domain (IOVA
+ *         outside its aperture), or NULL for a test reservation
  */
 struct iopt_reserved {
 	struct interval_tree_node node;
@@ -115,8 +140,8 @@ enum iopt_account_mode {
 /**
  * struct iopt_pages - a range of user memory, pinned on demand
  * @kref: one reference per area using it, plus transient ones
- * @mutex: serialises pinning and unpinning: protects @access_itree and the
- *         set of indexes present in @pinned
+ * @mutex: serialises pinning and unpinning: protects @access_itree,
+ *         @domains_itree and the set of indexes present in @pinned
  * @uptr: first user address, page aligned
  * @npages: length in pages
  * @writable: the mapping allows DMA writes, so pins are FOLL_WRITE
@@ -138,6 +163,8 @@ enum iopt_account_mode {
  *          read and re-mark any member's entries.
  * @npinned: pages present in @pinned, under @mutex
  * @access_itree: struct iopt_pages_access, the ranges accesses pinned
+ * @domains_itree: pages_node of each area using these pages whose table has
+ *                 domains: the ranges pinned for domains
  */
 struct iopt_pages {
 	struct kref kref;
@@ -154,6 +181,7 @@ struct iopt_pages {
 	struct xarray pinned;
 	unsigned long npinned;
 	struct rb_root_cached access_itree;
+	struct rb_root_cached domains_itree;
 };
 
 /**
@@ -248,8 +276,17 @@ void iopt_pages_remove_access(struct iopt_pages *pages,
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, unsigned int flags);
 
+struct iommu_domain;
+struct iommu_iotlb_gather;
+int iopt_area_pin(struct iopt_area *area);
+void iopt_area_unpin(struct iopt_area *area);
+int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain);
+void iopt_area_unmap_domain(struct iopt_area *area,
+			    struct iommu_domain *domain,
+			    struct iommu_iotlb_gather *gather);
+
 /* io_pagetable.c */
-void iopt_init_table(struct io_pagetable *iopt);
+void iopt_init_table(struct io_pagetable *iopt, u32 id);
 void iopt_destroy_table(struct io_pagetable *iopt);
 
 /* Flags for iopt_map_user_pages() and iopt_map_pages() */
@@ -270,6 +307,12 @@ int iopt_set_allow_iova(struct io_pagetable *iopt,
 			struct rb_root_cached *allowed);
 int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 		      unsigned long last, void *owner);
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iommu_domain *domain, u32 id);
+void iopt_table_remove_domain(struct io_pagetable *iopt, u32 id);
+int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
+					struct device *dev);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,

@@ -24,7 +24,9 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	ioas = container_of(obj, struct iommufd_ioas, obj);
-	iopt_init_table(&ioas->iopt);
+	iopt_init_table(&ioas->iopt, obj->id);
+	mutex_init(&ioas->mutex);
+	INIT_LIST_HEAD(&ioas->hwpt_list);
 
 	/*
 	 * The ID reaches user space before the object is published: if the
@@ -40,13 +42,18 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	return 0;
 }
 
-/* Destroy never fails: nothing attached can hold it (they hold references). */
+/*
+ * Destroy never fails: nothing attached can hold it (accesses and HWPTs hold
+ * references).
+ */
 void iommufd_ioas_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
 
+	WARN_ON(!list_empty(&ioas->hwpt_list));
 	WARN_ON(iopt_unmap_all(&ioas->iopt, NULL));
 	iopt_destroy_table(&ioas->iopt);
+	mutex_destroy(&ioas->mutex);
 }
 
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)

@@ -28,6 +28,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -63,9 +64,11 @@ struct iommufd_object {
  * @account_mode: how pages mapped through this context are charged
  *                (IOMMU_OPTION_RLIMIT_MODE); changed under xa_lock of
  *                @objects, and only while there are no objects
- * @devices_lock: protects @devices, and serialises binds so a device is
- *                bound at most once per context
+ * @devices_lock: protects @devices and @groups, and serialises binds so a
+ *                device is bound at most once per context
  * @devices: struct iommufd_device bound to this context
+ * @groups: IOMMU group ID -> struct iommufd_group, for each group with a
+ *          device bound here
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -73,6 +76,7 @@ struct iommufd_ctx {
 	enum iopt_account_mode account_mode;
 	struct mutex devices_lock; /* see above */
 	struct list_head devices;
+	struct xarray groups;
 };
 
 /**
@@ -107,6 +111,8 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
 void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj);
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj);
 
 static inline void iommufd_put_object(struct iommufd_object *obj)
 {
@@ -117,14 +123,16 @@ static inline void iommufd_put_object(struct iommufd_object *obj)
 /*
  * Module-wide counts, for leak checks in the selftests and for operators
  * (debugfs iommufd_bpf/stats): live contexts and objects, pages pinned (once
- * per pages object holding them) and pages charged to RLIMIT_MEMLOCK (once
- * per physical page and process, see account.c).
+ * per pages object holding them), pages charged to RLIMIT_MEMLOCK (once
+ * per physical page and process, see account.c) and IOTLB syncs this module
+ * asked for.
  */
 struct iommufd_stats {
 	atomic_long_t contexts;
 	atomic_long_t objects[IOMMUFD_OBJ_MAX];
 	atomic_long_t pinned_pages;
 	atomic_long_t charged_pages;
+	atomic_long_t iotlb_syncs;
 };
 
 extern struct iommufd_stats iommufd_stats;
@@ -133,10 +141,15 @@ extern struct iommufd_stats iommufd_stats;
  * struct iommufd_ioas - an I/O address space
  * @obj: object header
  * @iopt: its IOVA -> user memory table, with its own locking
+ * @mutex: protects @hwpt_list, and serialises choosing or making an
+ *         automatic domain for a device attached to this IOAS
+ * @hwpt_list: struct iommufd_hwpt_paging mapping this IOAS
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
+	struct mutex mutex; /* see above */
+	struct list_head hwpt_list;
 };
 
 static_assert(offsetof(struct iommufd_ioas, obj) == 0);
@@ -221,27 +234,101 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 				 unsigned long length);
 
 /**
+ * struct iommufd_hwpt_paging - an IOMMU paging domain mapping an IOAS
+ * @obj: object header
+ * @ictx: the context
+ * @domain: the domain, which maps every area of @ioas; freed with the object
+ * @ioas: the IOAS (holding a reference on it)
+ * @hwpt_item: in ioas->hwpt_list, under ioas->mutex; empty when not linked
+ * @auto_domain: made for a device attached to the IOAS, and destroyed when
+ *               the last group leaves it; user-allocated ones live until
+ *               IOMMU_DESTROY
+ * @msi_lock: protects @msi_cookie and @sw_msi_start
+ * @msi_cookie: the domain has an MSI cookie at @sw_msi_start, for devices
+ *              whose MSI doorbell the IOMMU translates (IOMMU_RESV_SW_MSI)
+ * @sw_msi_start: its IOVA
+ *
+ * Each IOMMU group attached to the HWPT holds one reference on the object.
+ */
+struct iommufd_hwpt_paging {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommu_domain *domain;
+	struct iommufd_ioas *ioas;
+	struct list_head hwpt_item;
+	bool auto_domain;
+	struct mutex msi_lock; /* see above */
+	bool msi_cookie;
+	phys_addr_t sw_msi_start;
+};
+
+static_assert(offsetof(struct iommufd_hwpt_paging, obj) == 0);
+
+struct iommufd_device;
+struct iommufd_hwpt_paging *
+iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			  struct iommufd_device *idev, bool auto_domain);
+void iommufd_hwpt_paging_link(struct iommufd_hwpt_paging *hwpt);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_paging_put(struct iommufd_hwpt_paging *hwpt);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+
+/**
+ * struct iommufd_group - a context's view of one IOMMU group
+ * @users: one per device of the group bound to the context
+ * @lock: serialises attach, detach and replace of the group's devices;
+ *        protects @hwpt and @devices
+ * @group: the IOMMU group (a reference)
+ * @hwpt: the HWPT the group is attached to (holding one reference on it),
+ *        or NULL while the group's DMA is blocked
+ * @devices: struct iommufd_device of the group attached to @hwpt
+ */
+struct iommufd_group {
+	unsigned int users;
+	struct mutex lock; /* see above */
+	struct iommu_group *group;
+	struct iommufd_hwpt_paging *hwpt;
+	struct list_head devices;
+};
+
+/**
  * struct iommufd_device - a device bound to a context
  * @obj: object header; the binding driver holds a reference until unbind
  * @ictx: the context, which owns the device's group for DMA
  * @group: the device's IOMMU group (a reference)
+ * @igroup: the context's state of that group
  * @dev: the device (a reference)
  * @node: in ictx->devices, under ictx->devices_lock
+ * @hwpt: the HWPT the device is attached to, or NULL; under igroup->lock
+ * @attach_item: in igroup->devices while attached
  */
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommu_group *group;
+	struct iommufd_group *igroup;
 	struct device *dev;
 	struct list_head node;
+	struct iommufd_hwpt_paging *hwpt;
+	struct list_head attach_item;
 };
 
 static_assert(offsetof(struct iommufd_device, obj) == 0);
+
+/*
+ * Exported in namespace IOMMUFD_INTERNAL but declared in the IOMMU core's
+ * private header, which the headers package does not ship: as 6.12 has it.
+ */
+int iommu_group_replace_domain(struct iommu_group *group,
+			       struct iommu_domain *new_domain);
 
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id);
 void iommufd_device_unbind(struct iommufd_device *idev);
 void iommufd_device_destroy(struct iommufd_object *obj);
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
+int iommufd_device_detach(struct iommufd_device *idev);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 
 /* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
@@ -259,5 +346,10 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec);
 void iommufd_mock_device_destroy(struct platform_device *pdev);
 u32 iommufd_mock_device_index(struct platform_device *pdev);
 int iommufd_mock_device_unsafe_msi(struct device *dev);
+void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth);
+int iommufd_mock_domain_check_map(struct iommu_domain *domain,
+				  unsigned long iova, unsigned long length,
+				  unsigned long uptr);
+long iommufd_mock_domain_iotlb_syncs(struct iommu_domain *domain);
 
 #endif

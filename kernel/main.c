@@ -50,6 +50,10 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 		.destroy = iommufd_device_destroy,
 		.name = "device",
 	},
+	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.destroy = iommufd_hwpt_paging_destroy,
+		.name = "hwpt_paging",
+	},
 	[IOMMUFD_OBJ_SELFTEST] = {
 		.destroy = iommufd_selftest_destroy,
 		.name = "selftest_device",
@@ -187,6 +191,26 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 	iommufd_object_free(obj);
 }
 
+/*
+ * Drop a reference on an object the kernel made for user space (an automatic
+ * HWPT) and destroy it if only the table holds it now.  If someone else still
+ * holds it, it stays; user space can destroy it later.
+ */
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj)
+{
+	xa_lock(&ictx->objects);
+	refcount_dec(&obj->users);
+	if (xa_load(&ictx->objects, obj->id) != obj ||
+	    !refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ictx->objects);
+		return;
+	}
+	__xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+	iommufd_object_free(obj);
+}
+
 /* Copy the kernel's structure back, as far as the caller's size reaches. */
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 {
@@ -215,6 +239,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	mutex_init(&ictx->devices_lock);
 	INIT_LIST_HEAD(&ictx->devices);
+	xa_init(&ictx->groups);
 	filp->private_data = ictx;
 	atomic_long_inc(&iommufd_stats.contexts);
 	return 0;
@@ -249,6 +274,8 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	 */
 	WARN_ON(!xa_empty(&ictx->objects));
 	xa_destroy(&ictx->objects);
+	WARN_ON(!xa_empty(&ictx->groups));
+	xa_destroy(&ictx->groups);
 	mutex_destroy(&ictx->devices_lock);
 	kfree(ictx);
 	atomic_long_dec(&iommufd_stats.contexts);
@@ -266,6 +293,7 @@ union ucmd_buffer {
 	struct iommu_ioas_unmap unmap;
 	struct iommu_option option;
 	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_test_cmd test;
 };
 
@@ -312,6 +340,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 length),
 	IOCTL_OP(OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
+		 __reserved),
+	IOCTL_OP(HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
 		 __reserved),
 	[IOMMUFD_CMD_TEST - IOMMUFD_CMD_BASE] = {
 		.size = sizeof(struct iommu_test_cmd),
@@ -392,6 +422,8 @@ static int iommufd_stats_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&iommufd_stats.pinned_pages));
 	seq_printf(m, "charged_pages %ld\n",
 		   atomic_long_read(&iommufd_stats.charged_pages));
+	seq_printf(m, "iotlb_syncs %ld\n",
+		   atomic_long_read(&iommufd_stats.iotlb_syncs));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iommufd_stats);

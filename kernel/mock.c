@@ -16,12 +16,19 @@
  * hands it to this driver, while every device without a fwspec keeps going
  * to the platform's IOMMU driver (the core picks that one for a NULL node).
  *
- * Mock devices have no DMA.  Their default domain is identity; paging
- * domains arrive with the mock-domain test operations.
+ * Mock devices have no DMA.  Their default domain is identity.  Paging
+ * domains record each mapping in an xarray, one entry per mock IOPTE of half
+ * a CPU page (upstream's mock page size), so the tests can check what the
+ * core mapped, and count IOTLB syncs.  The domain's aperture and page sizes
+ * are upstream's; a domain made for a MOCK_BPF_DEV_HUGE_IOVA device also has
+ * 1 MiB IOPTEs and takes only such devices, which gives the core a device
+ * that cannot share another device's domain.  Failures of map and attach can
+ * be injected (IOMMU_TEST_OP_BPF_INJECT).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/iommu.h>
+#include <linux/mm.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
 #include <linux/slab.h>
@@ -32,6 +39,7 @@
 
 #define MOCK_DEVICE_NAME "iommufd_bpf_mock"
 #define MOCK_IO_PAGE_SIZE MOCK_BPF_IO_PAGE_SIZE
+#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
 static_assert(PAGE_SIZE / 2 == MOCK_IO_PAGE_SIZE);
 
 /**
@@ -84,6 +92,208 @@ static DEFINE_MUTEX(mock_groups_lock);
 static struct mock_dev *to_mock_dev(struct device *dev)
 {
 	return dev->platform_data;
+}
+
+/**
+ * struct mock_domain - a paging domain of the mock IOMMU
+ * @domain: the core's view
+ * @pfns: IOVA / MOCK_IO_PAGE_SIZE -> xa_mk_value(physical address /
+ *        MOCK_IO_PAGE_SIZE), one entry per mock IOPTE; the xarray's own
+ *        lock, as the core may map and unmap concurrently
+ * @huge: made for a MOCK_BPF_DEV_HUGE_IOVA device, and only such devices
+ *        may attach
+ * @iotlb_syncs: IOTLB syncs so far (IOMMU_TEST_OP_MD_CHECK_IOTLB)
+ */
+struct mock_domain {
+	struct iommu_domain domain;
+	struct xarray pfns;
+	bool huge;
+	atomic_long_t iotlb_syncs;
+};
+
+static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+/* Injected failures: the Nth call from arming fails; 0 is disarmed. */
+static atomic_t mock_map_fail_nth = ATOMIC_INIT(0);
+static atomic_t mock_attach_fail_nth = ATOMIC_INIT(0);
+
+static bool mock_inject(atomic_t *nth)
+{
+	return atomic_dec_if_positive(nth) == 0;
+}
+
+void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth)
+{
+	atomic_set(&mock_map_fail_nth, min_t(u32, map_fail_nth, INT_MAX));
+	atomic_set(&mock_attach_fail_nth, min_t(u32, attach_fail_nth, INT_MAX));
+}
+
+static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	/* -EINVAL: this domain does not suit the device; another may. */
+	if (to_mock_domain(domain)->huge !=
+	    !!(mdev->flags & MOCK_BPF_DEV_HUGE_IOVA))
+		return -EINVAL;
+	if (mock_inject(&mock_attach_fail_nth))
+		return -EIO;
+	return 0;
+}
+
+static int mock_domain_map_pages(struct iommu_domain *domain,
+				 unsigned long iova, phys_addr_t paddr,
+				 size_t pgsize, size_t pgcount, int prot,
+				 gfp_t gfp, size_t *mapped)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long n = pgsize * pgcount / MOCK_IO_PAGE_SIZE;
+	unsigned long i;
+	int rc = 0;
+
+	if (WARN_ON(iova % MOCK_IO_PAGE_SIZE || paddr % MOCK_IO_PAGE_SIZE))
+		return -EINVAL;
+	if (mock_inject(&mock_map_fail_nth))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rc = xa_insert(&mock->pfns, first + i,
+			       xa_mk_value(paddr / MOCK_IO_PAGE_SIZE + i), gfp);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		/* Mapping over a mapping is a bug of the caller's. */
+		WARN_ON(rc == -EBUSY);
+		while (i--)
+			xa_erase(&mock->pfns, first + i);
+		return rc;
+	}
+	*mapped = pgsize * pgcount;
+	return 0;
+}
+
+static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
+				      unsigned long iova, size_t pgsize,
+				      size_t pgcount,
+				      struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long n = pgsize * pgcount / MOCK_IO_PAGE_SIZE;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		/* Unmapping what is not mapped is a bug of the caller's. */
+		if (WARN_ON(!xa_erase(&mock->pfns, first + i)))
+			break;
+	}
+	iommu_iotlb_gather_add_range(gather, iova, i * MOCK_IO_PAGE_SIZE);
+	return i * MOCK_IO_PAGE_SIZE;
+}
+
+static void mock_domain_iotlb_sync(struct iommu_domain *domain,
+				   struct iommu_iotlb_gather *gather)
+{
+	atomic_long_inc(&to_mock_domain(domain)->iotlb_syncs);
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
+					    dma_addr_t iova)
+{
+	void *entry = xa_load(&to_mock_domain(domain)->pfns,
+			      iova / MOCK_IO_PAGE_SIZE);
+
+	if (!entry)
+		return 0;
+	return (phys_addr_t)xa_to_value(entry) * MOCK_IO_PAGE_SIZE +
+	       iova % MOCK_IO_PAGE_SIZE;
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* The core unmapped everything before freeing. */
+	WARN_ON(!xa_empty(&mock->pfns));
+	xa_destroy(&mock->pfns);
+	kfree(mock);
+}
+
+static const struct iommu_domain_ops mock_paging_domain_ops = {
+	.attach_dev = mock_domain_attach,
+	.map_pages = mock_domain_map_pages,
+	.unmap_pages = mock_domain_unmap_pages,
+	.iotlb_sync = mock_domain_iotlb_sync,
+	.iova_to_phys = mock_domain_iova_to_phys,
+	.free = mock_domain_free,
+};
+
+static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
+{
+	struct mock_domain *mock;
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&mock->pfns);
+	mock->huge = dev && (to_mock_dev(dev)->flags & MOCK_BPF_DEV_HUGE_IOVA);
+	mock->domain.ops = &mock_paging_domain_ops;
+	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (mock->huge)
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
+	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.geometry.force_aperture = true;
+	return &mock->domain;
+}
+
+/*
+ * IOMMU_TEST_OP_MD_CHECK_MAP: every mock IOPTE of [iova, iova + length)
+ * holds the physical address of the user memory at @uptr, half a CPU page
+ * at a time.  -EINVAL for a misaligned range or a mismatch, -ENOENT when
+ * @domain is not a mock domain.
+ */
+int iommufd_mock_domain_check_map(struct iommu_domain *domain,
+				  unsigned long iova, unsigned long length,
+				  unsigned long uptr)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long end;
+
+	if (domain->ops != &mock_paging_domain_ops)
+		return -ENOENT;
+	if (iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	    uptr % MOCK_IO_PAGE_SIZE || check_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	for (; uptr < end; uptr += MOCK_IO_PAGE_SIZE, iova += MOCK_IO_PAGE_SIZE) {
+		struct page *page;
+		phys_addr_t want;
+		void *entry;
+		long got;
+
+		got = get_user_pages_fast(uptr & PAGE_MASK, 1, 0, &page);
+		if (got != 1)
+			return got < 0 ? got : -EFAULT;
+		want = page_to_phys(page) + uptr % PAGE_SIZE;
+		put_page(page);
+		entry = xa_load(&mock->pfns, iova / MOCK_IO_PAGE_SIZE);
+		if (!entry ||
+		    (phys_addr_t)xa_to_value(entry) * MOCK_IO_PAGE_SIZE != want)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* IOTLB syncs @domain has had, or -ENOENT when it is not a mock domain. */
+long iommufd_mock_domain_iotlb_syncs(struct iommu_domain *domain)
+{
+	if (domain->ops != &mock_paging_domain_ops)
+		return -ENOENT;
+	return atomic_long_read(&to_mock_domain(domain)->iotlb_syncs);
 }
 
 static int mock_attach_nop(struct iommu_domain *domain, struct device *dev)
@@ -225,6 +435,7 @@ static const struct iommu_ops mock_ops = {
 	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocking_domain,
 	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
+	.domain_alloc_paging = mock_domain_alloc_paging,
 	.probe_device = mock_probe_device,
 	.release_device = mock_release_device,
 	.device_group = mock_device_group,
@@ -267,7 +478,8 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 
 	if (!mock_iommu_pdev)
 		return ERR_PTR(-ENODEV);
-	if (spec->flags & ~MOCK_BPF_DEV_UNSAFE_MSI)
+	if (spec->flags & ~(MOCK_BPF_DEV_UNSAFE_MSI | MOCK_BPF_DEV_HUGE_IOVA |
+			    MOCK_BPF_DEV_PASID))
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!mock_resv_type_valid(spec->resv_type))
 		return ERR_PTR(-EINVAL);
@@ -304,6 +516,18 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 	}
 	/* From here the platform device owns (and frees) mdev. */
 	pdev->dev.platform_data = mdev;
+	if (spec->flags & MOCK_BPF_DEV_PASID) {
+		/* The IOMMU core reads a platform device's PASID width here. */
+		const struct property_entry props[] = {
+			PROPERTY_ENTRY_U32("pasid-num-bits", MOCK_PASID_WIDTH),
+			{}
+		};
+
+		rc = device_create_managed_software_node(&pdev->dev, props,
+							 NULL);
+		if (rc)
+			goto err_put;
+	}
 	rc = iommu_fwspec_init(&pdev->dev, dev_fwnode(&mock_iommu_pdev->dev));
 	if (rc)
 		goto err_put;
@@ -372,6 +596,7 @@ int iommufd_mock_iommu_register(void)
 				    "iommufd-bpf-mock");
 	if (rc)
 		goto err_pdev;
+	mock_iommu.max_pasids = 1U << MOCK_PASID_WIDTH;
 	rc = iommu_device_register(&mock_iommu, &mock_ops, &pdev->dev);
 	if (rc)
 		goto err_sysfs;

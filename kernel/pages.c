@@ -4,8 +4,9 @@
  *
  * A pages object covers one range of user memory.  Its users say which page
  * indexes they need: each access pin is a node in access_itree (identical
- * ranges share a node with a count).  The pinned set is exactly the union of
- * those ranges.  Adding a user pins the holes of that union inside its range;
+ * ranges share a node with a count), and each area whose table has IOMMU
+ * domains puts its range in domains_itree.  The pinned set is exactly the
+ * union of the two trees' ranges.  Adding a user pins the holes of that union inside its range;
  * removing one unpins what no remaining user covers.  So a page is pinned
  * once however many users need it, and the PFN store (pages->pinned) holds
  * each pinned page's PFN for all of them.
@@ -19,6 +20,7 @@
  * Locking: pages->mutex, then the ledger's mutex (account.c).
  */
 #include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/user.h>
@@ -55,6 +57,7 @@ struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 	mutex_init(&pages->mutex);
 	xa_init_flags(&pages->pinned, XA_FLAGS_ACCOUNT);
 	pages->access_itree = RB_ROOT_CACHED;
+	pages->domains_itree = RB_ROOT_CACHED;
 	pages->uptr = ALIGN_DOWN(uptr, PAGE_SIZE);
 	pages->npages = DIV_ROUND_UP(end - pages->uptr, PAGE_SIZE);
 	pages->writable = writable;
@@ -83,6 +86,7 @@ void iopt_release_pages(struct kref *kref)
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
 
 	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
+	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
 	WARN_ON(pages->npinned);
 	if (pages->ledger)
 		iommufd_ledger_leave(pages);
@@ -275,8 +279,9 @@ static int pages_fill(struct iopt_pages *pages, unsigned long start,
 
 	lockdep_assert_held(&pages->mutex);
 	while (hole <= last &&
-	       iopt_itree_find_hole(&pages->access_itree, &hole, last,
-				    &hole_last)) {
+	       iopt_itree2_find_hole(&pages->access_itree,
+				     &pages->domains_itree, &hole, last,
+				     &hole_last)) {
 		rc = pages_pin_range(pages, hole, hole_last, ioas_id);
 		if (rc)
 			goto err_undo;
@@ -289,8 +294,9 @@ static int pages_fill(struct iopt_pages *pages, unsigned long start,
 err_undo:
 	/* Unpin the holes pinned before the one that failed. */
 	while (undo < hole &&
-	       iopt_itree_find_hole(&pages->access_itree, &undo, hole - 1,
-				    &undo_last)) {
+	       iopt_itree2_find_hole(&pages->access_itree,
+				     &pages->domains_itree, &undo, hole - 1,
+				     &undo_last)) {
 		pages_unpin_range(pages, undo, undo_last, ioas_id);
 		if (undo_last == hole - 1)
 			break;
@@ -307,8 +313,9 @@ static void pages_unfill(struct iopt_pages *pages, unsigned long start,
 
 	lockdep_assert_held(&pages->mutex);
 	while (hole <= last &&
-	       iopt_itree_find_hole(&pages->access_itree, &hole, last,
-				    &hole_last)) {
+	       iopt_itree2_find_hole(&pages->access_itree,
+				     &pages->domains_itree, &hole, last,
+				     &hole_last)) {
 		pages_unpin_range(pages, hole, hole_last, ioas_id);
 		if (hole_last == last)
 			break;
@@ -495,4 +502,116 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		length -= len;
 	}
 	return 0;
+}
+
+/**
+ * iopt_area_pin() - pin an area's memory for its table's domains
+ * @area: an area with pages, whose table has (or is getting) domains
+ *
+ * Pins what no other user has pinned already and records the area's range in
+ * pages->domains_itree, so it stays pinned until iopt_area_unpin().
+ */
+int iopt_area_pin(struct iopt_area *area)
+{
+	struct iopt_pages *pages = area->pages;
+	int rc;
+
+	mutex_lock(&pages->mutex);
+	rc = pages_fill(pages, area->pages_node.start, area->pages_node.last,
+			area->iopt->id);
+	if (!rc)
+		interval_tree_insert(&area->pages_node, &pages->domains_itree);
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/* Undo iopt_area_pin(); the domains must no longer map the area. */
+void iopt_area_unpin(struct iopt_area *area)
+{
+	struct iopt_pages *pages = area->pages;
+
+	mutex_lock(&pages->mutex);
+	interval_tree_remove(&area->pages_node, &pages->domains_itree);
+	pages_unfill(pages, area->pages_node.start, area->pages_node.last,
+		     area->iopt->id);
+	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * iopt_area_map_domain() - map a pinned area into a domain
+ * @area: the area, pinned by iopt_area_pin()
+ * @domain: the domain; the area's IOVA range is unmapped in it
+ *
+ * One iommu_map() per physically contiguous run of the area's pages, so the
+ * driver can use its largest IOPTEs.  The PFNs are read without
+ * pages->mutex: the area's own node in domains_itree keeps every index it
+ * covers in the store, and re-marking an entry's charge keeps its PFN.  On
+ * failure nothing of the area is left mapped in @domain.
+ */
+int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
+{
+	int prot = area->iommu_prot | IOMMU_CACHE;
+	unsigned long area_iova = iopt_area_iova(area);
+	unsigned long left = iopt_area_length(area);
+	unsigned long index = area->pages_node.start;
+	unsigned long offset = area->page_offset;
+	unsigned long iova = area_iova, run_iova = area_iova;
+	phys_addr_t run_pa = 0;
+	size_t run_len = 0;
+	int rc;
+
+	while (left) {
+		unsigned long len = min(left, PAGE_SIZE - offset);
+		void *entry = xa_load(&area->pages->pinned, index);
+		phys_addr_t pa;
+
+		if (WARN_ON(!entry)) {
+			rc = -EFAULT;
+			goto err_unmap;
+		}
+		pa = PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset;
+		if (run_len && pa == run_pa + run_len) {
+			run_len += len;
+		} else {
+			if (run_len) {
+				rc = iommu_map(domain, run_iova, run_pa,
+					       run_len, prot,
+					       GFP_KERNEL_ACCOUNT);
+				if (rc)
+					goto err_unmap;
+			}
+			run_iova = iova;
+			run_pa = pa;
+			run_len = len;
+		}
+		iova += len;
+		left -= len;
+		offset = 0;
+		index++;
+	}
+	rc = iommu_map(domain, run_iova, run_pa, run_len, prot,
+		       GFP_KERNEL_ACCOUNT);
+	if (!rc)
+		return 0;
+
+err_unmap:
+	/* Every run before run_iova is mapped; iommu_map() undid its own. */
+	if (run_iova > area_iova)
+		iommu_unmap(domain, area_iova, run_iova - area_iova);
+	return rc;
+}
+
+/*
+ * Unmap the whole area from @domain, adding the range to @gather; the caller
+ * syncs the IOTLB before the memory is unpinned.
+ */
+void iopt_area_unmap_domain(struct iopt_area *area,
+			    struct iommu_domain *domain,
+			    struct iommu_iotlb_gather *gather)
+{
+	size_t unmapped;
+
+	unmapped = iommu_unmap_fast(domain, iopt_area_iova(area),
+				    iopt_area_length(area), gather);
+	WARN_ON(unmapped != iopt_area_length(area));
 }

@@ -84,6 +84,173 @@ out_put:
 	return rc;
 }
 
+/* The test-device object @stdev_id, with a reference; put it after. */
+static struct selftest_device *selftest_device_get(struct iommufd_ucmd *ucmd,
+						   u32 stdev_id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, stdev_id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct selftest_device, obj);
+}
+
+/*
+ * IOMMU_TEST_OP_BPF_ATTACH, IOMMU_TEST_OP_BPF_DETACH and
+ * IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: the bound device of a test-device
+ * object joins, leaves or changes its IOAS or HWPT.  -EINVAL when it is not
+ * bound.
+ */
+static int iommufd_test_device_op(struct iommufd_ucmd *ucmd, u32 stdev_id)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_device *sdev;
+	u32 pt_id;
+	int rc;
+
+	sdev = selftest_device_get(ucmd, stdev_id);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
+	if (!sdev->idev) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_BPF_ATTACH:
+		pt_id = cmd->bpf_attach.pt_id;
+		rc = iommufd_device_attach(sdev->idev, &pt_id);
+		if (rc)
+			break;
+		cmd->bpf_attach.out_hwpt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		break;
+	case IOMMU_TEST_OP_BPF_DETACH:
+		rc = iommufd_device_detach(sdev->idev);
+		break;
+	default:
+		pt_id = cmd->mock_domain_replace.pt_id;
+		rc = iommufd_device_replace(sdev->idev, &pt_id);
+		if (rc)
+			break;
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		break;
+	}
+out_put:
+	iommufd_put_object(&sdev->obj);
+	return rc;
+}
+
+/*
+ * IOMMU_TEST_OP_MOCK_DOMAIN(_FLAGS): a new mock device, bound and attached
+ * to IOAS or HWPT @pt_id, in one go.  The test-device object holds both;
+ * destroying it detaches, unbinds and removes the device.
+ */
+static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, u32 pt_id,
+				    u32 dev_flags)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.resv_type = MOCK_BPF_RESV_NONE,
+	};
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct selftest_device *sdev;
+	struct iommufd_object *obj;
+	struct iommufd_device *idev;
+	u32 dev_id;
+	int rc;
+
+	/* Dirty tracking is not implemented: NO_DIRTY changes nothing. */
+	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
+			  MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID))
+		return -EINVAL;
+	if (dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		spec.flags |= MOCK_BPF_DEV_HUGE_IOVA;
+	if (dev_flags & MOCK_FLAGS_DEVICE_PASID)
+		spec.flags |= MOCK_BPF_DEV_PASID;
+
+	obj = iommufd_object_alloc(ucmd->ictx, sizeof(*sdev),
+				   IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	sdev = container_of(obj, struct selftest_device, obj);
+	sdev->pdev = iommufd_mock_device_create(&spec);
+	if (IS_ERR(sdev->pdev)) {
+		rc = PTR_ERR(sdev->pdev);
+		iommufd_object_abort(ucmd->ictx, obj);
+		return rc;
+	}
+	idev = iommufd_device_bind(ucmd->ictx, &sdev->pdev->dev, &dev_id);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		goto err_destroy;
+	}
+	sdev->idev = idev;
+	rc = iommufd_device_attach(idev, &pt_id);
+	if (rc)
+		goto err_destroy;
+	cmd->mock_domain.out_stdev_id = obj->id;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_idev_id = dev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_destroy;
+	iommufd_object_finalize(ucmd->ictx, obj);
+	return 0;
+
+err_destroy:
+	/* Detaches, unbinds and removes whatever was done. */
+	iommufd_object_abort_and_destroy(ucmd->ictx, obj);
+	return rc;
+}
+
+/* The paging HWPT @hwpt_id, with a reference; put it after. */
+static struct iommufd_hwpt_paging *
+selftest_hwpt_get(struct iommufd_ucmd *ucmd, u32 hwpt_id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, hwpt_id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_hwpt_paging, obj);
+}
+
+static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd, u32 hwpt_id,
+				     u64 iova, u64 length, u64 uptr)
+{
+	struct iommufd_hwpt_paging *hwpt;
+	int rc;
+
+	if (iova > ULONG_MAX || length > ULONG_MAX || uptr > ULONG_MAX)
+		return -EOVERFLOW;
+	hwpt = selftest_hwpt_get(ucmd, hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	rc = iommufd_mock_domain_check_map(hwpt->domain, iova, length, uptr);
+	iommufd_put_object(&hwpt->obj);
+	return rc;
+}
+
+static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, u32 hwpt_id,
+				       u32 index, u32 iotlb)
+{
+	struct iommufd_hwpt_paging *hwpt;
+	long syncs;
+
+	/* A paging domain has one counter; nested IOTLB entries: none. */
+	if (index)
+		return -EINVAL;
+	hwpt = selftest_hwpt_get(ucmd, hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	syncs = iommufd_mock_domain_iotlb_syncs(hwpt->domain);
+	iommufd_put_object(&hwpt->obj);
+	if (syncs < 0)
+		return syncs;
+	return syncs == iotlb ? 0 : -EINVAL;
+}
+
 static int iommufd_test_bpf_mock_device(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -164,7 +331,8 @@ static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd, u32 ioas_id,
 
 /*
  * Every small page of the buffer is pinned exactly @refs times (large
- * folios are skipped: their pin count is not per page).
+ * folios are skipped: their pin count is not per page).  An empty buffer
+ * passes, as upstream's does.
  */
 static int iommufd_test_check_refs(u64 uptr, u64 length, u32 refs)
 {
@@ -172,7 +340,7 @@ static int iommufd_test_check_refs(u64 uptr, u64 length, u32 refs)
 	unsigned long end;
 	long got;
 
-	if (!length || length % PAGE_SIZE || uptr % PAGE_SIZE ||
+	if (length % PAGE_SIZE || uptr % PAGE_SIZE ||
 	    check_add_overflow((unsigned long)uptr, (unsigned long)length, &end))
 		return -EINVAL;
 	for (; uptr < end; uptr += PAGE_SIZE) {
@@ -524,6 +692,28 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 		return iommufd_test_bpf_mock_device(ucmd);
 	case IOMMU_TEST_OP_BPF_BIND:
 		return iommufd_test_bpf_bind(ucmd, cmd->id);
+	case IOMMU_TEST_OP_BPF_ATTACH:
+	case IOMMU_TEST_OP_BPF_DETACH:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return iommufd_test_device_op(ucmd, cmd->id);
+	case IOMMU_TEST_OP_BPF_INJECT:
+		iommufd_mock_inject(cmd->bpf_inject.map_fail_nth,
+				    cmd->bpf_inject.attach_fail_nth);
+		return 0;
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+		return iommufd_test_mock_domain(ucmd, cmd->id, 0);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return iommufd_test_mock_domain(ucmd, cmd->id,
+						cmd->mock_domain_flags.dev_flags);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return iommufd_test_md_check_map(ucmd, cmd->id,
+						 cmd->check_map.iova,
+						 cmd->check_map.length,
+						 cmd->check_map.uptr);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return iommufd_test_md_check_iotlb(ucmd, cmd->id,
+						   cmd->check_iotlb.id,
+						   cmd->check_iotlb.iotlb);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Upstream's floor: room for one PFN and its count. */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))

@@ -137,6 +137,97 @@ DEFINE_EVENT(iommufd_device_class, unbind,
 	     TP_PROTO(const char *dev, int group, u32 dev_id),
 	     TP_ARGS(dev, group, dev_id));
 
+DECLARE_EVENT_CLASS(iommufd_attach_class,
+		    TP_PROTO(const char *dev, int group, u32 dev_id,
+			     u32 hwpt_id, u32 ioas_id),
+		    TP_ARGS(dev, group, dev_id, hwpt_id, ioas_id),
+		    TP_STRUCT__entry(__string(dev, dev)
+				     __field(int, group)
+				     __field(u32, dev_id)
+				     __field(u32, hwpt_id)
+				     __field(u32, ioas_id)
+				     __field(pid_t, pid)
+				     __array(char, comm, TASK_COMM_LEN)),
+		    TP_fast_assign(__assign_str(dev);
+				   __entry->group = group;
+				   __entry->dev_id = dev_id;
+				   __entry->hwpt_id = hwpt_id;
+				   __entry->ioas_id = ioas_id;
+				   __entry->pid = current->tgid;
+				   memcpy(__entry->comm, current->comm,
+					  TASK_COMM_LEN);),
+		    TP_printk("dev=%s group=%d dev_id=%u hwpt_id=%u ioas_id=%u pid=%d comm=%s",
+			      __get_str(dev), __entry->group, __entry->dev_id,
+			      __entry->hwpt_id, __entry->ioas_id,
+			      __entry->pid, __entry->comm)
+);
+
+/* A device was attached to a HWPT (its group's DMA goes through it). */
+DEFINE_EVENT(iommufd_attach_class, attach,
+	     TP_PROTO(const char *dev, int group, u32 dev_id, u32 hwpt_id,
+		      u32 ioas_id),
+	     TP_ARGS(dev, group, dev_id, hwpt_id, ioas_id));
+
+/* A device was detached from a HWPT. */
+DEFINE_EVENT(iommufd_attach_class, detach,
+	     TP_PROTO(const char *dev, int group, u32 dev_id, u32 hwpt_id,
+		      u32 ioas_id),
+	     TP_ARGS(dev, group, dev_id, hwpt_id, ioas_id));
+
+/* A device's group moved from HWPT old_hwpt_id to hwpt_id directly. */
+TRACE_EVENT(replace,
+	    TP_PROTO(const char *dev, int group, u32 dev_id, u32 old_hwpt_id,
+		     u32 hwpt_id, u32 ioas_id),
+	    TP_ARGS(dev, group, dev_id, old_hwpt_id, hwpt_id, ioas_id),
+	    TP_STRUCT__entry(__string(dev, dev)
+			     __field(int, group)
+			     __field(u32, dev_id)
+			     __field(u32, old_hwpt_id)
+			     __field(u32, hwpt_id)
+			     __field(u32, ioas_id)
+			     __field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)),
+	    TP_fast_assign(__assign_str(dev);
+			   __entry->group = group;
+			   __entry->dev_id = dev_id;
+			   __entry->old_hwpt_id = old_hwpt_id;
+			   __entry->hwpt_id = hwpt_id;
+			   __entry->ioas_id = ioas_id;
+			   __entry->pid = current->tgid;
+			   memcpy(__entry->comm, current->comm,
+				  TASK_COMM_LEN);),
+	    TP_printk("dev=%s group=%d dev_id=%u old_hwpt_id=%u hwpt_id=%u ioas_id=%u pid=%d comm=%s",
+		      __get_str(dev), __entry->group, __entry->dev_id,
+		      __entry->old_hwpt_id, __entry->hwpt_id,
+		      __entry->ioas_id, __entry->pid, __entry->comm)
+);
+
+/*
+ * The IOTLB of HWPT hwpt_id's domain was synced once for an unmap of
+ * [start, last] (the gathered span) covering npages CPU pages; ns is the
+ * time the sync took.
+ */
+TRACE_EVENT(iotlb_sync,
+	    TP_PROTO(u32 ioas_id, u32 hwpt_id, unsigned long start,
+		     unsigned long last, unsigned long npages, u64 ns),
+	    TP_ARGS(ioas_id, hwpt_id, start, last, npages, ns),
+	    TP_STRUCT__entry(__field(u32, ioas_id)
+			     __field(u32, hwpt_id)
+			     __field(unsigned long, start)
+			     __field(unsigned long, last)
+			     __field(unsigned long, npages)
+			     __field(u64, ns)),
+	    TP_fast_assign(__entry->ioas_id = ioas_id;
+			   __entry->hwpt_id = hwpt_id;
+			   __entry->start = start;
+			   __entry->last = last;
+			   __entry->npages = npages;
+			   __entry->ns = ns;),
+	    TP_printk("ioas_id=%u hwpt_id=%u start=0x%lx last=0x%lx npages=%lu ns=%llu",
+		      __entry->ioas_id, __entry->hwpt_id, __entry->start,
+		      __entry->last, __entry->npages, __entry->ns)
+);
+
 #endif
 
 #undef TRACE_INCLUDE_PATH

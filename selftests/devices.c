@@ -183,7 +183,7 @@ TEST_F(devices, unsafe_msi_refused_unless_allowed)
 	ASSERT_OK(write_file(UNSAFE_PARAM, "1"));
 	EXPECT_EQ(0, test_bpf_bind(self->fd, stdev, &dev_id));
 	ASSERT_OK(write_file(UNSAFE_PARAM, "0"));
-	spec.flags = 2;
+	spec.flags = 1U << 31;
 	ASSERT_ERRNO(EOPNOTSUPP, test_bpf_mock_device(self->fd, &spec, &stdev,
 						      &index));
 }

@@ -271,6 +271,134 @@ static inline int test_bpf_mock_device(int fd,
 	return rc;
 }
 
+/*
+ * A new mock device attached to IOAS or HWPT @pt (IOMMU_TEST_OP_MOCK_DOMAIN
+ * with MOCK_FLAGS_DEVICE_* @flags): its test-device, HWPT and device IDs.
+ */
+static inline int test_mock_domain(int fd, uint32_t pt, uint32_t flags,
+				   uint32_t *stdev, uint32_t *hwpt,
+				   uint32_t *dev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.id = pt,
+		.mock_domain_flags = { .dev_flags = flags },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (stdev)
+		*stdev = rc ? 0 : cmd.mock_domain_flags.out_stdev_id;
+	if (hwpt)
+		*hwpt = rc ? 0 : cmd.mock_domain_flags.out_hwpt_id;
+	if (dev_id)
+		*dev_id = rc ? 0 : cmd.mock_domain_flags.out_idev_id;
+	return rc;
+}
+
+/* Move the device of test-device @stdev to @pt; *out is its HWPT after. */
+static inline int test_replace(int fd, uint32_t stdev, uint32_t pt,
+			       uint32_t *out)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev,
+		.mock_domain_replace = { .pt_id = pt },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (out)
+		*out = rc ? 0 : cmd.mock_domain_replace.pt_id;
+	return rc;
+}
+
+/* Attach the bound device of test-device @stdev to @pt (project extension). */
+static inline int test_bpf_attach(int fd, uint32_t stdev, uint32_t pt,
+				  uint32_t *hwpt)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_ATTACH,
+		.id = stdev,
+		.bpf_attach = { .pt_id = pt },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (hwpt)
+		*hwpt = rc ? 0 : cmd.bpf_attach.out_hwpt_id;
+	return rc;
+}
+
+static inline int test_bpf_detach(int fd, uint32_t stdev)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_DETACH,
+		.id = stdev,
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* Arm the mock IOMMU's injected failures (0 disarms; project extension). */
+static inline int test_inject(int fd, uint32_t map_nth, uint32_t attach_nth)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_INJECT,
+		.bpf_inject = { .map_fail_nth = map_nth,
+				.attach_fail_nth = attach_nth },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* 0 when HWPT @hwpt maps [iova, iova + len) to the memory at @buf. */
+static inline int test_check_map(int fd, uint32_t hwpt, uint64_t iova,
+				 void *buf, uint64_t len)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt,
+		.check_map = { .iova = iova, .length = len,
+			       .uptr = (uintptr_t)buf },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* 0 when HWPT @hwpt's mock domain has had exactly @syncs IOTLB syncs. */
+static inline int test_check_iotlb(int fd, uint32_t hwpt, uint32_t syncs)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_IOTLB,
+		.id = hwpt,
+		.check_iotlb = { .iotlb = syncs },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* IOMMU_HWPT_ALLOC of a paging HWPT for device @dev_id on IOAS @pt. */
+static inline int hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt,
+			     uint32_t flags, uint32_t *hwpt)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt,
+	};
+	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (hwpt)
+		*hwpt = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
 /* Write @text to a sysfs or tracefs file; 0 or -1. */
 static inline int write_file(const char *path, const char *text)
 {

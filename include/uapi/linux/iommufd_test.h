@@ -28,7 +28,13 @@
 enum {
 	/* Reserve IOVA in IOAS @id */
 	IOMMU_TEST_OP_ADD_RESERVED = 1,
+	/*
+	 * New mock device, bound to this file and attached to IOAS or HWPT
+	 * @id; returns the test-device object (IOMMU_DESTROY detaches,
+	 * unbinds and removes the device), the HWPT and the device object
+	 */
 	IOMMU_TEST_OP_MOCK_DOMAIN,
+	/* HWPT @id's mock domain maps check_map's IOVA range to uptr's pages */
 	IOMMU_TEST_OP_MD_CHECK_MAP,
 	/* Each page of a user buffer is pinned exactly check_refs.refs times */
 	IOMMU_TEST_OP_MD_CHECK_REFS,
@@ -42,11 +48,18 @@ enum {
 	IOMMU_TEST_OP_ACCESS_RW,
 	/* Bound the bytes of one pin batch (module-wide, for tests) */
 	IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+	/* Move the device of test-device object @id to IOAS or HWPT pt_id */
 	IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
 	/* Move access @id to another IOAS */
 	IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+	/* MOCK_DOMAIN with MOCK_FLAGS_DEVICE_* for the new device */
 	IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
 	IOMMU_TEST_OP_DIRTY,
+	/*
+	 * Upstream: entry check_iotlb.id of a nested HWPT's IOTLB.  Here, on
+	 * a paging HWPT @id (check_iotlb.id 0): its mock domain has had
+	 * exactly check_iotlb.iotlb IOTLB syncs.
+	 */
 	IOMMU_TEST_OP_MD_CHECK_IOTLB,
 	IOMMU_TEST_OP_TRIGGER_IOPF,
 };
@@ -109,12 +122,22 @@ enum {
 enum {
 	IOMMU_TEST_OP_BPF_MOCK_DEVICE = 0x100,
 	IOMMU_TEST_OP_BPF_BIND = 0x101,
+	IOMMU_TEST_OP_BPF_INJECT = 0x102,
+	IOMMU_TEST_OP_BPF_ATTACH = 0x103,
+	IOMMU_TEST_OP_BPF_DETACH = 0x104,
 };
 
 #define MOCK_BPF_RESV_NONE 0xffffffff
 
-/* bpf_mock_device.flags: the device raises MSI its group cannot isolate */
-#define MOCK_BPF_DEV_UNSAFE_MSI 1
+/* bpf_mock_device.flags */
+enum {
+	/* the device raises MSI its group cannot isolate */
+	MOCK_BPF_DEV_UNSAFE_MSI = 1 << 0,
+	/* its domains also have 512-page IOPTEs (MOCK_FLAGS_DEVICE_HUGE_IOVA) */
+	MOCK_BPF_DEV_HUGE_IOVA = 1 << 1,
+	/* it has MOCK_PASID_WIDTH bits of PASID (MOCK_FLAGS_DEVICE_PASID) */
+	MOCK_BPF_DEV_PASID = 1 << 2,
+};
 
 /* The mock IOMMU's page size (upstream's: half a CPU page) */
 #define MOCK_BPF_IO_PAGE_SIZE 2048
@@ -135,6 +158,27 @@ struct iommu_test_bpf_mock_device {
 struct iommu_test_bpf_bind {
 	__u32 out_dev_id;
 	__u32 __reserved;
+};
+
+/*
+ * IOMMU_TEST_OP_BPF_ATTACH attaches the bound device of test-device object
+ * @id to IOAS or HWPT @pt_id, and returns the HWPT it is attached to (an
+ * automatic one for an IOAS).  IOMMU_TEST_OP_BPF_DETACH detaches it.
+ */
+struct iommu_test_bpf_attach {
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+};
+
+/*
+ * IOMMU_TEST_OP_BPF_INJECT: make the mock IOMMU fail (module-wide, @id
+ * unused).  The @map_fail_nth-th map of a mock domain from now on fails
+ * with ENOMEM, and the @attach_fail_nth-th attach of a mock paging domain
+ * with EIO; 0 disarms.  Each fires once.
+ */
+struct iommu_test_bpf_inject {
+	__u32 map_fail_nth;
+	__u32 attach_fail_nth;
 };
 
 struct iommu_test_cmd {
@@ -219,6 +263,8 @@ struct iommu_test_cmd {
 		/* Project extension; fits the union, which keeps its size */
 		struct iommu_test_bpf_mock_device bpf_mock_device;
 		struct iommu_test_bpf_bind bpf_bind;
+		struct iommu_test_bpf_inject bpf_inject;
+		struct iommu_test_bpf_attach bpf_attach;
 	};
 	__u32 last;
 };
