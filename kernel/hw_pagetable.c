@@ -49,6 +49,12 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		hwpt->domain = NULL;
 		goto err_abort;
 	}
+	/* Asked before anything is mapped, as drivers may require. */
+	if (device_iommu_capable(idev->dev,
+				 IOMMU_CAP_ENFORCE_CACHE_COHERENCY) &&
+	    hwpt->domain->ops->enforce_cache_coherency)
+		hwpt->enforce_cache_coherency =
+			hwpt->domain->ops->enforce_cache_coherency(hwpt->domain);
 	rc = iopt_table_add_domain(&ioas->iopt, hwpt->domain, obj->id);
 	if (rc)
 		goto err_abort;
@@ -176,5 +182,33 @@ out_put_pt:
 	iommufd_put_object(pt_obj);
 out_put_dev:
 	iommufd_put_object(dev_obj);
+	return rc;
+}
+
+/* Most entries one IOMMU_HWPT_INVALIDATE may carry (as 6.12.117 bounds it). */
+#define HWPT_INVALIDATE_ENTRIES_MAX BIT(19)
+
+/*
+ * IOMMU_HWPT_INVALIDATE: invalidate the caches of a nested HWPT, whose
+ * translation user space owns.  Paging HWPTs are invalidated by the kernel
+ * as it unmaps, and nested ones cannot be made yet, so after the argument
+ * checks every HWPT ID is ENOENT, as for a HWPT of the wrong type.
+ * entry_num comes back as the entries done: none.
+ */
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	int rc = -ENOENT;
+
+	if (cmd->__reserved)
+		rc = -EOPNOTSUPP;
+	else if (cmd->entry_num &&
+		 (!cmd->data_uptr || !cmd->entry_len ||
+		  cmd->entry_len > PAGE_SIZE ||
+		  cmd->entry_num > HWPT_INVALIDATE_ENTRIES_MAX))
+		rc = -EINVAL;
+	cmd->entry_num = 0;
+	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	return rc;
 }

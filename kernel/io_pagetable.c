@@ -780,26 +780,43 @@ static int iopt_update_iova_alignment(struct io_pagetable *iopt)
 	return 0;
 }
 
+/*
+ * With large pages off, domains map page by page, so any page-aligned piece
+ * of an area can be cut off and unmapped (VFIO_TYPE1_IOMMU's unmap).  Areas
+ * already in a domain may sit in large IOPTEs: -EINVAL while there are any.
+ */
 int iopt_disable_large_pages(struct io_pagetable *iopt)
 {
-	int rc;
+	int rc = 0;
 
+	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
+	if (iopt->disable_large_pages)
+		goto out_unlock;
+	if (!xa_empty(&iopt->domains) &&
+	    !RB_EMPTY_ROOT(&iopt->area_itree.rb_root)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
 	iopt->disable_large_pages = true;
 	rc = iopt_update_iova_alignment(iopt);
 	if (rc)
 		iopt->disable_large_pages = false;
+out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 	return rc;
 }
 
 void iopt_enable_large_pages(struct io_pagetable *iopt)
 {
+	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	iopt->disable_large_pages = false;
 	/* Relaxing the alignment cannot fail. */
 	WARN_ON(iopt_update_iova_alignment(iopt));
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 }
 
 /* Attach @access: its alignment joins the table's; -EADDRINUSE if unmet. */
@@ -1007,5 +1024,88 @@ int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
 	}
 	up_write(&iopt->iova_rwsem);
 	iommu_put_resv_regions(dev, &regions);
+	return rc;
+}
+
+/*
+ * Make @iova the last IOVA of an area, splitting the area that contains it
+ * and iova + 1.  The halves share the pages object; in domains nothing
+ * changes (with large pages off they map page by page, see
+ * iopt_disable_large_pages()).  -EINVAL when the cut is not aligned, -EBUSY
+ * while an access pins inside the area, -ENOMEM.
+ */
+static int iopt_split_area(struct io_pagetable *iopt, unsigned long iova)
+{
+	struct iopt_area *area, *tail;
+	struct iopt_pages *pages;
+	unsigned long byte;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	area = iopt_area_iter_first(iopt, iova, iova);
+	if (!area || iopt_area_last_iova(area) == iova)
+		return 0;
+	if ((iova + 1) % iopt->iova_alignment)
+		return -EINVAL;
+	if (atomic_read(&area->num_accesses))
+		return -EBUSY;
+	tail = kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
+	if (!tail)
+		return -ENOMEM;
+
+	pages = area->pages;
+	byte = iopt_area_start_byte(area, iova + 1);
+	tail->iopt = iopt;
+	tail->iommu_prot = area->iommu_prot;
+	tail->page_offset = byte % PAGE_SIZE;
+	tail->node.start = iova + 1;
+	tail->node.last = iopt_area_last_iova(area);
+	tail->pages_node.start = byte / PAGE_SIZE;
+	tail->pages_node.last = area->pages_node.last;
+	tail->pages = pages;
+	kref_get(&pages->kref);
+
+	/* The pinned set stays the same: the two ranges cover the old one. */
+	mutex_lock(&pages->mutex);
+	if (!xa_empty(&iopt->domains))
+		interval_tree_remove(&area->pages_node, &pages->domains_itree);
+	area->pages_node.last = iopt_area_start_byte(area, iova) / PAGE_SIZE;
+	if (!xa_empty(&iopt->domains)) {
+		interval_tree_insert(&area->pages_node, &pages->domains_itree);
+		interval_tree_insert(&tail->pages_node, &pages->domains_itree);
+	}
+	mutex_unlock(&pages->mutex);
+
+	interval_tree_remove(&area->node, &iopt->area_itree);
+	area->node.last = iova;
+	interval_tree_insert(&area->node, &iopt->area_itree);
+	interval_tree_insert(&tail->node, &iopt->area_itree);
+	return 0;
+}
+
+/**
+ * iopt_cut_iova() - split areas so that each of @iovas ends one
+ * @iopt: the table
+ * @iovas: IOVAs that must be the last of an area (or outside every area)
+ * @n: how many
+ *
+ * Lets an unmap take part of a mapping (VFIO_TYPE1_IOMMU); only with large
+ * pages off.
+ */
+int iopt_cut_iova(struct io_pagetable *iopt, unsigned long *iovas, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	down_read(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	if (!iopt->disable_large_pages) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	for (i = 0; i < n && !rc; i++)
+		rc = iopt_split_area(iopt, iovas[i]);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return rc;
 }

@@ -314,6 +314,7 @@ void iopt_table_remove_domain(struct io_pagetable *iopt, u32 id);
 int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
 					struct device *dev);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
+int iopt_cut_iova(struct io_pagetable *iopt, unsigned long *iovas, size_t n);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
 		    u32 *list_id);

@@ -69,6 +69,10 @@ struct iommufd_object {
  * @devices: struct iommufd_device bound to this context
  * @groups: IOMMU group ID -> struct iommufd_group, for each group with a
  *          device bound here
+ * @vfio_ioas: the IOAS the VFIO type1 ioctls on this file act on
+ *             (IOMMU_VFIO_IOAS), or NULL; no reference of its own: under
+ *             xa_lock of @objects, and cleared there when the IOAS is
+ *             removed
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -77,6 +81,7 @@ struct iommufd_ctx {
 	struct mutex devices_lock; /* see above */
 	struct list_head devices;
 	struct xarray groups;
+	struct iommufd_ioas *vfio_ioas;
 };
 
 /**
@@ -173,6 +178,19 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_option(struct iommufd_ucmd *ucmd);
 
+/* vfio_compat.c: the VFIO type1 interface on an IOAS */
+unsigned long iommufd_type1_pgsizes(struct iommufd_ioas *ioas);
+long iommufd_type1_check_extension(struct iommufd_ioas *ioas,
+				   unsigned long type);
+int iommufd_type1_get_info(struct iommufd_ioas *ioas, void __user *arg);
+int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
+		      enum iopt_account_mode mode, bool exact);
+int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
+			enum iopt_account_mode mode, bool exact, bool v2);
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			unsigned long arg);
+
 /* Flags of iommufd_access_rw() and iommufd_access_pin_pages() */
 enum {
 	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
@@ -243,6 +261,8 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
  * @auto_domain: made for a device attached to the IOAS, and destroyed when
  *               the last group leaves it; user-allocated ones live until
  *               IOMMU_DESTROY
+ * @enforce_cache_coherency: the domain makes every DMA snoop the CPU caches
+ *                           (VFIO_DMA_CC_IOMMU); fixed at allocation
  * @msi_lock: protects @msi_cookie and @sw_msi_start
  * @msi_cookie: the domain has an MSI cookie at @sw_msi_start, for devices
  *              whose MSI doorbell the IOMMU translates (IOMMU_RESV_SW_MSI)
@@ -257,6 +277,7 @@ struct iommufd_hwpt_paging {
 	struct iommufd_ioas *ioas;
 	struct list_head hwpt_item;
 	bool auto_domain;
+	bool enforce_cache_coherency;
 	struct mutex msi_lock; /* see above */
 	bool msi_cookie;
 	phys_addr_t sw_msi_start;
@@ -272,6 +293,7 @@ void iommufd_hwpt_paging_link(struct iommufd_hwpt_paging *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_paging_put(struct iommufd_hwpt_paging *hwpt);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
 
 /**
  * struct iommufd_group - a context's view of one IOMMU group

@@ -164,6 +164,8 @@ static int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 		return -EBUSY;
 	}
 	__xa_erase(&ictx->objects, id);
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
 	xa_unlock(&ictx->objects);
 
 	iommufd_object_free(obj);
@@ -257,6 +259,8 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	unsigned long index;
 	bool progress;
 
+	/* No ioctl runs any more: nothing looks at the compat IOAS. */
+	ictx->vfio_ioas = NULL;
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, index, obj) {
@@ -294,6 +298,8 @@ union ucmd_buffer {
 	struct iommu_option option;
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_hwpt_invalidate hwpt_invalidate;
 	struct iommu_test_cmd test;
 };
 
@@ -343,6 +349,10 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
 		 __reserved),
+	IOCTL_OP(VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
+		 __reserved),
+	IOCTL_OP(HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+		 struct iommu_hwpt_invalidate, __reserved),
 	[IOMMUFD_CMD_TEST - IOMMUFD_CMD_BASE] = {
 		.size = sizeof(struct iommu_test_cmd),
 		.min_size = offsetofend(struct iommu_test_cmd, last),
@@ -365,8 +375,12 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	unsigned int nr = _IOC_NR(cmd);
 	int rc;
 
-	if (nr < IOMMUFD_CMD_BASE ||
-	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
+	if (nr < IOMMUFD_CMD_BASE) {
+		/* The VFIO container's ioctls share the type, below. */
+		rc = iommufd_vfio_ioctl(ucmd.ictx, cmd, arg);
+		return rc == -ENOIOCTLCMD ? -ENOTTY : rc;
+	}
+	if (nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
 		return -ENOTTY;
 	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
 	/*

@@ -543,7 +543,8 @@ void iopt_area_unpin(struct iopt_area *area)
  * @domain: the domain; the area's IOVA range is unmapped in it
  *
  * One iommu_map() per physically contiguous run of the area's pages, so the
- * driver can use its largest IOPTEs.  The PFNs are read without
+ * driver can use its largest IOPTEs; with large pages off, one per page, so
+ * the area can later be cut at any page.  The PFNs are read without
  * pages->mutex: the area's own node in domains_itree keeps every index it
  * covers in the store, and re-marking an entry's charge keeps its PFN.  On
  * failure nothing of the area is left mapped in @domain.
@@ -556,6 +557,7 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 	unsigned long index = area->pages_node.start;
 	unsigned long offset = area->page_offset;
 	unsigned long iova = area_iova, run_iova = area_iova;
+	bool small = READ_ONCE(area->iopt->disable_large_pages);
 	phys_addr_t run_pa = 0;
 	size_t run_len = 0;
 	int rc;
@@ -570,7 +572,7 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 			goto err_unmap;
 		}
 		pa = PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset;
-		if (run_len && pa == run_pa + run_len) {
+		if (run_len && pa == run_pa + run_len && !small) {
 			run_len += len;
 		} else {
 			if (run_len) {

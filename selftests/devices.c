@@ -19,11 +19,7 @@ FIXTURE(devices) {
 
 FIXTURE_SETUP(devices)
 {
-	self->fd = iommufd_open();
-	ASSERT_GE(self->fd, 0);
-	if (!mock_iommu_available(self->fd))
-		SKIP("no mock IOMMU (%s): load the module with selftest=1",
-		     strerror(errno));
+	OPEN_WITH_MOCK_IOMMU(self->fd);
 }
 
 FIXTURE_TEARDOWN(devices)

@@ -34,11 +34,7 @@ FIXTURE(domains) {
 
 FIXTURE_SETUP(domains)
 {
-	self->fd = iommufd_open();
-	ASSERT_GE(self->fd, 0);
-	if (!mock_iommu_available(self->fd))
-		SKIP("no mock IOMMU (%s): load the module with selftest=1",
-		     strerror(errno));
+	OPEN_WITH_MOCK_IOMMU(self->fd);
 	ASSERT_OK(ioas_alloc(self->fd, &self->ioas));
 	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);

@@ -458,6 +458,19 @@ static inline bool mock_iommu_available(int fd)
 }
 
 /*
+ * In a fixture's setup: open /dev/iommu into @fd, and skip the test when
+ * the mock IOMMU is not there (the module loaded without selftest=1).
+ */
+#define OPEN_WITH_MOCK_IOMMU(fd)                                               \
+	do {                                                                   \
+		(fd) = iommufd_open();                                         \
+		ASSERT_GE((fd), 0);                                            \
+		if (!mock_iommu_available(fd))                                 \
+			SKIP("no mock IOMMU (%s): load the module with selftest=1", \
+			     strerror(errno));                                 \
+	} while (0)
+
+/*
  * One counter from the module's debugfs stats ("contexts", "ioas",
  * "pinned_pages", ...), or -1 when the file or the key is missing.  The file
  * stays open from the first call, so a child that dropped root keeps

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: the VFIO type1 interface on an IOAS.
+ *
+ * VFIO's container speaks the type1 ioctls (VFIO_CHECK_EXTENSION,
+ * VFIO_IOMMU_GET_INFO, VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA), which name
+ * no IOAS.  They are served here for two callers:
+ *
+ * - /dev/iommu itself, as upstream iommufd offers them: the file's "compat"
+ *   IOAS (chosen with IOMMU_VFIO_IOAS) is what they act on, with iommufd's
+ *   rules: VFIO_TYPE1_IOMMU turns large pages off so that an unmap may cut
+ *   a mapping anywhere, and TYPE1v2's unmap of part of a mapping is ENOENT;
+ *
+ * - the VFIO backend (vfio_backend.c), where every container is an IOAS and
+ *   unmodified VFIO users must see vfio_iommu_type1's own rules ("exact"):
+ *   alignment to the smallest IOMMU page and a non-empty protection on map,
+ *   TYPE1v2's unmap refusing to bisect a mapping with EINVAL, and TYPE1's
+ *   unmap taking whole mappings that start inside the range and nothing when
+ *   the range starts inside one.
+ *
+ * Pages are pinned, accounted and traced as for IOMMU_IOAS_MAP.
+ */
+#include <linux/iommu.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "iommufd_private.h"
+#include "trace.h"
+
+/* The page sizes a mapping may be made of: the domains' common ones. */
+unsigned long iommufd_type1_pgsizes(struct iommufd_ioas *ioas)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	unsigned long pgsizes = ULONG_MAX;
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	down_read(&iopt->domains_rwsem);
+	xa_for_each(&iopt->domains, index, domain)
+		pgsizes &= domain->pgsize_bitmap;
+	/* Nothing smaller than a CPU page, as vfio_iommu_type1 reports. */
+	if (pgsizes & ~PAGE_MASK) {
+		pgsizes &= PAGE_MASK;
+		pgsizes |= PAGE_SIZE;
+	}
+	pgsizes = max(pgsizes, READ_ONCE(iopt->iova_alignment));
+	up_read(&iopt->domains_rwsem);
+	return pgsizes;
+}
+
+/* VFIO_DMA_CC_IOMMU: every domain of the IOAS enforces cache coherency. */
+static int iommufd_type1_cc(struct iommufd_ioas *ioas)
+{
+	struct iommufd_hwpt_paging *hwpt;
+	int rc = 1;
+
+	mutex_lock(&ioas->mutex);
+	list_for_each_entry(hwpt, &ioas->hwpt_list, hwpt_item) {
+		if (!hwpt->enforce_cache_coherency) {
+			rc = 0;
+			break;
+		}
+	}
+	mutex_unlock(&ioas->mutex);
+	return rc;
+}
+
+/*
+ * VFIO_CHECK_EXTENSION: 1 for what is supported.  @ioas is NULL before a
+ * container has an IOMMU.
+ */
+long iommufd_type1_check_extension(struct iommufd_ioas *ioas,
+				   unsigned long type)
+{
+	switch (type) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return 1;
+	case VFIO_DMA_CC_IOMMU:
+		return ioas ? iommufd_type1_cc(ioas) : 0;
+	default:
+		/* No nesting, no VFIO_UPDATE_VADDR, no dirty tracking. */
+		return 0;
+	}
+}
+
+static int fill_cap_dma_avail(struct iommufd_ioas *ioas,
+			      struct vfio_info_cap_header __user *cur,
+			      size_t avail)
+{
+	struct vfio_iommu_type1_info_dma_avail cap = {
+		.header = {
+			.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+			.version = 1,
+		},
+		/* No limit on the number of mappings but RLIMIT_MEMLOCK. */
+		.avail = U32_MAX,
+	};
+
+	if (avail >= sizeof(cap) && copy_to_user(cur, &cap, sizeof(cap)))
+		return -EFAULT;
+	return sizeof(cap);
+}
+
+/* The usable IOVA: the holes between the IOAS's reserved ranges. */
+static int fill_cap_iova(struct iommufd_ioas *ioas,
+			 struct vfio_info_cap_header __user *cur, size_t avail)
+{
+	struct vfio_iommu_type1_info_cap_iova_range __user *ucap =
+		container_of(cur, struct vfio_iommu_type1_info_cap_iova_range,
+			     header);
+	struct vfio_iommu_type1_info_cap_iova_range cap = {
+		.header = {
+			.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+			.version = 1,
+		},
+	};
+	unsigned long start = 0, last;
+
+	lockdep_assert_held(&ioas->iopt.iova_rwsem);
+	while (iopt_itree_find_hole(&ioas->iopt.reserved_itree, &start,
+				    ULONG_MAX, &last)) {
+		struct vfio_iova_range range = { .start = start, .end = last };
+
+		if (avail >= struct_size(&cap, iova_ranges, cap.nr_iovas + 1) &&
+		    copy_to_user(&ucap->iova_ranges[cap.nr_iovas], &range,
+				 sizeof(range)))
+			return -EFAULT;
+		cap.nr_iovas++;
+		if (last == ULONG_MAX)
+			break;
+		start = last + 1;
+	}
+	if (avail >= struct_size(&cap, iova_ranges, cap.nr_iovas) &&
+	    copy_to_user(ucap, &cap, sizeof(cap)))
+		return -EFAULT;
+	return struct_size(&cap, iova_ranges, cap.nr_iovas);
+}
+
+/*
+ * The three calls below take an IOAS or the ERR_PTR to return once the
+ * arguments are checked.
+ *
+ * VFIO_IOMMU_GET_INFO: the page sizes and a capability chain (DMA mappings
+ * available, usable IOVA ranges).  A caller whose argsz is too small for the
+ * chain gets the size it needs in argsz and no cap_offset.
+ */
+int iommufd_type1_get_info(struct iommufd_ioas *ioas, void __user *arg)
+{
+	typedef int (*fill_fn)(struct iommufd_ioas *ioas,
+			       struct vfio_info_cap_header __user *cur,
+			       size_t avail);
+	static const fill_fn fills[] = { fill_cap_dma_avail, fill_cap_iova };
+	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	struct vfio_info_cap_header __user *last_cap = NULL;
+	struct vfio_iommu_type1_info info = {};
+	size_t total, copy;
+	unsigned int i;
+	int rc = 0;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	copy = min_t(size_t, info.argsz, sizeof(info));
+
+	info.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+	info.iova_pgsizes = iommufd_type1_pgsizes(ioas);
+	info.cap_offset = 0;
+
+	down_read(&ioas->iopt.iova_rwsem);
+	total = sizeof(info);
+	for (i = 0; i < ARRAY_SIZE(fills); i++) {
+		int size;
+
+		if (info.argsz > total)
+			size = fills[i](ioas, arg + total, info.argsz - total);
+		else
+			size = fills[i](ioas, NULL, 0);
+		if (size < 0) {
+			rc = size;
+			goto out_unlock;
+		}
+		size = ALIGN(size, sizeof(u64));
+		if (last_cap && info.argsz >= total &&
+		    put_user(total, &last_cap->next)) {
+			rc = -EFAULT;
+			goto out_unlock;
+		}
+		last_cap = arg + total;
+		total += size;
+	}
+	if (info.argsz >= total)
+		info.cap_offset = sizeof(info);
+	info.argsz = total;
+	if (copy_to_user(arg, &info, copy))
+		rc = -EFAULT;
+out_unlock:
+	up_read(&ioas->iopt.iova_rwsem);
+	return rc;
+}
+
+/*
+ * VFIO_IOMMU_MAP_DMA at a fixed IOVA.  @exact: vfio_iommu_type1's argument
+ * rules (a protection, alignment to the smallest IOMMU page, no wrap-around,
+ * all EINVAL).  An overlap is EEXIST, IOVA the IOAS cannot use EINVAL.
+ */
+int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
+		      enum iopt_account_mode mode, bool exact)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
+	u32 valid = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	struct vfio_iommu_type1_dma_map map;
+	unsigned long iova, mask;
+	int prot = 0;
+	int rc;
+
+	if (copy_from_user(&map, arg, minsz))
+		return -EFAULT;
+	if (map.argsz < minsz || (map.flags & ~valid))
+		return -EINVAL;
+	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (exact) {
+		mask = (1UL << __ffs(iommufd_type1_pgsizes(ioas))) - 1;
+		if (!prot || !map.size || ((map.size | map.iova | map.vaddr) & mask) ||
+		    map.iova + map.size - 1 < map.iova ||
+		    map.vaddr + map.size - 1 < map.vaddr)
+			return -EINVAL;
+	}
+	if (map.iova > ULONG_MAX || map.size > ULONG_MAX ||
+	    map.vaddr > ULONG_MAX)
+		return exact ? -EINVAL : -EOVERFLOW;
+
+	iova = map.iova;
+	rc = iopt_map_user_pages(&ioas->iopt, &iova, map.vaddr, map.size, prot,
+				 0, mode);
+	if (rc == -EOVERFLOW && exact)
+		rc = -EINVAL;
+	if (!rc && trace_ioas_map_enabled())
+		trace_ioas_map(ioas->obj.id, iova, map.size, map.vaddr, prot,
+			       iommufd_ledger_charged_current(mode));
+	return rc;
+}
+
+/*
+ * The area intersecting [start, last] with the lowest IOVA: its bounds, or
+ * false when there is none.
+ */
+static bool type1_first_area(struct iommufd_ioas *ioas, unsigned long start,
+			     unsigned long last, unsigned long *area_start,
+			     unsigned long *area_last)
+{
+	struct iopt_area *area;
+
+	down_read(&ioas->iopt.iova_rwsem);
+	area = iopt_area_iter_first(&ioas->iopt, start, last);
+	if (area) {
+		*area_start = iopt_area_iova(area);
+		*area_last = iopt_area_last_iova(area);
+	}
+	up_read(&ioas->iopt.iova_rwsem);
+	return area;
+}
+
+/* vfio_iommu_type1's unmap rules; see the file's comment. */
+static int type1_exact_unmap(struct iommufd_ioas *ioas,
+			     struct vfio_iommu_type1_dma_unmap *unmap,
+			     bool v2, unsigned long *unmapped)
+{
+	unsigned long pgsize = 1UL << __ffs(iommufd_type1_pgsizes(ioas));
+	unsigned long last, a_start, a_last;
+
+	if (unmap->iova & (pgsize - 1))
+		return -EINVAL;
+	if (unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		if (unmap->iova || unmap->size)
+			return -EINVAL;
+		return iopt_unmap_all(&ioas->iopt, unmapped);
+	}
+	if (!unmap->size || (unmap->size & (pgsize - 1)) ||
+	    unmap->iova > ULONG_MAX || unmap->size > ULONG_MAX ||
+	    check_add_overflow((unsigned long)unmap->iova,
+			       (unsigned long)unmap->size - 1, &last))
+		return -EINVAL;
+
+	if (v2) {
+		/* Whole mappings only: bisecting one is an error. */
+		if (type1_first_area(ioas, unmap->iova, unmap->iova, &a_start,
+				     &a_last) && a_start != unmap->iova)
+			return -EINVAL;
+		if (type1_first_area(ioas, last, last, &a_start, &a_last) &&
+		    a_last != last)
+			return -EINVAL;
+	} else {
+		/*
+		 * A range starting inside a mapping unmaps nothing; mappings
+		 * starting inside the range go whole.
+		 */
+		if (!type1_first_area(ioas, unmap->iova, last, &a_start,
+				      &a_last))
+			return 0;
+		if (a_start < unmap->iova)
+			return 0;
+		if (type1_first_area(ioas, last, last, &a_start, &a_last))
+			last = max(last, a_last);
+	}
+	return iopt_unmap_iova(&ioas->iopt, unmap->iova,
+			       last - unmap->iova + 1, unmapped);
+}
+
+/*
+ * VFIO_IOMMU_UNMAP_DMA: size receives the bytes unmapped.  Without @exact,
+ * upstream iommufd's rules: with large pages off (TYPE1) the range is cut
+ * out of the mappings first; otherwise mappings are taken whole and one
+ * the range bisects is ENOENT.
+ */
+int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
+			enum iopt_account_mode mode, bool exact, bool v2)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
+	struct vfio_iommu_type1_dma_unmap unmap;
+	unsigned long unmapped = 0;
+	int rc;
+
+	if (copy_from_user(&unmap, arg, minsz))
+		return -EFAULT;
+	if (unmap.argsz < minsz || (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
+		return -EINVAL;
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (exact) {
+		rc = type1_exact_unmap(ioas, &unmap, v2, &unmapped);
+	} else if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		rc = (unmap.iova || unmap.size) ? -EINVAL :
+		     iopt_unmap_all(&ioas->iopt, &unmapped);
+	} else if (!unmap.size || unmap.iova > ULONG_MAX ||
+		   unmap.size > ULONG_MAX) {
+		rc = -EINVAL;
+	} else {
+		rc = 0;
+		if (READ_ONCE(ioas->iopt.disable_large_pages)) {
+			unsigned long cuts[] = { unmap.iova + unmap.size - 1,
+						 unmap.iova - 1 };
+
+			rc = iopt_cut_iova(&ioas->iopt, cuts,
+					   unmap.iova ? 2 : 1);
+		}
+		if (!rc)
+			rc = iopt_unmap_iova(&ioas->iopt, unmap.iova,
+					     unmap.size, &unmapped);
+	}
+	if (unmapped && trace_ioas_unmap_enabled())
+		trace_ioas_unmap(ioas->obj.id, unmap.iova, unmap.size,
+				 unmapped, iommufd_ledger_charged_current(mode));
+	unmap.size = unmapped;
+	if (copy_to_user(arg, &unmap, minsz))
+		return -EFAULT;
+	return rc;
+}
+
+/* ---- the type1 ioctls on /dev/iommu -------------------------------------- */
+
+/*
+ * The file's compat IOAS, with a reference; ENODEV without one.  The
+ * pointer is cleared under xa_lock when that IOAS is destroyed.
+ */
+static struct iommufd_ioas *compat_ioas_get(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas = ERR_PTR(-ENODEV);
+
+	xa_lock(&ictx->objects);
+	if (ictx->vfio_ioas &&
+	    refcount_inc_not_zero(&ictx->vfio_ioas->obj.users))
+		ioas = ictx->vfio_ioas;
+	xa_unlock(&ictx->objects);
+	return ioas;
+}
+
+/* IOMMU_VFIO_IOAS: get, set or clear the IOAS the type1 ioctls act on. */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_vfio_ioas *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->op) {
+	case IOMMU_VFIO_IOAS_GET:
+		ioas = compat_ioas_get(ictx);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		cmd->ioas_id = ioas->obj.id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		iommufd_put_object(&ioas->obj);
+		return rc;
+	case IOMMU_VFIO_IOAS_SET:
+		ioas = iommufd_get_ioas(ictx, cmd->ioas_id);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas = ioas;
+		xa_unlock(&ictx->objects);
+		iommufd_put_object(&ioas->obj);
+		return 0;
+	case IOMMU_VFIO_IOAS_CLEAR:
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas = NULL;
+		xa_unlock(&ictx->objects);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/*
+ * VFIO_SET_IOMMU on /dev/iommu: TYPE1 or TYPE1v2 on the compat IOAS (ENODEV
+ * without one, as VFIO refuses a container without groups).  TYPE1 turns
+ * large pages off so unmaps can cut mappings.
+ */
+static int compat_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
+{
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
+		return -EINVAL;
+	ioas = compat_ioas_get(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (type == VFIO_TYPE1_IOMMU)
+		rc = iopt_disable_large_pages(&ioas->iopt);
+	iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/*
+ * The VFIO container ioctls (numbers below IOMMUFD_CMD_BASE in the same
+ * ioctl type) on /dev/iommu.  -ENOIOCTLCMD for anything else.
+ */
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct iommufd_ioas *ioas;
+	long rc;
+
+	switch (cmd) {
+	case VFIO_GET_API_VERSION:
+		return VFIO_API_VERSION;
+	case VFIO_CHECK_EXTENSION:
+		ioas = compat_ioas_get(ictx);
+		rc = iommufd_type1_check_extension(IS_ERR(ioas) ? NULL : ioas,
+						   arg);
+		if (!IS_ERR(ioas))
+			iommufd_put_object(&ioas->obj);
+		return rc;
+	case VFIO_SET_IOMMU:
+		return compat_set_iommu(ictx, arg);
+	case VFIO_IOMMU_GET_INFO:
+	case VFIO_IOMMU_MAP_DMA:
+	case VFIO_IOMMU_UNMAP_DMA:
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+
+	/* Bad arguments are EINVAL even without a compat IOAS (ENODEV). */
+	ioas = compat_ioas_get(ictx);
+	if (cmd == VFIO_IOMMU_GET_INFO)
+		rc = iommufd_type1_get_info(ioas, uarg);
+	else if (cmd == VFIO_IOMMU_MAP_DMA)
+		rc = iommufd_type1_map(ioas, uarg, ictx->account_mode, false);
+	else
+		rc = iommufd_type1_unmap(ioas, uarg, ictx->account_mode, false,
+					 false);
+	if (!IS_ERR(ioas))
+		iommufd_put_object(&ioas->obj);
+	return rc;
+}

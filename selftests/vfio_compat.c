@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VFIO type1 ioctls on /dev/iommu, as upstream iommufd offers them:
+ * IOMMU_VFIO_IOAS chooses the IOAS they act on; TYPE1 (v1) can unmap part
+ * of a mapping, TYPE1v2 cannot (ENOENT); the info capability chain.  With a
+ * mock domain (selftest=1), so mappings are checked IOPTE by IOPTE.  Also
+ * IOMMU_HWPT_INVALIDATE, which has nothing to invalidate yet.
+ */
+#include <linux/vfio.h>
+
+#include "harness.h"
+#include "iommufd_utils.h"
+
+#define PAGE 4096UL
+#define BUF_PAGES 16
+#define BUF_SIZE (BUF_PAGES * PAGE)
+#define IOVA (MOCK_APERTURE_START + (1UL << 20))
+
+FIXTURE(compat) {
+	int fd;
+	uint32_t ioas, hwpt;
+	char *buf;
+};
+
+static int set_compat_ioas(int fd, uint32_t ioas, uint16_t op)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.op = op,
+	};
+
+	return ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+}
+
+FIXTURE_SETUP(compat)
+{
+	OPEN_WITH_MOCK_IOMMU(self->fd);
+	ASSERT_OK(ioas_alloc(self->fd, &self->ioas));
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &self->hwpt,
+				   NULL));
+	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+}
+
+FIXTURE_TEARDOWN(compat)
+{
+	close(self->fd);
+	if (self->buf && self->buf != MAP_FAILED)
+		munmap(self->buf, BUF_SIZE);
+}
+
+static int map_dma(int fd, void *buf, uint64_t len, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = len,
+	};
+
+	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd);
+}
+
+/* Unmap; the bytes unmapped in *done. */
+static int unmap_dma(int fd, uint64_t iova, uint64_t len, uint32_t flags,
+		     uint64_t *done)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.flags = flags,
+		.iova = iova,
+		.size = len,
+	};
+	int rc = ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
+
+	if (done)
+		*done = cmd.size;
+	return rc;
+}
+
+TEST_F(compat, needs_a_compat_ioas)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	struct iommu_vfio_ioas get = { .size = sizeof(get),
+				       .op = IOMMU_VFIO_IOAS_GET };
+	uint32_t id;
+
+	ASSERT_EQ(VFIO_API_VERSION, ioctl(self->fd, VFIO_GET_API_VERSION));
+	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, VFIO_SET_IOMMU,
+				   VFIO_TYPE1v2_IOMMU));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
+	ASSERT_ERRNO(ENODEV, map_dma(self->fd, self->buf, PAGE, IOVA));
+	/* Bad arguments come first. */
+	info.argsz = 4;
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->fd, IOVA, PAGE, 1U << 31, NULL));
+
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, IOMMU_VFIO_IOAS, &get));
+	ASSERT_ERRNO(ENOENT, set_compat_ioas(self->fd, self->hwpt,
+					     IOMMU_VFIO_IOAS_SET));
+	ASSERT_ERRNO(EOPNOTSUPP, set_compat_ioas(self->fd, self->ioas, 9));
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, IOMMU_VFIO_IOAS, &get));
+	ASSERT_EQ(self->ioas, get.ioas_id);
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_SET_IOMMU, 42));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_OK(map_dma(self->fd, self->buf, PAGE, IOVA));
+	ASSERT_OK(test_check_map(self->fd, self->hwpt, IOVA, self->buf, PAGE));
+
+	/* Destroying the compat IOAS clears it. */
+	ASSERT_OK(ioas_alloc(self->fd, &id));
+	ASSERT_OK(set_compat_ioas(self->fd, id, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(iommufd_destroy(self->fd, id));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, IOMMU_VFIO_IOAS, &get));
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(set_compat_ioas(self->fd, 0, IOMMU_VFIO_IOAS_CLEAR));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, IOMMU_VFIO_IOAS, &get));
+}
+
+TEST_F(compat, info_capabilities)
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		uint8_t caps[256];
+	} b;
+	struct vfio_info_cap_header *cap;
+	bool iova = false, avail = false;
+	uint32_t need;
+
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	memset(&b, 0, sizeof(b));
+	b.info.argsz = sizeof(b.info);
+	ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, &b.info));
+	ASSERT_EQ(VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS, b.info.flags);
+	ASSERT_EQ(PAGE, b.info.iova_pgsizes & -b.info.iova_pgsizes);
+	/* Too small for the chain: its size, and no offset. */
+	ASSERT_EQ(0, b.info.cap_offset);
+	need = b.info.argsz;
+	ASSERT_GT(need, sizeof(b.info));
+	ASSERT_GE(sizeof(b), need);
+	b.info.argsz = sizeof(b);
+	ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, &b.info));
+	ASSERT_EQ(need, b.info.argsz);
+	ASSERT_EQ(sizeof(b.info), b.info.cap_offset);
+	for (cap = (void *)&b + b.info.cap_offset;;
+	     cap = (void *)&b + cap->next) {
+		if (cap->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			struct vfio_iommu_type1_info_cap_iova_range *r =
+				(void *)cap;
+
+			ASSERT_EQ(1, r->nr_iovas);
+			ASSERT_EQ(MOCK_APERTURE_START, r->iova_ranges[0].start);
+			ASSERT_EQ(MOCK_APERTURE_LAST, r->iova_ranges[0].end);
+			iova = true;
+		} else {
+			ASSERT_EQ(VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, cap->id);
+			avail = true;
+		}
+		if (!cap->next)
+			break;
+	}
+	ASSERT_TRUE(iova && avail);
+}
+
+/* TYPE1v2: whole mappings only; a bisected one is ENOENT. */
+TEST_F(compat, type1v2_unmaps_whole_mappings)
+{
+	uint64_t done;
+
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_OK(map_dma(self->fd, self->buf, BUF_SIZE, IOVA));
+	ASSERT_ERRNO(EEXIST, map_dma(self->fd, self->buf, PAGE, IOVA + PAGE));
+	ASSERT_ERRNO(ENOENT, unmap_dma(self->fd, IOVA + PAGE, PAGE, 0, &done));
+	ASSERT_OK(test_check_map(self->fd, self->hwpt, IOVA, self->buf,
+				 BUF_SIZE));
+	ASSERT_OK(unmap_dma(self->fd, IOVA, BUF_SIZE, 0, &done));
+	ASSERT_EQ(BUF_SIZE, done);
+	/* Nothing there: success, nothing unmapped. */
+	ASSERT_OK(unmap_dma(self->fd, IOVA, BUF_SIZE, 0, &done));
+	ASSERT_EQ(0, done);
+	ASSERT_OK(map_dma(self->fd, self->buf, PAGE, IOVA));
+	ASSERT_OK(map_dma(self->fd, self->buf, PAGE, IOVA + 8 * PAGE));
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->fd, IOVA, PAGE,
+				       VFIO_DMA_UNMAP_FLAG_ALL, NULL));
+	ASSERT_OK(unmap_dma(self->fd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done));
+	ASSERT_EQ(2 * PAGE, done);
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/* TYPE1: large pages off, and any page of a mapping can be unmapped. */
+TEST_F(compat, type1_cuts_mappings)
+{
+	uint64_t done, val = 9;
+
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_OK(iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 IOMMU_OPTION_OP_GET, self->ioas, &val));
+	ASSERT_EQ(0, val);
+	ASSERT_OK(map_dma(self->fd, self->buf, BUF_SIZE, IOVA));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 1));
+	/* Every other page, out of order. */
+	for (int i = BUF_PAGES - 2; i >= 0; i -= 2) {
+		ASSERT_OK(unmap_dma(self->fd, IOVA + i * PAGE, PAGE, 0, &done));
+		ASSERT_EQ(PAGE, done);
+	}
+	for (int i = 0; i < BUF_PAGES; i++) {
+		if (i % 2) {
+			ASSERT_OK(test_check_map(self->fd, self->hwpt,
+						 IOVA + i * PAGE,
+						 self->buf + i * PAGE, PAGE));
+			ASSERT_OK(test_check_refs(self->fd,
+						  self->buf + i * PAGE, PAGE,
+						  1));
+		} else {
+			ASSERT_ERRNO(EINVAL,
+				     test_check_map(self->fd, self->hwpt,
+						    IOVA + i * PAGE,
+						    self->buf + i * PAGE,
+						    PAGE));
+			ASSERT_OK(test_check_refs(self->fd,
+						  self->buf + i * PAGE, PAGE,
+						  0));
+		}
+	}
+	ASSERT_OK(unmap_dma(self->fd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done));
+	ASSERT_EQ(BUF_SIZE / 2, done);
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	/* Large pages cannot go off under mapped domains. */
+	ASSERT_OK(map_dma(self->fd, self->buf, PAGE, IOVA));
+	val = 1;
+	ASSERT_OK(iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 IOMMU_OPTION_OP_SET, self->ioas, &val));
+	val = 0;
+	ASSERT_ERRNO(EINVAL, iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					    IOMMU_OPTION_OP_SET, self->ioas,
+					    &val));
+}
+
+TEST_F(compat, hwpt_invalidate_has_nothing_to_do)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = self->hwpt,
+		.entry_num = 3,
+	};
+
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	ASSERT_EQ(0, cmd.entry_num);
+	cmd.entry_num = 0;
+	/* A paging HWPT's IOTLB is the kernel's to invalidate. */
+	ASSERT_ERRNO(ENOENT, ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	cmd.__reserved = 1;
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+}
+
+TEST_HARNESS_MAIN
