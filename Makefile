@@ -35,12 +35,13 @@ USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
-SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat module_lifecycle module_btf demo_ioas
+SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu module_lifecycle module_btf demo_ioas
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
+	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module userspace selftests check conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests check conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -70,6 +71,27 @@ module:
 	@readelf -S $(MODULE) | grep -q '\.BTF' || { \
 		echo "iommufd-bpf: kbuild built $(MODULE) without BTF: check that pahole (dwarves) and $(VMLINUX_BTF) exist"; \
 		rm -f $(MODULE); exit 1; }
+	@$(MAKE) --no-print-directory vfio-ops-check
+
+# kernel/vfio_iommu.h declares VFIO's private backend interface; compile it
+# against VFIO's own header from Debian's kernel source (unpacked by
+# scripts/deps) and fail on any difference.  Skipped, saying so, without
+# the source.
+VFIO_SRC := $(BUILD)/linux-source/drivers/vfio
+VFIO_CHECK := $(BUILD)/vfio-ops-check
+vfio-ops-check:
+	@if [ ! -f $(VFIO_SRC)/vfio.h ]; then \
+		echo "iommufd-bpf: $(VFIO_SRC)/vfio.h missing: VFIO declarations not checked (make deps unpacks it)"; \
+	elif [ ! -f $(VFIO_CHECK)/ok ] || \
+	     [ $(TOP)/kernel/vfio_iommu.h -nt $(VFIO_CHECK)/ok ] || \
+	     [ $(TOP)/scripts/vfio-ops-check.c -nt $(VFIO_CHECK)/ok ]; then \
+		rm -rf $(VFIO_CHECK) && mkdir -p $(VFIO_CHECK) && \
+		cp $(TOP)/scripts/vfio-ops-check.c $(VFIO_CHECK)/ && \
+		printf 'obj-m := vfio-ops-check.o\nccflags-y := -I$(TOP)/kernel -I$(VFIO_SRC)\n' >$(VFIO_CHECK)/Kbuild && \
+		$(MAKE) -s -C $(KDIR) M=$(VFIO_CHECK) W=1 KCFLAGS=-Werror modules && \
+		touch $(VFIO_CHECK)/ok && \
+		echo "iommufd-bpf: kernel/vfio_iommu.h matches $(VFIO_SRC)/vfio.h"; \
+	fi
 
 $(BUILD)/bpf $(BUILD)/selftests:
 	mkdir -p $@
@@ -97,7 +119,11 @@ $(BUILD)/selftests/trace_events: $(BUILD)/selftests/trace_events.skel.h
 $(BUILD)/selftests/%: $(TOP)/selftests/%.c $(SELFTEST_DEPS) | $(BUILD)/selftests
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/selftests -o $@ $< $(USER_LDLIBS)
 
-selftests: $(SELFTEST_BINS)
+# The same program, run in the --rmrr VM, picks the RMRR test by its name.
+$(BUILD)/selftests/vfio_edu_rmrr: $(BUILD)/selftests/vfio_edu
+	ln -sf vfio_edu $@
+
+selftests: $(SELFTEST_BINS) $(BUILD)/selftests/vfio_edu_rmrr
 
 check: all
 	@$(TOP)/selftests/check

@@ -144,10 +144,12 @@ static bool device_bound(struct iommufd_ctx *ictx, struct device *dev)
 }
 
 /**
- * iommufd_device_bind() - bind a device to a context
+ * iommufd_device_bind_flags() - bind a device to a context
  * @ictx: the context
  * @dev: the device, in an IOMMU group
  * @id: receives the device object's ID
+ * @flags: IOMMUFD_BIND_GROUP_OWNED when the caller owns the group's DMA
+ *         (VFIO's group does before its container picks an IOMMU backend)
  *
  * The caller (the driver that owns the device: the VFIO backend, or the test
  * device) holds the object until iommufd_device_unbind(); user space cannot
@@ -158,8 +160,9 @@ static bool device_bound(struct iommufd_ctx *ictx, struct device *dev)
  * firmware demands a direct mapping, -EPERM without isolated MSI or when
  * another owner has the group.
  */
-struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
-					   struct device *dev, u32 *id)
+struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
+						 struct device *dev, u32 *id,
+						 unsigned int flags)
 {
 	struct iommufd_device *idev;
 	struct iommufd_object *obj;
@@ -209,7 +212,8 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		rc = PTR_ERR(idev->igroup);
 		goto err_unlock;
 	}
-	rc = iommu_device_claim_dma_owner(dev, ictx);
+	idev->group_owned = flags & IOMMUFD_BIND_GROUP_OWNED;
+	rc = idev->group_owned ? 0 : iommu_device_claim_dma_owner(dev, ictx);
 	if (rc) {
 		iommufd_group_put(ictx, idev->igroup);
 		goto err_unlock;
@@ -233,6 +237,12 @@ err_group:
 	return ERR_PTR(rc);
 }
 
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   struct device *dev, u32 *id)
+{
+	return iommufd_device_bind_flags(ictx, dev, id, 0);
+}
+
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
@@ -249,7 +259,8 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 	iommufd_device_detach(idev);
 	mutex_lock(&ictx->devices_lock);
 	list_del(&idev->node);
-	iommu_device_release_dma_owner(idev->dev);
+	if (!idev->group_owned)
+		iommu_device_release_dma_owner(idev->dev);
 	iommufd_group_put(ictx, idev->igroup);
 	mutex_unlock(&ictx->devices_lock);
 	trace_unbind(dev_name(idev->dev), iommu_group_id(idev->group),

@@ -10,23 +10,34 @@
 #include "iommufd_private.h"
 #include "trace.h"
 
+/* A new, empty IOAS, not yet published (see iommufd_object_finalize()). */
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx)
+{
+	struct iommufd_object *obj;
+	struct iommufd_ioas *ioas;
+
+	obj = iommufd_object_alloc(ictx, sizeof(*ioas), IOMMUFD_OBJ_IOAS);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	ioas = container_of(obj, struct iommufd_ioas, obj);
+	iopt_init_table(&ioas->iopt, obj->id);
+	mutex_init(&ioas->mutex);
+	INIT_LIST_HEAD(&ioas->hwpt_list);
+	return ioas;
+}
+
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_alloc *cmd = ucmd->cmd;
-	struct iommufd_object *obj;
 	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	obj = iommufd_object_alloc(ucmd->ictx, sizeof(*ioas), IOMMUFD_OBJ_IOAS);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	ioas = container_of(obj, struct iommufd_ioas, obj);
-	iopt_init_table(&ioas->iopt, obj->id);
-	mutex_init(&ioas->mutex);
-	INIT_LIST_HEAD(&ioas->hwpt_list);
+	ioas = iommufd_ioas_alloc(ucmd->ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
 
 	/*
 	 * The ID reaches user space before the object is published: if the

@@ -169,6 +169,7 @@ static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
 			     container_of(obj, struct iommufd_ioas, obj);
 }
 
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 void iommufd_ioas_destroy(struct iommufd_object *obj);
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
@@ -323,6 +324,7 @@ struct iommufd_group {
  * @node: in ictx->devices, under ictx->devices_lock
  * @hwpt: the HWPT the device is attached to, or NULL; under igroup->lock
  * @attach_item: in igroup->devices while attached
+ * @group_owned: the binder owns the group's DMA (IOMMUFD_BIND_GROUP_OWNED)
  */
 struct iommufd_device {
 	struct iommufd_object obj;
@@ -333,6 +335,7 @@ struct iommufd_device {
 	struct list_head node;
 	struct iommufd_hwpt_paging *hwpt;
 	struct list_head attach_item;
+	bool group_owned;
 };
 
 static_assert(offsetof(struct iommufd_device, obj) == 0);
@@ -344,8 +347,18 @@ static_assert(offsetof(struct iommufd_device, obj) == 0);
 int iommu_group_replace_domain(struct iommu_group *group,
 			       struct iommu_domain *new_domain);
 
+/*
+ * Flags of iommufd_device_bind_flags(): the caller (VFIO's group) owns the
+ * group's DMA already, so the bind claims nothing and the unbind gives
+ * nothing back.
+ */
+enum { IOMMUFD_BIND_GROUP_OWNED = 1 << 0 };
+
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id);
+struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
+						 struct device *dev, u32 *id,
+						 unsigned int flags);
 void iommufd_device_unbind(struct iommufd_device *idev);
 void iommufd_device_destroy(struct iommufd_object *obj);
 int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
@@ -357,6 +370,13 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 extern bool iommufd_selftest_enabled;
 int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
+
+/* main.c: a context in a file of its own, for the VFIO backend */
+struct file *iommufd_file_create(enum iopt_account_mode mode);
+
+/* vfio_backend.c: the VFIO IOMMU backend */
+int iommufd_vfio_backend_register(void);
+void iommufd_vfio_backend_unregister(void);
 
 /* mock.c: the mock IOMMU driver (selftest=1) */
 struct platform_device;

@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -229,21 +230,30 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 	return iommufd_object_remove(ucmd->ictx, cmd->id);
 }
 
-static int iommufd_fops_open(struct inode *inode, struct file *filp)
+static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode)
 {
 	struct iommufd_ctx *ictx;
 
 	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
 	if (!ictx)
-		return -ENOMEM;
+		return NULL;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
-	ictx->file = filp;
-	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	ictx->account_mode = mode;
 	mutex_init(&ictx->devices_lock);
 	INIT_LIST_HEAD(&ictx->devices);
 	xa_init(&ictx->groups);
-	filp->private_data = ictx;
 	atomic_long_inc(&iommufd_stats.contexts);
+	return ictx;
+}
+
+static int iommufd_fops_open(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx = iommufd_ctx_alloc(IOPT_PAGES_ACCOUNT_USER);
+
+	if (!ictx)
+		return -ENOMEM;
+	ictx->file = filp;
+	filp->private_data = ictx;
 	return 0;
 }
 
@@ -414,6 +424,30 @@ static const struct file_operations iommufd_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/*
+ * A context in an anonymous file of its own (it holds the module while it
+ * lives), for the VFIO backend: each container is one.  Releasing the file
+ * destroys what the context holds, as for /dev/iommu.
+ */
+struct file *iommufd_file_create(enum iopt_account_mode mode)
+{
+	struct iommufd_ctx *ictx = iommufd_ctx_alloc(mode);
+	struct file *file;
+
+	if (!ictx)
+		return ERR_PTR(-ENOMEM);
+	file = anon_inode_getfile("[iommufd]", &iommufd_fops, ictx, O_RDWR);
+	if (IS_ERR(file)) {
+		xa_destroy(&ictx->objects);
+		mutex_destroy(&ictx->devices_lock);
+		kfree(ictx);
+		atomic_long_dec(&iommufd_stats.contexts);
+		return file;
+	}
+	ictx->file = file;
+	return file;
+}
+
 static struct miscdevice iommufd_misc_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.fops = &iommufd_fops,
@@ -491,20 +525,32 @@ static int __init iommufd_init(void)
 		rc = iommufd_mock_iommu_register();
 		if (rc) {
 			pr_err("cannot register the mock IOMMU: %d\n", rc);
-			misc_deregister(&iommufd_misc_dev);
-			return rc;
+			goto err_misc;
 		}
+	}
+
+	rc = iommufd_vfio_backend_register();
+	if (rc) {
+		pr_err("cannot register the VFIO backend: %d\n", rc);
+		goto err_mock;
 	}
 
 	iommufd_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0400, iommufd_debugfs, NULL,
 			    &iommufd_stats_fops);
 	return 0;
+
+err_mock:
+	iommufd_mock_iommu_unregister();
+err_misc:
+	misc_deregister(&iommufd_misc_dev);
+	return rc;
 }
 
 static void __exit iommufd_exit(void)
 {
 	debugfs_remove_recursive(iommufd_debugfs);
+	iommufd_vfio_backend_unregister();
 	misc_deregister(&iommufd_misc_dev);
 	iommufd_mock_iommu_unregister();
 }

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "iommufd_utils.h"
+#include "vfio_utils.h"
 
 #define PAGE 4096UL
 #define BUF_PAGES 16
@@ -49,36 +50,6 @@ FIXTURE_TEARDOWN(compat)
 	close(self->fd);
 	if (self->buf && self->buf != MAP_FAILED)
 		munmap(self->buf, BUF_SIZE);
-}
-
-static int map_dma(int fd, void *buf, uint64_t len, uint64_t iova)
-{
-	struct vfio_iommu_type1_dma_map cmd = {
-		.argsz = sizeof(cmd),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)buf,
-		.iova = iova,
-		.size = len,
-	};
-
-	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd);
-}
-
-/* Unmap; the bytes unmapped in *done. */
-static int unmap_dma(int fd, uint64_t iova, uint64_t len, uint32_t flags,
-		     uint64_t *done)
-{
-	struct vfio_iommu_type1_dma_unmap cmd = {
-		.argsz = sizeof(cmd),
-		.flags = flags,
-		.iova = iova,
-		.size = len,
-	};
-	int rc = ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
-
-	if (done)
-		*done = cmd.size;
-	return rc;
 }
 
 TEST_F(compat, needs_a_compat_ioas)

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: a VFIO IOMMU backend, so that unmodified VFIO users (QEMU,
+ * DPDK, user-space drivers) run on this core.
+ *
+ * VFIO's legacy container (/dev/vfio/vfio) asks its IOMMU backends, newest
+ * first, which serves VFIO_SET_IOMMU's type; this one answers
+ * VFIO_TYPE1_IOMMU and VFIO_TYPE1v2_IOMMU, ahead of vfio_iommu_type1 when
+ * it registered later (the usual order: it loads VFIO itself, which loads
+ * type1 first).  The "vfio" module parameter (writable) withdraws it for new
+ * containers, leaving them to vfio_iommu_type1.
+ *
+ * Each container is a context of this core in an anonymous file of its own,
+ * with one IOAS, charged per process (RLIMIT_MEMLOCK against the process's
+ * pinned memory, as type1 charges the process).  Adding a group binds each
+ * of its devices (VFIO's group owns the group's DMA already) and attaches
+ * them to the IOAS, which picks or makes a domain, filled from the existing
+ * mappings; removing the group detaches and unbinds them.  The type1 ioctls
+ * are served with vfio_iommu_type1's own rules (vfio_compat.c).  Mediated
+ * devices (VFIO_EMULATED_IOMMU groups) pin and copy through an access on
+ * the IOAS, and are told to unpin through their dma_unmap callback when an
+ * unmap reaches what they pinned.
+ *
+ * Locking: backend->lock protects the group and device lists; it is taken
+ * before any lock of the core, and the core calls back (access unmap) with
+ * none of its own held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "iommufd_private.h"
+#include "vfio_iommu.h"
+
+static bool vfio_enabled = true;
+module_param_named(vfio, vfio_enabled, bool, 0644);
+MODULE_PARM_DESC(vfio,
+		 "serve new VFIO containers' TYPE1/TYPE1v2 (0: leave them to vfio_iommu_type1)");
+
+/**
+ * struct vfio_backend - one container
+ * @file: the container's context's file; releasing it tears everything down
+ * @ictx: that context
+ * @ioas: the container's IOAS (holding a reference)
+ * @access: pins and copies for mediated devices, attached to @ioas
+ * @v2: VFIO_TYPE1v2_IOMMU (else VFIO_TYPE1_IOMMU) unmap rules
+ * @lock: protects @groups and @vdevs
+ * @groups: struct vfio_backend_group, the container's groups
+ * @vdevs: struct vfio_backend_vdev, devices to tell about unmaps
+ */
+struct vfio_backend {
+	struct file *file;
+	struct iommufd_ctx *ictx;
+	struct iommufd_ioas *ioas;
+	struct iommufd_access *access;
+	bool v2;
+	struct mutex lock; /* see above */
+	struct list_head groups;
+	struct list_head vdevs;
+};
+
+/**
+ * struct vfio_backend_group - a group of a container
+ * @node: in backend->groups
+ * @group: the group; VFIO holds it while it is in the container
+ * @type: VFIO_IOMMU or VFIO_EMULATED_IOMMU
+ * @ndevs: devices bound for it (none for an emulated group)
+ * @idevs: their device objects
+ */
+struct vfio_backend_group {
+	struct list_head node;
+	struct iommu_group *group;
+	enum vfio_group_type type;
+	unsigned int ndevs;
+	struct iommufd_device **idevs;
+};
+
+struct vfio_backend_vdev {
+	struct list_head node;
+	struct vfio_device *vdev;
+};
+
+/* The access's unmap: every registered device unpins what it holds there. */
+static void backend_access_unmap(void *data, unsigned long iova,
+				 unsigned long length)
+{
+	struct vfio_backend *backend = data;
+	struct vfio_backend_vdev *v;
+
+	mutex_lock(&backend->lock);
+	list_for_each_entry(v, &backend->vdevs, node)
+		v->vdev->ops->dma_unmap(v->vdev, iova, length);
+	mutex_unlock(&backend->lock);
+}
+
+static const struct iommufd_access_ops backend_access_ops = {
+	.needs_pin_pages = 1,
+	.unmap = backend_access_unmap,
+};
+
+static void *backend_open(unsigned long type)
+{
+	struct vfio_backend *backend;
+	struct iommufd_ioas *ioas;
+	u32 access_id;
+	int rc;
+
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
+		return ERR_PTR(-EINVAL);
+	backend = kzalloc(sizeof(*backend), GFP_KERNEL_ACCOUNT);
+	if (!backend)
+		return ERR_PTR(-ENOMEM);
+	backend->v2 = type == VFIO_TYPE1v2_IOMMU;
+	mutex_init(&backend->lock);
+	INIT_LIST_HEAD(&backend->groups);
+	INIT_LIST_HEAD(&backend->vdevs);
+
+	backend->file = iommufd_file_create(IOPT_PAGES_ACCOUNT_MM);
+	if (IS_ERR(backend->file)) {
+		rc = PTR_ERR(backend->file);
+		goto err_free;
+	}
+	backend->ictx = backend->file->private_data;
+	ioas = iommufd_ioas_alloc(backend->ictx);
+	if (IS_ERR(ioas)) {
+		rc = PTR_ERR(ioas);
+		goto err_fput;
+	}
+	/* The container's reference, until release. */
+	refcount_inc(&ioas->obj.users);
+	iommufd_object_finalize(backend->ictx, &ioas->obj);
+	backend->ioas = ioas;
+
+	backend->access = iommufd_access_create(backend->ictx,
+						&backend_access_ops, backend,
+						&access_id);
+	if (IS_ERR(backend->access)) {
+		rc = PTR_ERR(backend->access);
+		goto err_put_ioas;
+	}
+	rc = iommufd_access_attach(backend->access, ioas->obj.id);
+	if (rc)
+		goto err_destroy_access;
+	return backend;
+
+err_destroy_access:
+	iommufd_access_destroy(backend->access);
+err_put_ioas:
+	iommufd_put_object(&ioas->obj);
+err_fput:
+	/* The file's release destroys what the context holds. */
+	fput(backend->file);
+err_free:
+	mutex_destroy(&backend->lock);
+	kfree(backend);
+	return ERR_PTR(rc);
+}
+
+/* VFIO removed every group first. */
+static void backend_release(void *data)
+{
+	struct vfio_backend *backend = data;
+
+	WARN_ON(!list_empty(&backend->groups));
+	iommufd_access_destroy(backend->access);
+	iommufd_put_object(&backend->ioas->obj);
+	fput(backend->file);
+	mutex_destroy(&backend->lock);
+	kfree(backend);
+}
+
+static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
+{
+	struct vfio_backend *backend = data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_CHECK_EXTENSION:
+		/* Asked with no container too, when VFIO picks a backend. */
+		if (!backend && !READ_ONCE(vfio_enabled))
+			return 0;
+		return iommufd_type1_check_extension(backend ? backend->ioas :
+							       NULL, arg);
+	case VFIO_IOMMU_GET_INFO:
+		return iommufd_type1_get_info(backend->ioas, uarg);
+	case VFIO_IOMMU_MAP_DMA:
+		return iommufd_type1_map(backend->ioas, uarg,
+					 IOPT_PAGES_ACCOUNT_MM, true);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return iommufd_type1_unmap(backend->ioas, uarg,
+					   IOPT_PAGES_ACCOUNT_MM, true,
+					   backend->v2);
+	default:
+		/* No dirty tracking (VFIO_IOMMU_DIRTY_PAGES). */
+		return -ENOTTY;
+	}
+}
+
+struct group_devices {
+	struct device **devs;
+	unsigned int n;
+	unsigned int room;
+};
+
+static int collect_device(struct device *dev, void *data)
+{
+	struct group_devices *gd = data;
+
+	if (gd->devs && gd->n < gd->room)
+		gd->devs[gd->n] = get_device(dev);
+	gd->n++;
+	return 0;
+}
+
+/* Detach and unbind the first @n devices of @bg. */
+static void backend_group_release(struct vfio_backend_group *bg,
+				  unsigned int n, unsigned int attached)
+{
+	unsigned int i;
+
+	for (i = 0; i < attached; i++)
+		iommufd_device_detach(bg->idevs[i]);
+	for (i = 0; i < n; i++)
+		iommufd_device_unbind(bg->idevs[i]);
+}
+
+/*
+ * Bind and attach every device of @bg's group.  The devices are collected
+ * first: attaching takes the group's mutex, which walking the group holds.
+ */
+static int backend_group_attach(struct vfio_backend *backend,
+				struct vfio_backend_group *bg)
+{
+	struct group_devices gd = {};
+	unsigned int i, bound = 0, attached = 0;
+	int rc = 0;
+
+	iommu_group_for_each_dev(bg->group, &gd, collect_device);
+	if (!gd.n)
+		return -ENODEV;
+	gd.room = gd.n;
+	gd.n = 0;
+	gd.devs = kcalloc(gd.room, sizeof(*gd.devs), GFP_KERNEL);
+	bg->idevs = kcalloc(gd.room, sizeof(*bg->idevs), GFP_KERNEL);
+	if (!gd.devs || !bg->idevs) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	iommu_group_for_each_dev(bg->group, &gd, collect_device);
+	gd.n = min(gd.n, gd.room);
+
+	for (i = 0; i < gd.n; i++) {
+		u32 id;
+
+		bg->idevs[i] = iommufd_device_bind_flags(backend->ictx,
+							 gd.devs[i], &id,
+							 IOMMUFD_BIND_GROUP_OWNED);
+		if (IS_ERR(bg->idevs[i])) {
+			rc = PTR_ERR(bg->idevs[i]);
+			goto err_release;
+		}
+		bound++;
+	}
+	for (i = 0; i < bound; i++) {
+		u32 pt_id = backend->ioas->obj.id;
+
+		rc = iommufd_device_attach(bg->idevs[i], &pt_id);
+		if (rc)
+			goto err_release;
+		attached++;
+	}
+	bg->ndevs = bound;
+	goto out_free;
+
+err_release:
+	backend_group_release(bg, bound, attached);
+out_free:
+	for (i = 0; i < gd.n; i++)
+		put_device(gd.devs[i]);
+	kfree(gd.devs);
+	if (rc) {
+		kfree(bg->idevs);
+		bg->idevs = NULL;
+	}
+	return rc;
+}
+
+static int backend_attach_group(void *data, struct iommu_group *group,
+				enum vfio_group_type type)
+{
+	struct vfio_backend *backend = data;
+	struct vfio_backend_group *bg;
+	int rc = 0;
+
+	/* Without an IOMMU there is nothing to serve. */
+	if (type != VFIO_IOMMU && type != VFIO_EMULATED_IOMMU)
+		return -EINVAL;
+	bg = kzalloc(sizeof(*bg), GFP_KERNEL_ACCOUNT);
+	if (!bg)
+		return -ENOMEM;
+	bg->group = group;
+	bg->type = type;
+
+	mutex_lock(&backend->lock);
+	if (type == VFIO_IOMMU)
+		rc = backend_group_attach(backend, bg);
+	if (rc)
+		kfree(bg);
+	else
+		list_add_tail(&bg->node, &backend->groups);
+	mutex_unlock(&backend->lock);
+	return rc;
+}
+
+static void backend_detach_group(void *data, struct iommu_group *group)
+{
+	struct vfio_backend *backend = data;
+	struct vfio_backend_group *bg;
+
+	mutex_lock(&backend->lock);
+	list_for_each_entry(bg, &backend->groups, node) {
+		if (bg->group != group)
+			continue;
+		list_del(&bg->node);
+		backend_group_release(bg, bg->ndevs, bg->ndevs);
+		kfree(bg->idevs);
+		kfree(bg);
+		break;
+	}
+	mutex_unlock(&backend->lock);
+}
+
+/* vfio_pin_pages() of a mediated device: @npage pages from @user_iova. */
+static int backend_pin_pages(void *data, struct iommu_group *group,
+			     dma_addr_t user_iova, int npage, int prot,
+			     struct page **pages)
+{
+	struct vfio_backend *backend = data;
+	int rc;
+
+	if (npage <= 0 || (user_iova & ~PAGE_MASK))
+		return -EINVAL;
+	rc = iommufd_access_pin_pages(backend->access, user_iova,
+				      (unsigned long)npage << PAGE_SHIFT, pages,
+				      prot & IOMMU_WRITE ?
+				      IOMMUFD_ACCESS_RW_WRITE : 0);
+	return rc ? rc : npage;
+}
+
+static void backend_unpin_pages(void *data, dma_addr_t user_iova, int npage)
+{
+	struct vfio_backend *backend = data;
+
+	iommufd_access_unpin_pages(backend->access, user_iova,
+				   (unsigned long)npage << PAGE_SHIFT);
+}
+
+static int backend_dma_rw(void *data, dma_addr_t user_iova, void *buf,
+			  size_t count, bool write)
+{
+	struct vfio_backend *backend = data;
+
+	return iommufd_access_rw(backend->access, user_iova, buf, count,
+				 write ? IOMMUFD_ACCESS_RW_WRITE : 0);
+}
+
+/* Devices that pin pages are told when an unmap reaches them. */
+static void backend_register_device(void *data, struct vfio_device *vdev)
+{
+	struct vfio_backend *backend = data;
+	struct vfio_backend_vdev *v;
+
+	if (!vdev->ops->dma_unmap)
+		return;
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	/* VFIO cannot take a failure here; such a device must not pin. */
+	if (WARN_ON(!v))
+		return;
+	v->vdev = vdev;
+	mutex_lock(&backend->lock);
+	list_add_tail(&v->node, &backend->vdevs);
+	mutex_unlock(&backend->lock);
+}
+
+static void backend_unregister_device(void *data, struct vfio_device *vdev)
+{
+	struct vfio_backend *backend = data;
+	struct vfio_backend_vdev *v;
+
+	mutex_lock(&backend->lock);
+	list_for_each_entry(v, &backend->vdevs, node) {
+		if (v->vdev != vdev)
+			continue;
+		list_del(&v->node);
+		kfree(v);
+		break;
+	}
+	mutex_unlock(&backend->lock);
+}
+
+/* The domain a group of the container is attached to. */
+static struct iommu_domain *backend_group_domain(void *data,
+						 struct iommu_group *group)
+{
+	struct vfio_backend *backend = data;
+	struct iommu_domain *domain = ERR_PTR(-ENODEV);
+	struct vfio_backend_group *bg;
+
+	mutex_lock(&backend->lock);
+	list_for_each_entry(bg, &backend->groups, node) {
+		if (bg->group != group || !bg->ndevs)
+			continue;
+		mutex_lock(&bg->idevs[0]->igroup->lock);
+		if (bg->idevs[0]->igroup->hwpt)
+			domain = bg->idevs[0]->igroup->hwpt->domain;
+		mutex_unlock(&bg->idevs[0]->igroup->lock);
+		break;
+	}
+	mutex_unlock(&backend->lock);
+	return domain;
+}
+
+static const struct vfio_iommu_driver_ops backend_ops = {
+	.name = "iommufd-bpf",
+	.owner = THIS_MODULE,
+	.open = backend_open,
+	.release = backend_release,
+	.ioctl = backend_ioctl,
+	.attach_group = backend_attach_group,
+	.detach_group = backend_detach_group,
+	.pin_pages = backend_pin_pages,
+	.unpin_pages = backend_unpin_pages,
+	.register_device = backend_register_device,
+	.unregister_device = backend_unregister_device,
+	.dma_rw = backend_dma_rw,
+	.group_iommu_domain = backend_group_domain,
+};
+
+/* Looked up at run time, so the module does not need VFIO to load. */
+static int (*vfio_register)(const struct vfio_iommu_driver_ops *ops);
+static void (*vfio_unregister)(const struct vfio_iommu_driver_ops *ops);
+
+/*
+ * Register with VFIO, loading it if needed.  Without VFIO (not built, or
+ * not loadable) the module works without the backend and says so once.
+ */
+int iommufd_vfio_backend_register(void)
+{
+	int rc;
+
+	vfio_register = symbol_request(vfio_register_iommu_driver);
+	if (!vfio_register) {
+		pr_info("VFIO is not available: no VFIO backend\n");
+		return 0;
+	}
+	vfio_unregister = symbol_get(vfio_unregister_iommu_driver);
+	if (!vfio_unregister) {
+		rc = -ENOENT;
+		goto err_put;
+	}
+	rc = vfio_register(&backend_ops);
+	if (rc)
+		goto err_put_unregister;
+	return 0;
+
+err_put_unregister:
+	symbol_put(vfio_unregister_iommu_driver);
+	vfio_unregister = NULL;
+err_put:
+	symbol_put(vfio_register_iommu_driver);
+	vfio_register = NULL;
+	return rc;
+}
+
+void iommufd_vfio_backend_unregister(void)
+{
+	if (!vfio_register)
+		return;
+	vfio_unregister(&backend_ops);
+	symbol_put(vfio_unregister_iommu_driver);
+	symbol_put(vfio_register_iommu_driver);
+	vfio_register = NULL;
+	vfio_unregister = NULL;
+}

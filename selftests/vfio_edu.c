@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Real DMA through VFIO: a user-space driver for QEMU's `edu` device, run
+ * through a VFIO container on emulated VT-d, once with this module as the
+ * container's IOMMU backend and once with vfio_iommu_type1 (the reference),
+ * with the same program and the same expectations.
+ *
+ * The edu device (QEMU docs/specs/edu.rst): BAR0 register 0x00 reads
+ * 0x010000ed; its DMA engine copies between a 4 KiB buffer inside the device
+ * (device address 0x40000) and a bus address: 0x80 source, 0x88
+ * destination, 0x90 count, 0x98 command (bit 0 start, cleared when done;
+ * bit 1 set for device to RAM).  Its bus addresses are IOVA here, translated
+ * by VT-d through the container's mappings.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "harness.h"
+#include "iommufd_utils.h"
+#include "vfio_utils.h"
+
+#define PAGE 4096UL
+#define EDU_VENDOR "0x1234"
+#define EDU_DEVICE "0x11e8"
+#define EDU_ID 0x010000edU
+#define EDU_BUF 0x40000UL
+/*
+ * The engine's buffer is 4 KiB, but QEMU 7.2's range check refuses a
+ * transfer that reaches its last byte (and stops the VM): use half.
+ */
+#define XFER 2048UL
+#define REG_ID 0x00
+#define REG_DMA_SRC 0x80
+#define REG_DMA_DST 0x88
+#define REG_DMA_CNT 0x90
+#define REG_DMA_CMD 0x98
+#define DMA_START 1
+#define DMA_TO_RAM 2
+/* The edu device drops address bits above 28: keep IOVA below 256 MiB. */
+#define IOVA 0x100000UL
+#define BACKEND_PARAM "/sys/module/iommufd_bpf/parameters/vfio"
+#define SYSFS_PCI "/sys/bus/pci/devices/"
+
+struct edu {
+	char bdf[16];
+	int group;		/* VFIO group fd */
+	int device;		/* VFIO device fd */
+	volatile uint8_t *bar;
+	size_t bar_size;
+};
+
+/* The edu devices, by PCI address; how many in *n (at most 4). */
+static int find_edus(char bdfs[][16], int max)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir(SYSFS_PCI);
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)) && n < max) {
+		char path[300], id[16] = "";
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), SYSFS_PCI "%s/vendor", d->d_name);
+		f = fopen(path, "r");
+		if (!f || !fgets(id, sizeof(id), f) || strncmp(id, EDU_VENDOR, 6)) {
+			if (f)
+				fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), SYSFS_PCI "%s/device", d->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(id, sizeof(id), f) &&
+		    !strncmp(id, EDU_DEVICE, 6) && strlen(d->d_name) < 16)
+			memcpy(bdfs[n++], d->d_name, strlen(d->d_name) + 1);
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	/* readdir order is arbitrary: sort by address. */
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (strcmp(bdfs[j], bdfs[i]) < 0) {
+				char t[16];
+
+				memcpy(t, bdfs[i], 16);
+				memcpy(bdfs[i], bdfs[j], 16);
+				memcpy(bdfs[j], t, 16);
+			}
+	return n;
+}
+
+/* Hand @bdf to vfio-pci; 0 or -1. */
+static int bind_vfio_pci(const char *bdf)
+{
+	char path[256], link[256];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/driver", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len > 0) {
+		link[len] = '\0';
+		if (strstr(link, "/vfio-pci"))
+			return 0;
+		snprintf(path, sizeof(path), SYSFS_PCI "%s/driver/unbind", bdf);
+		if (write_file(path, bdf))
+			return -1;
+	}
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/driver_override", bdf);
+	if (write_file(path, "vfio-pci"))
+		return -1;
+	return write_file("/sys/bus/pci/drivers_probe", bdf);
+}
+
+static int group_number(const char *bdf)
+{
+	char path[256], link[256];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len <= 0)
+		return -1;
+	link[len] = '\0';
+	return atoi(strrchr(link, '/') + 1);
+}
+
+/* Open @bdf's VFIO group and add it to @container; 0 or -errno. */
+static int edu_open_group(struct edu *e, const char *bdf, int container)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+
+	memcpy(e->bdf, bdf, sizeof(e->bdf));
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number(bdf));
+	e->group = open(path, O_RDWR);
+	if (e->group < 0)
+		return -errno;
+	if (ioctl(e->group, VFIO_GROUP_GET_STATUS, &status))
+		return -errno;
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return -EBUSY;
+	if (ioctl(e->group, VFIO_GROUP_SET_CONTAINER, &container))
+		return -errno;
+	return 0;
+}
+
+/* With the container's IOMMU set: the device, its BAR0, bus mastering. */
+static int edu_open_device(struct edu *e)
+{
+	struct vfio_region_info bar = { .argsz = sizeof(bar),
+					.index = VFIO_PCI_BAR0_REGION_INDEX };
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg),
+					.index = VFIO_PCI_CONFIG_REGION_INDEX };
+	uint16_t cmd;
+
+	e->device = ioctl(e->group, VFIO_GROUP_GET_DEVICE_FD, e->bdf);
+	if (e->device < 0)
+		return -errno;
+	if (ioctl(e->device, VFIO_DEVICE_GET_REGION_INFO, &bar) ||
+	    ioctl(e->device, VFIO_DEVICE_GET_REGION_INFO, &cfg))
+		return -errno;
+	e->bar_size = bar.size;
+	e->bar = mmap(NULL, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      e->device, bar.offset);
+	if (e->bar == MAP_FAILED)
+		return -errno;
+	if (pread(e->device, &cmd, 2, cfg.offset + 4) != 2)
+		return -EIO;
+	cmd |= 0x4;	/* bus master */
+	if (pwrite(e->device, &cmd, 2, cfg.offset + 4) != 2)
+		return -EIO;
+	return 0;
+}
+
+static void edu_close(struct edu *e)
+{
+	if (e->bar && e->bar != MAP_FAILED)
+		munmap((void *)e->bar, e->bar_size);
+	if (e->device > 0)
+		close(e->device);
+	if (e->group > 0)
+		close(e->group);
+	memset(e, 0, sizeof(*e));
+}
+
+static uint32_t edu_id(struct edu *e)
+{
+	return *(volatile uint32_t *)(e->bar + REG_ID);
+}
+
+/* One DMA; 0 when the engine finished within 5 s. */
+static int edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint64_t len,
+		   bool to_ram)
+{
+	volatile uint64_t *cmd = (volatile uint64_t *)(e->bar + REG_DMA_CMD);
+
+	*(volatile uint64_t *)(e->bar + REG_DMA_SRC) = src;
+	*(volatile uint64_t *)(e->bar + REG_DMA_DST) = dst;
+	*(volatile uint64_t *)(e->bar + REG_DMA_CNT) = len;
+	*cmd = DMA_START | (to_ram ? DMA_TO_RAM : 0);
+	for (int i = 0; i < 500; i++) {
+		if (!(*cmd & DMA_START))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* RAM (at IOVA @iova) to the device's buffer, and back to @back_iova. */
+static int edu_roundtrip(struct edu *e, uint64_t iova, uint64_t back_iova,
+			 uint64_t len)
+{
+	if (edu_dma(e, iova, EDU_BUF, len, false))
+		return -1;
+	return edu_dma(e, EDU_BUF, back_iova, len, true);
+}
+
+/* What each test works with; the same for both backends. */
+struct env {
+	const char *backend;	/* "1": this module; "0": vfio_iommu_type1 */
+	int iommufd;		/* for MD_CHECK_REFS and the stats */
+	int container;
+	char bdfs[4][16];
+	int nedu;
+	struct edu e[2];
+	char *buf;
+	long contexts;
+};
+
+static void env_setup(struct __test_meta *_metadata, struct env *self,
+		      const char *backend)
+{
+	self->backend = backend;
+	self->container = -1;
+	OPEN_WITH_MOCK_IOMMU(self->iommufd);
+	if (system("modprobe vfio-pci && modprobe vfio_iommu_type1"))
+		SKIP("vfio-pci or vfio_iommu_type1 cannot be loaded");
+	self->nedu = find_edus(self->bdfs, 4);
+	if (self->nedu < 2)
+		SKIP("needs two edu devices (the test VM has them)");
+	for (int i = 0; i < self->nedu; i++)
+		ASSERT_OK(bind_vfio_pci(self->bdfs[i]));
+	ASSERT_OK(write_file(BACKEND_PARAM, backend));
+	self->contexts = iommufd_stat("contexts");
+	self->container = open("/dev/vfio/vfio", O_RDWR);
+	ASSERT_GE(self->container, 0);
+	self->buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0, 4 * PAGE);
+}
+
+static void env_teardown(struct env *self)
+{
+	edu_close(&self->e[0]);
+	edu_close(&self->e[1]);
+	if (self->container >= 0)
+		close(self->container);
+	write_file(BACKEND_PARAM, "1");
+	if (self->buf && self->buf != MAP_FAILED)
+		munmap(self->buf, 4 * PAGE);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+}
+
+/* The same tests with each backend serving the container. */
+FIXTURE(iommufd_bpf) { struct env env; };
+FIXTURE(type1) { struct env env; };
+FIXTURE_SETUP(iommufd_bpf) { env_setup(_metadata, &self->env, "1"); }
+FIXTURE_SETUP(type1) { env_setup(_metadata, &self->env, "0"); }
+FIXTURE_TEARDOWN(iommufd_bpf) { env_teardown(&self->env); }
+FIXTURE_TEARDOWN(type1) { env_teardown(&self->env); }
+
+#define EDU_TEST(name)                                                         \
+	static void body_##name(struct __test_meta *_metadata,                 \
+				struct env *self);                             \
+	TEST_F(iommufd_bpf, name) { body_##name(_metadata, &self->env); }      \
+	TEST_F(type1, name) { body_##name(_metadata, &self->env); }            \
+	static void body_##name(struct __test_meta *_metadata __UNUSED,        \
+				struct env *self)
+
+/* Group 0 in the container, TYPE1v2 set, device open: which backend? */
+static int setup_one(struct env *self)
+{
+	int rc = edu_open_group(&self->e[0], self->bdfs[0], self->container);
+
+	if (rc)
+		return rc;
+	if (ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return -errno;
+	/* This module's backend makes a context per container. */
+	if (iommufd_stat("contexts") !=
+	    self->contexts + (*self->backend == '1'))
+		return -ESRCH;
+	return edu_open_device(&self->e[0]);
+}
+
+#define SETUP_ONE() ASSERT_EQ(0, setup_one(self))
+
+EDU_TEST(dma_both_ways)
+{
+	char *in = self->buf, *out = self->buf + PAGE;
+
+	SETUP_ONE();
+	ASSERT_EQ(EDU_ID, edu_id(&self->e[0]));
+	ASSERT_OK(map_dma(self->container, self->buf, 2 * PAGE, IOVA));
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 2 * PAGE, 1));
+	for (unsigned int i = 0; i < PAGE; i++)
+		in[i] = (char)(i * 7 + 3);
+	ASSERT_OK(edu_roundtrip(&self->e[0], IOVA, IOVA + PAGE, XFER));
+	ASSERT_EQ(0, memcmp(in, out, XFER));
+	/* Unmapping returns the pins. */
+	uint64_t done;
+
+	ASSERT_OK(unmap_dma(self->container, IOVA, 2 * PAGE, 0, &done));
+	ASSERT_EQ(2 * PAGE, done);
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 2 * PAGE, 0));
+}
+
+/*
+ * DMA to an IOVA that is not mapped, or no longer, faults in VT-d: the
+ * memory that was there stays untouched, the device reads nothing of it,
+ * and the guest logs a DMAR fault (expected here).
+ */
+EDU_TEST(unmapped_iova_faults)
+{
+	char *secret = self->buf, *victim = self->buf + PAGE;
+	char *check = self->buf + 2 * PAGE;
+	int kmsg = kmsg_mark();
+	char pattern[64];
+
+	SETUP_ONE();
+	memset(secret, 0x5a, PAGE);
+	memset(victim, 0x11, PAGE);
+	ASSERT_OK(map_dma(self->container, self->buf, 3 * PAGE, IOVA));
+	/* The device buffer holds a known pattern... */
+	ASSERT_OK(edu_dma(&self->e[0], IOVA, EDU_BUF, XFER, false));
+	/* ...victim's page goes away... */
+	ASSERT_OK(unmap_dma(self->container, IOVA, 3 * PAGE, 0, NULL));
+	ASSERT_OK(map_dma(self->container, check, PAGE, IOVA + 2 * PAGE));
+	/* ...and a write there must not land. */
+	TH_LOG("expected: a DMAR write fault for %s (unmapped IOVA %#lx)",
+	       self->e[0].bdf, IOVA + PAGE);
+	ASSERT_OK(edu_dma(&self->e[0], EDU_BUF, IOVA + PAGE, XFER, true));
+	for (unsigned int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0x11, victim[i]);
+	/* Nor can the device read what is not mapped. */
+	TH_LOG("expected: a DMAR read fault for %s (IOVA %#lx never mapped)",
+	       self->e[0].bdf, 0x8000000UL);
+	ASSERT_OK(edu_dma(&self->e[0], 0x8000000UL, EDU_BUF, XFER, false));
+	memset(check, 0, PAGE);
+	ASSERT_OK(edu_dma(&self->e[0], EDU_BUF, IOVA + 2 * PAGE, XFER, true));
+	ASSERT_NE(0x5a, check[0]);
+	snprintf(pattern, sizeof(pattern), "Request device [%s]",
+		 self->e[0].bdf + 5);
+	ASSERT_GE(kmsg_count(kmsg, pattern), 1);
+	close(kmsg);
+}
+
+/*
+ * Two devices in one container share its mappings; a device whose group
+ * joins later finds the existing mappings there (replay).
+ */
+EDU_TEST(two_devices_share_mappings)
+{
+	char *in = self->buf, *out1 = self->buf + PAGE, *out2 = self->buf + 2 * PAGE;
+
+	SETUP_ONE();
+	for (unsigned int i = 0; i < PAGE; i++)
+		in[i] = (char)(i ^ 0x3c);
+	ASSERT_OK(map_dma(self->container, self->buf, 3 * PAGE, IOVA));
+	ASSERT_OK(edu_open_group(&self->e[1], self->bdfs[1], self->container));
+	ASSERT_OK(edu_open_device(&self->e[1]));
+	ASSERT_OK(edu_roundtrip(&self->e[0], IOVA, IOVA + PAGE, XFER));
+	ASSERT_OK(edu_roundtrip(&self->e[1], IOVA, IOVA + 2 * PAGE, XFER));
+	ASSERT_EQ(0, memcmp(in, out1, XFER));
+	ASSERT_EQ(0, memcmp(in, out2, XFER));
+	/* Pinned once for both. */
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 3 * PAGE, 1));
+	/* The first group leaves; the second keeps working. */
+	edu_close(&self->e[0]);
+	memset(out2, 0, PAGE);
+	ASSERT_OK(edu_roundtrip(&self->e[1], IOVA, IOVA + 2 * PAGE, XFER));
+	ASSERT_EQ(0, memcmp(in, out2, XFER));
+}
+
+/* Closing the container returns every pin (and charge). */
+EDU_TEST(close_returns_pins)
+{
+	SETUP_ONE();
+	ASSERT_OK(map_dma(self->container, self->buf, 4 * PAGE, IOVA));
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 1));
+	edu_close(&self->e[0]);
+	close(self->container);
+	self->container = -1;
+	/* The last references go when the closing task returns. */
+	usleep(100000);
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 0));
+	ASSERT_EQ(self->contexts, iommufd_stat("contexts"));
+}
+
+/* A process killed while its device DMAs leaves nothing pinned. */
+EDU_TEST(killed_mid_dma)
+{
+	int ready[2], status;
+	char c;
+	pid_t pid;
+
+	ASSERT_OK(pipe(ready));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (setup_one(self) ||
+		    map_dma(self->container, self->buf, 4 * PAGE, IOVA))
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(2);
+		for (;;)
+			edu_roundtrip(&self->e[0], IOVA, IOVA + PAGE, XFER);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	usleep(150000);
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	usleep(100000);
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 0));
+	ASSERT_EQ(self->contexts, iommufd_stat("contexts"));
+}
+
+/*
+ * One buffer mapped into two containers (a guest's RAM behind two vIOMMU
+ * domains), by an unprivileged process whose RLIMIT_MEMLOCK holds one
+ * copy: this core charges the process once and both maps succeed;
+ * vfio_iommu_type1 charges each container and refuses the second (the
+ * reference behaviour this project improves on).
+ */
+EDU_TEST(one_buffer_two_containers_charged_once)
+{
+	bool ours = *self->backend == '1';
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct rlimit rl = { 4 * PAGE, 4 * PAGE };
+		int second = open("/dev/vfio/vfio", O_RDWR);
+
+		CHILD_CHECK(1, second >= 0 && !setup_one(self));
+		CHILD_CHECK(2, !edu_open_group(&self->e[1], self->bdfs[1],
+					       second));
+		CHILD_CHECK(3, !ioctl(second, VFIO_SET_IOMMU,
+				      VFIO_TYPE1v2_IOMMU));
+		CHILD_CHECK(4, !edu_open_device(&self->e[1]));
+		CHILD_CHECK(5, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
+			       !setgid(65534) && !setuid(65534));
+		CHILD_CHECK(6, !map_dma(self->container, self->buf, 4 * PAGE,
+					IOVA));
+		if (!ours) {
+			CHILD_CHECK(7, map_dma(second, self->buf, 4 * PAGE,
+					       IOVA) && errno == ENOMEM);
+			_exit(0);
+		}
+		CHILD_CHECK(8, !map_dma(second, self->buf, 4 * PAGE, IOVA));
+		/* Both devices really reach the buffer. */
+		memset(self->buf, 0x77, XFER);
+		CHILD_CHECK(9, !edu_roundtrip(&self->e[0], IOVA, IOVA + PAGE,
+					      XFER));
+		CHILD_CHECK(10, !edu_roundtrip(&self->e[1], IOVA,
+					       IOVA + 2 * PAGE, XFER));
+		CHILD_CHECK(11, self->buf[PAGE] == 0x77 &&
+				self->buf[2 * PAGE + XFER - 1] == 0x77);
+		/* Another page is over the limit. */
+		char *more = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+				  -1, 0);
+
+		CHILD_CHECK(12, more != MAP_FAILED);
+		CHILD_CHECK(13, map_dma(second, more, PAGE, 0x800000) &&
+				errno == ENOMEM);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (status)
+		TH_LOG("child failed at check %d", WEXITSTATUS(status));
+	ASSERT_EQ(0, status);
+	usleep(100000);
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 0));
+}
+
+/* Tracepoints fire for VFIO users as for /dev/iommu's, with the PCI device. */
+TEST_F(iommufd_bpf, events_name_the_pci_device)
+{
+	struct env *env = &self->env;
+	char expect[128], text[1 << 15];
+	ssize_t len;
+	int fd;
+
+	ASSERT_OK(write_file("/sys/kernel/tracing/trace", ""));
+	ASSERT_OK(write_file("/sys/kernel/tracing/events/iommufd/enable", "1"));
+	ASSERT_EQ(0, setup_one(env));
+	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
+	ASSERT_OK(unmap_dma(env->container, IOVA, PAGE, 0, NULL));
+	ASSERT_OK(write_file("/sys/kernel/tracing/events/iommufd/enable", "0"));
+	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ASSERT_GT(len, 0);
+	text[len] = '\0';
+	snprintf(expect, sizeof(expect), " bind: dev=%s group=%d",
+		 env->bdfs[0], group_number(env->bdfs[0]));
+	ASSERT_NE(NULL, strstr(text, expect));
+	snprintf(expect, sizeof(expect), " attach: dev=%s group=%d",
+		 env->bdfs[0], group_number(env->bdfs[0]));
+	ASSERT_NE(NULL, strstr(text, expect));
+	snprintf(expect, sizeof(expect), " ioas_map: ioas=%s", "");
+	ASSERT_NE(NULL, strstr(text, expect));
+	snprintf(expect, sizeof(expect), "iova=%#lx length=0x1000 uptr=%p",
+		 IOVA, (void *)env->buf);
+	ASSERT_NE(NULL, strstr(text, expect));
+	ASSERT_NE(NULL, strstr(text, " pin: "));
+	ASSERT_NE(NULL, strstr(text, " iotlb_sync: "));
+	ASSERT_NE(NULL, strstr(text, " unpin: "));
+}
+
+/*
+ * Run as vfio_edu_rmrr, in the --rmrr VM: the device with the RMRR is
+ * refused when its group joins a container, whichever backend would serve
+ * it, by the IOMMU core (it cannot be given the blocking domain), with its
+ * log line; the other edu device still works.
+ */
+FIXTURE(rmrr) { struct env env; };
+FIXTURE_SETUP(rmrr) { env_setup(_metadata, &self->env, "1"); }
+FIXTURE_TEARDOWN(rmrr) { env_teardown(&self->env); }
+
+TEST_F(rmrr, direct_mapped_device_refused)
+{
+	struct env *env = &self->env;
+	char path[256], line[128];
+	int kmsg = kmsg_mark();
+	FILE *f;
+	bool direct = false;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group/reserved_regions",
+		 env->bdfs[0]);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		direct |= !!strstr(line, " direct\n");
+	fclose(f);
+	ASSERT_TRUE(direct);
+
+	for (int backend = 1; backend >= 0; backend--) {
+		ASSERT_OK(write_file(BACKEND_PARAM, backend ? "1" : "0"));
+		ASSERT_EQ(-EINVAL, edu_open_group(&env->e[0], env->bdfs[0],
+						  env->container));
+		edu_close(&env->e[0]);
+	}
+	snprintf(line, sizeof(line),
+		 "%s: Firmware has requested this device have a 1:1 IOMMU mapping",
+		 env->bdfs[0]);
+	ASSERT_EQ(2, kmsg_count(kmsg, line));
+	close(kmsg);
+
+	/* The device without the RMRR is served as usual. */
+	ASSERT_OK(write_file(BACKEND_PARAM, "1"));
+	ASSERT_OK(edu_open_group(&env->e[1], env->bdfs[1], env->container));
+	ASSERT_OK(ioctl(env->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_OK(edu_open_device(&env->e[1]));
+	ASSERT_OK(map_dma(env->container, env->buf, 2 * PAGE, IOVA));
+	memset(env->buf, 0x42, XFER);
+	ASSERT_OK(edu_roundtrip(&env->e[1], IOVA, IOVA + PAGE, XFER));
+	ASSERT_EQ(0, memcmp(env->buf, env->buf + PAGE, XFER));
+}
+
+/* vfio_edu runs the backend tests; vfio_edu_rmrr (a link) the RMRR one. */
+int main(int argc, char **argv)
+{
+	char *backends[] = { argv[0], "iommufd_bpf.", "type1.", NULL };
+	char *rmrr[] = { argv[0], "rmrr.", NULL };
+
+	if (argc > 1)
+		return __test_main(argc, argv);
+	if (strstr(argv[0], "vfio_edu_rmrr"))
+		return __test_main(2, rmrr);
+	return __test_main(3, backends);
+}
