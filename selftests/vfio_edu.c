@@ -292,20 +292,25 @@ FIXTURE_TEARDOWN(type1) { env_teardown(&self->env); }
 	static void body_##name(struct __test_meta *_metadata __UNUSED,        \
 				struct env *self)
 
-/* Group 0 in the container, TYPE1v2 set, device open: which backend? */
-static int setup_one(struct env *self)
+/* Group 0 in the container, @type set, device open: which backend? */
+static int setup_type(struct env *self, unsigned long type)
 {
 	int rc = edu_open_group(&self->e[0], self->bdfs[0], self->container);
 
 	if (rc)
 		return rc;
-	if (ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+	if (ioctl(self->container, VFIO_SET_IOMMU, type))
 		return -errno;
 	/* This module's backend makes a context per container. */
 	if (iommufd_stat("contexts") !=
 	    self->contexts + (*self->backend == '1'))
 		return -ESRCH;
 	return edu_open_device(&self->e[0]);
+}
+
+static int setup_one(struct env *self)
+{
+	return setup_type(self, VFIO_TYPE1v2_IOMMU);
 }
 
 #define SETUP_ONE() ASSERT_EQ(0, setup_one(self))
@@ -368,6 +373,88 @@ EDU_TEST(unmapped_iova_faults)
 		 self->e[0].bdf + 5);
 	ASSERT_GE(kmsg_count(kmsg, pattern), 1);
 	close(kmsg);
+}
+
+/* VFIO_IOMMU_GET_INFO: 4 KiB pages, the MSI window left out of the IOVA. */
+EDU_TEST(info_iova_ranges)
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		uint8_t caps[512];
+	} b = { .info.argsz = sizeof(b) };
+	struct vfio_iommu_type1_info_cap_iova_range *r = NULL;
+	struct vfio_info_cap_header *cap;
+	bool iova_in = false, msi_in = false;
+
+	SETUP_ONE();
+	ASSERT_OK(ioctl(self->container, VFIO_IOMMU_GET_INFO, &b.info));
+	ASSERT_TRUE(b.info.flags & VFIO_IOMMU_INFO_PGSIZES);
+	ASSERT_EQ(PAGE, b.info.iova_pgsizes & -b.info.iova_pgsizes);
+	ASSERT_NE(0, b.info.cap_offset);
+	for (cap = (void *)&b + b.info.cap_offset;;
+	     cap = (void *)&b + cap->next) {
+		if (cap->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+			r = (void *)cap;
+		if (!cap->next)
+			break;
+	}
+	ASSERT_NE(NULL, r);
+	for (unsigned int i = 0; i < r->nr_iovas; i++) {
+		iova_in |= r->iova_ranges[i].start <= IOVA &&
+			   IOVA <= r->iova_ranges[i].end;
+		msi_in |= r->iova_ranges[i].start <= 0xfee00000UL &&
+			  0xfee00000UL <= r->iova_ranges[i].end;
+	}
+	ASSERT_TRUE(iova_in);
+	ASSERT_FALSE(msi_in);
+	/* Mapping there is refused. */
+	ASSERT_ERRNO(EINVAL, map_dma(self->container, self->buf, PAGE,
+				     0xfee00000UL));
+}
+
+/* Unmap granularity, as vfio_iommu_type1 defines it, for both versions. */
+EDU_TEST(unmap_rules)
+{
+	uint64_t done;
+
+	/* TYPE1v2: whole mappings, never bisected. */
+	SETUP_ONE();
+	ASSERT_OK(map_dma(self->container, self->buf, 2 * PAGE, IOVA));
+	ASSERT_OK(map_dma(self->container, self->buf + 2 * PAGE, 2 * PAGE,
+			  IOVA + 2 * PAGE));
+	ASSERT_ERRNO(EEXIST, map_dma(self->container, self->buf, PAGE,
+				     IOVA + PAGE));
+	ASSERT_ERRNO(EINVAL, map_dma(self->container, self->buf + 1, PAGE,
+				     IOVA + 8 * PAGE));
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->container, IOVA + PAGE, PAGE, 0,
+				       NULL));
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->container, IOVA, 3 * PAGE, 0,
+				       NULL));
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->container, IOVA, PAGE + 1, 0,
+				       NULL));
+	ASSERT_OK(unmap_dma(self->container, IOVA, 4 * PAGE, 0, &done));
+	ASSERT_EQ(4 * PAGE, done);
+	ASSERT_OK(unmap_dma(self->container, IOVA, 4 * PAGE, 0, &done));
+	ASSERT_EQ(0, done);
+	edu_close(&self->e[0]);
+	close(self->container);
+
+	/* TYPE1: a range starting inside a mapping unmaps nothing... */
+	self->container = open("/dev/vfio/vfio", O_RDWR);
+	ASSERT_GE(self->container, 0);
+	ASSERT_EQ(0, setup_type(self, VFIO_TYPE1_IOMMU));
+	ASSERT_OK(map_dma(self->container, self->buf, 2 * PAGE, IOVA));
+	ASSERT_OK(map_dma(self->container, self->buf + 2 * PAGE, 2 * PAGE,
+			  IOVA + 2 * PAGE));
+	ASSERT_OK(unmap_dma(self->container, IOVA + PAGE, PAGE, 0, &done));
+	ASSERT_EQ(0, done);
+	/* ...and one covering a mapping's start takes all of it. */
+	ASSERT_OK(unmap_dma(self->container, IOVA + 2 * PAGE, PAGE, 0, &done));
+	ASSERT_EQ(2 * PAGE, done);
+	ASSERT_OK(unmap_dma(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
+			    &done));
+	ASSERT_EQ(2 * PAGE, done);
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 0));
 }
 
 /*
