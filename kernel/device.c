@@ -41,6 +41,7 @@
 #include <linux/uaccess.h>
 
 #include "iommufd_private.h"
+#include "policy.h"
 #include "trace.h"
 
 static bool allow_unsafe_interrupts;
@@ -76,16 +77,16 @@ static bool device_direct_region(struct device *dev, phys_addr_t *start,
 }
 
 /*
- * Could the device's MSI reach beyond what its group may write?  Mock
+ * Can the device's MSI reach nothing but what its group may write?  Mock
  * devices say so themselves; for real ones the IOMMU core knows.
  */
-static bool device_msi_unsafe(struct device *dev, struct iommu_group *group)
+bool iommufd_device_msi_isolated(struct device *dev, struct iommu_group *group)
 {
 	int mock = iommufd_mock_device_unsafe_msi(dev);
 
 	if (mock >= 0)
-		return mock;
-	return !iommu_group_has_isolated_msi(group);
+		return !mock;
+	return iommu_group_has_isolated_msi(group);
 }
 
 /* The context's state of @group, made for its first bound device. */
@@ -177,7 +178,12 @@ struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
 		rc = -EINVAL;
 		goto err_group;
 	}
-	if (device_msi_unsafe(dev, group) && !allow_unsafe_interrupts) {
+	/* Loaded policies first: they may refuse more, and say so. */
+	rc = iommufd_policy_bind(dev);
+	if (rc)
+		goto err_group;
+	if (!iommufd_device_msi_isolated(dev, group) &&
+	    !allow_unsafe_interrupts) {
 		dev_warn_ratelimited(dev,
 				     "bind refused: its IOMMU group has no isolated MSI (load with allow_unsafe_interrupts=1 to permit)\n");
 		rc = -EPERM;
@@ -542,6 +548,23 @@ out_unlock:
 	return rc;
 }
 
+/* Ask the loaded policies about attaching @idev to @obj (IOAS or HWPT). */
+static int device_policy(struct iommufd_device *idev,
+			 struct iommufd_object *obj, bool replace)
+{
+	u32 ioas_id = 0, hwpt_id = 0;
+
+	if (obj->type == IOMMUFD_OBJ_IOAS) {
+		ioas_id = obj->id;
+	} else if (obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+		hwpt_id = obj->id;
+		ioas_id = container_of(obj, struct iommufd_hwpt_paging,
+				       obj)->ioas->obj.id;
+	}
+	return iommufd_policy_attach(idev->dev, obj->id, ioas_id, hwpt_id,
+				     replace);
+}
+
 static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 			    device_attach_fn fn)
 {
@@ -552,6 +575,9 @@ static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 	obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
+	rc = device_policy(idev, obj, fn == device_replace_hwpt);
+	if (rc)
+		goto out_put;
 	switch (obj->type) {
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		rc = fn(idev, container_of(obj, struct iommufd_hwpt_paging,
@@ -566,6 +592,7 @@ static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 		rc = -EINVAL;
 		break;
 	}
+out_put:
 	iommufd_put_object(obj);
 	if (old)
 		iommufd_hwpt_paging_put(old);

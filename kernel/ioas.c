@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 
 #include "iommufd_private.h"
+#include "policy.h"
 #include "trace.h"
 
 /* A new, empty IOAS, not yet published (see iommufd_object_finalize()). */
@@ -216,6 +217,12 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	rc = iommufd_policy_map(cmd->ioas_id,
+				cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
+				cmd->iova : 0, cmd->length, cmd->user_va,
+				iommu_prot, ucmd->ictx->account_mode);
+	if (rc)
+		goto out_put;
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, cmd->user_va, cmd->length,
 				 iommu_prot,
 				 cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
@@ -229,6 +236,7 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 		cmd->iova = iova;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	}
+out_put:
 	iommufd_put_object(&ioas->obj);
 	return rc;
 }

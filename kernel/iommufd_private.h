@@ -365,6 +365,7 @@ int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
 int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
 int iommufd_device_detach(struct iommufd_device *idev);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+bool iommufd_device_msi_isolated(struct device *dev, struct iommu_group *group);
 
 /* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
 extern bool iommufd_selftest_enabled;
@@ -388,6 +389,8 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec);
 void iommufd_mock_device_destroy(struct platform_device *pdev);
 u32 iommufd_mock_device_index(struct platform_device *pdev);
 int iommufd_mock_device_unsafe_msi(struct device *dev);
+int iommufd_mock_device_identity(struct device *dev, u32 *id, u32 *class,
+				 u32 *bdf);
 void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth);
 int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 				  unsigned long iova, unsigned long length,

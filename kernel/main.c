@@ -24,6 +24,7 @@
 
 #include "../include/uapi/linux/iommufd_test.h"
 #include "iommufd_private.h"
+#include "policy.h"
 
 static char *devname = "iommu";
 module_param(devname, charp, 0444);
@@ -535,10 +536,21 @@ static int __init iommufd_init(void)
 		goto err_mock;
 	}
 
+	/* Policies can only come once everything they hook is there. */
+	rc = iommufd_policy_register();
+	if (rc) {
+		pr_err("cannot register the policy struct_ops type: %d\n", rc);
+		goto err_vfio;
+	}
+
 	iommufd_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0400, iommufd_debugfs, NULL,
 			    &iommufd_stats_fops);
+	iommufd_policy_debugfs(iommufd_debugfs);
 	return 0;
+
+err_vfio:
+	iommufd_vfio_backend_unregister();
 
 err_mock:
 	iommufd_mock_iommu_unregister();

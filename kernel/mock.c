@@ -567,6 +567,24 @@ int iommufd_mock_device_unsafe_msi(struct device *dev)
 	return !!(to_mock_dev(dev)->flags & MOCK_BPF_DEV_UNSAFE_MSI);
 }
 
+/*
+ * A mock device's PCI-like identity (vendor << 16 | device, class,
+ * segment << 16 | bus << 8 | devfn); -ENODEV for any other device.
+ */
+int iommufd_mock_device_identity(struct device *dev, u32 *id, u32 *class,
+				 u32 *bdf)
+{
+	struct mock_dev *mdev;
+
+	if (!dev->iommu || dev->iommu->iommu_dev != &mock_iommu)
+		return -ENODEV;
+	mdev = to_mock_dev(dev);
+	*id = mdev->pci_id;
+	*class = mdev->pci_class;
+	*bdf = mdev->pci_bdf;
+	return 0;
+}
+
 /* The mock device's number (its N in iommufd_bpf_mock.N). */
 u32 iommufd_mock_device_index(struct platform_device *pdev)
 {

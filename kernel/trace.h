@@ -228,6 +228,36 @@ TRACE_EVENT(iotlb_sync,
 		      __entry->last, __entry->npages, __entry->ns)
 );
 
+/*
+ * A policy decided on a hook: verdict "allow", "deny" or "audit-deny" (an
+ * audit-mode policy would have denied); err is its errno (0 to allow);
+ * object the device, or "ioas N" for a map.
+ */
+TRACE_EVENT(policy_decision,
+	    TP_PROTO(const char *hook, const char *policy, const char *verdict,
+		     int err, const char *object),
+	    TP_ARGS(hook, policy, verdict, err, object),
+	    TP_STRUCT__entry(__string(hook, hook)
+			     __string(policy, policy)
+			     __string(verdict, verdict)
+			     __field(int, err)
+			     __string(object, object)
+			     __field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)),
+	    TP_fast_assign(__assign_str(hook);
+			   __assign_str(policy);
+			   __assign_str(verdict);
+			   __entry->err = err;
+			   __assign_str(object);
+			   __entry->pid = current->tgid;
+			   memcpy(__entry->comm, current->comm,
+				  TASK_COMM_LEN);),
+	    TP_printk("hook=%s policy=%s verdict=%s errno=%d object=%s pid=%d comm=%s",
+		      __get_str(hook), __get_str(policy), __get_str(verdict),
+		      -__entry->err, __get_str(object), __entry->pid,
+		      __entry->comm)
+);
+
 #endif
 
 #undef TRACE_INCLUDE_PATH

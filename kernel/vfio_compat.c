@@ -27,6 +27,7 @@
 #include <linux/vfio.h>
 
 #include "iommufd_private.h"
+#include "policy.h"
 #include "trace.h"
 
 /* The page sizes a mapping may be made of: the domains' common ones. */
@@ -242,6 +243,10 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 		return exact ? -EINVAL : -EOVERFLOW;
 
 	iova = map.iova;
+	rc = iommufd_policy_map(ioas->obj.id, iova, map.size, map.vaddr, prot,
+				mode);
+	if (rc)
+		return rc;
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, map.vaddr, map.size, prot,
 				 0, mode);
 	if (rc == -EOVERFLOW && exact)

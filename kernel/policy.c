@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: BPF policy hooks at bind, attach and map.
+ *
+ * Policies are BPF struct_ops maps of type struct iommufd_policy_ops (see
+ * policy.h), registered with the BPF core when the module loads.  Attaching
+ * one (a struct_ops link) adds it to the end of the policy list; its
+ * programs are then asked, in load order, before every bind, attach and
+ * map.  The first enforcing policy to return a negative errno denies, and
+ * the caller gets that errno; policies in audit mode are asked too, and
+ * their denials are logged, never enforced.  Every decision fires
+ * iommufd:policy_decision, is counted per policy and kept in a short log
+ * (debugfs iommufd_bpf/decisions); a denial also logs one ratelimited line
+ * naming the policy.  With no policy loaded a static key skips all of it.
+ *
+ * Locking: policy_mutex serialises attaching and detaching; the list is
+ * read under RCU (the programs are not sleepable), and a detached policy is
+ * freed after a grace period, so detaching while other threads map is safe.
+ * The decision log has its own spinlock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/rculist.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "iommufd_private.h"
+#include "policy.h"
+#include "trace.h"
+
+DEFINE_STATIC_KEY_FALSE(iommufd_policy_active);
+
+/**
+ * struct iommufd_policy - a loaded policy
+ * @node: in policy_list, in load order
+ * @ops: the struct_ops map's kernel copy (its programs, name and flags)
+ * @name: its name
+ * @audit: IOMMUFD_POLICY_F_AUDIT
+ * @since: when it was attached (seconds since the epoch)
+ * @allowed: calls its programs allowed
+ * @denied: calls its programs denied (in audit mode too)
+ * @rcu: frees it after readers are done
+ */
+struct iommufd_policy {
+	struct list_head node;
+	const struct iommufd_policy_ops *ops;
+	char name[IOMMUFD_POLICY_NAME_LEN];
+	bool audit;
+	time64_t since;
+	atomic64_t allowed;
+	atomic64_t denied;
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(policy_list);
+static DEFINE_MUTEX(policy_mutex);
+
+enum policy_hook { HOOK_BIND, HOOK_ATTACH, HOOK_MAP };
+static const char *const hook_names[] = { "bind", "attach", "map" };
+
+enum policy_verdict { VERDICT_ALLOW, VERDICT_DENY, VERDICT_AUDIT };
+static const char *const verdict_names[] = { "allow", "deny", "audit-deny" };
+
+/* The last decisions, oldest overwritten; under log_lock. */
+#define POLICY_LOG_SIZE 256
+
+struct policy_log_entry {
+	u64 seq;
+	u64 time_ns;
+	enum policy_hook hook;
+	enum policy_verdict verdict;
+	int err;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	char policy[IOMMUFD_POLICY_NAME_LEN];
+	char object[32];
+};
+
+static struct policy_log_entry policy_log[POLICY_LOG_SIZE];
+static u64 policy_log_next;
+static DEFINE_SPINLOCK(log_lock);
+
+static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
+			  enum policy_verdict verdict, int err,
+			  const char *object)
+{
+	struct policy_log_entry *e;
+	unsigned long flags;
+
+	if (verdict == VERDICT_ALLOW)
+		atomic64_inc(&p->allowed);
+	else
+		atomic64_inc(&p->denied);
+	trace_policy_decision(hook_names[hook], p->name, verdict_names[verdict],
+			      err, object);
+	if (verdict != VERDICT_ALLOW)
+		pr_info_ratelimited("policy %s %s %s of %s by %s[%d]: errno %d\n",
+				    p->name,
+				    verdict == VERDICT_AUDIT ? "would deny" :
+							       "denies",
+				    hook_names[hook], object, current->comm,
+				    task_tgid_nr(current), -err);
+
+	spin_lock_irqsave(&log_lock, flags);
+	e = &policy_log[policy_log_next % POLICY_LOG_SIZE];
+	e->seq = policy_log_next++;
+	e->time_ns = ktime_get_real_ns();
+	e->hook = hook;
+	e->verdict = verdict;
+	e->err = err;
+	e->pid = task_tgid_nr(current);
+	memcpy(e->comm, current->comm, sizeof(e->comm));
+	strscpy(e->policy, p->name, sizeof(e->policy));
+	strscpy(e->object, object, sizeof(e->object));
+	spin_unlock_irqrestore(&log_lock, flags);
+}
+
+/* A program's answer: 0, or an errno; anything else denies with EPERM. */
+static int policy_errno(int rc)
+{
+	if (rc > 0 || rc < -MAX_ERRNO)
+		return -EPERM;
+	return rc;
+}
+
+static void policy_fill_task(struct iommufd_policy_task *t)
+{
+	t->pid = task_tgid_nr(current);
+	t->uid = from_kuid_munged(&init_user_ns, current_uid());
+	rcu_read_lock();
+	t->cgroup_id = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+	memcpy(t->comm, current->comm, sizeof(t->comm));
+}
+
+static int count_device(struct device *dev, void *data)
+{
+	(*(u32 *)data)++;
+	return 0;
+}
+
+static void policy_fill_device(struct iommufd_policy_device *d,
+			       struct device *dev)
+{
+	struct iommu_resv_region *region;
+	struct iommu_group *group;
+	LIST_HEAD(regions);
+	u32 id, class, bdf;
+
+	strscpy(d->name, dev_name(dev), sizeof(d->name));
+	if (dev_is_pci(dev)) {
+		struct pci_dev *pdev = to_pci_dev(dev);
+
+		d->kind = IOMMUFD_POLICY_DEV_PCI;
+		d->segment = pci_domain_nr(pdev->bus);
+		d->bus = pdev->bus->number;
+		d->devfn = pdev->devfn;
+		d->vendor = pdev->vendor;
+		d->device = pdev->device;
+		d->class = pdev->class;
+	} else if (!iommufd_mock_device_identity(dev, &id, &class, &bdf)) {
+		d->kind = IOMMUFD_POLICY_DEV_MOCK;
+		d->segment = bdf >> 16;
+		d->bus = (bdf >> 8) & 0xff;
+		d->devfn = bdf & 0xff;
+		d->vendor = id >> 16;
+		d->device = id & 0xffff;
+		d->class = class;
+	}
+
+	group = iommu_group_get(dev);
+	if (group) {
+		d->group_id = iommu_group_id(group);
+		iommu_group_for_each_dev(group, &d->group_devices,
+					 count_device);
+		d->isolated_msi = iommufd_device_msi_isolated(dev, group);
+		iommu_group_put(group);
+	}
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list) {
+		if (region->type == IOMMU_RESV_DIRECT)
+			d->resv_direct++;
+		if (region->type == IOMMU_RESV_DIRECT_RELAXABLE)
+			d->resv_direct_relaxable++;
+		if (d->nr_resv == IOMMUFD_POLICY_RESV_MAX)
+			continue;
+		d->resv[d->nr_resv].start = region->start;
+		d->resv[d->nr_resv].last = region->start + region->length - 1;
+		d->resv[d->nr_resv].type = region->type;
+		d->nr_resv++;
+	}
+	iommu_put_resv_regions(dev, &regions);
+}
+
+/*
+ * Ask every policy with a program for @hook; returns the first enforcing
+ * denial.  @call runs one policy's program on the context.
+ */
+static int policy_run(enum policy_hook hook, const char *object,
+		      int (*call)(const struct iommufd_policy_ops *ops,
+				  const void *ctx, bool *has),
+		      const void *ctx)
+{
+	struct iommufd_policy *p;
+	int first = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(p, &policy_list, node) {
+		bool has = false;
+		int rc = call(p->ops, ctx, &has);
+
+		if (!has)
+			continue;
+		rc = policy_errno(rc);
+		if (!rc) {
+			policy_record(p, hook, VERDICT_ALLOW, 0, object);
+			continue;
+		}
+		policy_record(p, hook, p->audit ? VERDICT_AUDIT : VERDICT_DENY,
+			      rc, object);
+		if (!p->audit) {
+			first = rc;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return first;
+}
+
+static int call_bind(const struct iommufd_policy_ops *ops, const void *ctx,
+		     bool *has)
+{
+	*has = ops->bind;
+	return *has ? ops->bind(ctx) : 0;
+}
+
+static int call_attach(const struct iommufd_policy_ops *ops, const void *ctx,
+		       bool *has)
+{
+	*has = ops->attach;
+	return *has ? ops->attach(ctx) : 0;
+}
+
+static int call_map(const struct iommufd_policy_ops *ops, const void *ctx,
+		    bool *has)
+{
+	*has = ops->map;
+	return *has ? ops->map(ctx) : 0;
+}
+
+int __iommufd_policy_bind(struct device *dev)
+{
+	struct iommufd_policy_bind_ctx *ctx;
+	int rc;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	policy_fill_device(&ctx->dev, dev);
+	policy_fill_task(&ctx->task);
+	rc = policy_run(HOOK_BIND, dev_name(dev), call_bind, ctx);
+	kfree(ctx);
+	return rc;
+}
+
+int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
+			    u32 hwpt_id, bool replace)
+{
+	struct iommufd_policy_attach_ctx *ctx;
+	int rc;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	policy_fill_device(&ctx->dev, dev);
+	policy_fill_task(&ctx->task);
+	ctx->pt_id = pt_id;
+	ctx->ioas_id = ioas_id;
+	ctx->hwpt_id = hwpt_id;
+	ctx->replace = replace;
+	rc = policy_run(HOOK_ATTACH, dev_name(dev), call_attach, ctx);
+	kfree(ctx);
+	return rc;
+}
+
+int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
+			 unsigned long length, unsigned long uptr, int prot,
+			 int account_mode)
+{
+	struct iommufd_policy_map_ctx ctx = {
+		.ioas_id = ioas_id,
+		.prot = prot & (IOMMU_READ | IOMMU_WRITE),
+		.iova = iova,
+		.length = length,
+		.uptr = uptr,
+		.limit_pages = U64_MAX,
+	};
+	char object[32];
+
+	policy_fill_task(&ctx.task);
+	if (account_mode != IOPT_PAGES_ACCOUNT_NONE &&
+	    !capable(CAP_IPC_LOCK)) {
+		ctx.charged_pages = iommufd_ledger_charged_current(account_mode);
+		ctx.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	}
+	snprintf(object, sizeof(object), "ioas %u", ioas_id);
+	return policy_run(HOOK_MAP, object, call_map, &ctx);
+}
+
+/* ---- the struct_ops type ------------------------------------------------ */
+
+static int policy_init(struct btf *btf)
+{
+	return 0;
+}
+
+/* A policy name: 1 to 15 of [A-Za-z0-9_.-], NUL-terminated. */
+static bool policy_name_valid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < IOMMUFD_POLICY_NAME_LEN; i++) {
+		if (!name[i])
+			return i > 0;
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	}
+	return false;
+}
+
+/* The name and flags are data: copied here, or the kernel wants zeroes. */
+static int policy_init_member(const struct btf_type *t,
+			      const struct btf_member *member, void *kdata,
+			      const void *udata)
+{
+	const struct iommufd_policy_ops *uops = udata;
+	struct iommufd_policy_ops *ops = kdata;
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct iommufd_policy_ops, name):
+		if (!policy_name_valid(uops->name))
+			return -EINVAL;
+		memcpy(ops->name, uops->name, sizeof(ops->name));
+		return 1;
+	case offsetof(struct iommufd_policy_ops, flags):
+		if (uops->flags & ~IOMMUFD_POLICY_F_AUDIT)
+			return -EINVAL;
+		ops->flags = uops->flags;
+		return 1;
+	}
+	return 0;
+}
+
+static bool policy_is_valid_access(int off, int size,
+				   enum bpf_access_type type,
+				   const struct bpf_prog *prog,
+				   struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+static const struct bpf_func_proto *
+policy_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
+{
+	return bpf_base_func_proto(func_id, prog);
+}
+
+static const struct bpf_verifier_ops policy_verifier_ops = {
+	.get_func_proto = policy_get_func_proto,
+	.is_valid_access = policy_is_valid_access,
+};
+
+static int policy_reg(void *kdata, struct bpf_link *link)
+{
+	const struct iommufd_policy_ops *ops = kdata;
+	struct iommufd_policy *p, *cur;
+	int rc = 0;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->ops = ops;
+	strscpy(p->name, ops->name, sizeof(p->name));
+	p->audit = ops->flags & IOMMUFD_POLICY_F_AUDIT;
+	p->since = ktime_get_real_seconds();
+
+	mutex_lock(&policy_mutex);
+	list_for_each_entry(cur, &policy_list, node) {
+		if (!strcmp(cur->name, p->name)) {
+			rc = -EEXIST;
+			break;
+		}
+	}
+	if (!rc) {
+		list_add_tail_rcu(&p->node, &policy_list);
+		static_branch_inc(&iommufd_policy_active);
+		pr_info("policy %s attached%s\n", p->name,
+			p->audit ? " (audit mode)" : "");
+	}
+	mutex_unlock(&policy_mutex);
+	if (rc)
+		kfree(p);
+	return rc;
+}
+
+static void policy_unreg(void *kdata, struct bpf_link *link)
+{
+	struct iommufd_policy *p;
+
+	mutex_lock(&policy_mutex);
+	list_for_each_entry(p, &policy_list, node) {
+		if (p->ops != kdata)
+			continue;
+		list_del_rcu(&p->node);
+		static_branch_dec(&iommufd_policy_active);
+		pr_info("policy %s detached\n", p->name);
+		kfree_rcu(p, rcu);
+		break;
+	}
+	mutex_unlock(&policy_mutex);
+	/* The programs may still run in readers: wait before they go. */
+	synchronize_rcu();
+}
+
+static int stub_bind(const struct iommufd_policy_bind_ctx *ctx)
+{
+	return 0;
+}
+
+static int stub_attach(const struct iommufd_policy_attach_ctx *ctx)
+{
+	return 0;
+}
+
+static int stub_map(const struct iommufd_policy_map_ctx *ctx)
+{
+	return 0;
+}
+
+static struct iommufd_policy_ops policy_stubs = {
+	.bind = stub_bind,
+	.attach = stub_attach,
+	.map = stub_map,
+};
+
+static struct bpf_struct_ops policy_struct_ops = {
+	.verifier_ops = &policy_verifier_ops,
+	.init = policy_init,
+	.init_member = policy_init_member,
+	.reg = policy_reg,
+	.unreg = policy_unreg,
+	.cfi_stubs = &policy_stubs,
+	.name = "iommufd_policy_ops",
+	.owner = THIS_MODULE,
+};
+
+int iommufd_policy_register(void)
+{
+	return register_bpf_struct_ops(&policy_struct_ops, iommufd_policy_ops);
+}
+
+/* ---- debugfs: the loaded policies and the last decisions ---------------- */
+
+static int policies_show(struct seq_file *m, void *unused)
+{
+	struct iommufd_policy *p;
+
+	seq_puts(m, "name\thooks\tmode\tsince\tallowed\tdenied\n");
+	mutex_lock(&policy_mutex);
+	list_for_each_entry(p, &policy_list, node)
+		seq_printf(m, "%s\t%s%s%s%s\t%s\t%lld\t%lld\t%lld\n", p->name,
+			   p->ops->bind ? "bind," : "",
+			   p->ops->attach ? "attach," : "",
+			   p->ops->map ? "map," : "",
+			   p->ops->bind || p->ops->attach || p->ops->map ?
+			   "" : "-",
+			   p->audit ? "audit" : "enforce", (s64)p->since,
+			   atomic64_read(&p->allowed),
+			   atomic64_read(&p->denied));
+	mutex_unlock(&policy_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(policies);
+
+static int decisions_show(struct seq_file *m, void *unused)
+{
+	struct policy_log_entry *e;
+	u64 seq, first, next;
+
+	e = kmalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	seq_puts(m, "seq\ttime_ns\thook\tobject\tpid\tcomm\tverdict\tpolicy\terrno\n");
+	spin_lock_irq(&log_lock);
+	next = policy_log_next;
+	spin_unlock_irq(&log_lock);
+	first = next > POLICY_LOG_SIZE ? next - POLICY_LOG_SIZE : 0;
+	for (seq = first; seq < next; seq++) {
+		spin_lock_irq(&log_lock);
+		*e = policy_log[seq % POLICY_LOG_SIZE];
+		spin_unlock_irq(&log_lock);
+		/* Overwritten meanwhile: a newer one follows later. */
+		if (e->seq != seq)
+			continue;
+		seq_printf(m, "%llu\t%llu\t%s\t%s\t%d\t%s\t%s\t%s\t%d\n", e->seq,
+			   e->time_ns, hook_names[e->hook],
+			   e->object[0] ? e->object : "-", e->pid, e->comm,
+			   verdict_names[e->verdict], e->policy, e->err);
+	}
+	kfree(e);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(decisions);
+
+void iommufd_policy_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("policies", 0400, dir, NULL, &policies_fops);
+	debugfs_create_file("decisions", 0400, dir, NULL, &decisions_fops);
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * BPF policies at bind, attach and map (struct_ops iommufd_policy_ops),
+ * with mock devices: deny with the policy's errno, audit mode, stacking in
+ * load order (the first deny wins), the contexts' facts, unloading (also
+ * while other threads map), names taken, the decision log, the event and
+ * the log line, and the verifier refusing bad policies.
+ */
+#include <bpf/libbpf.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "iommufd_utils.h"
+#include <linux/iommufd_policy.h>
+
+#include "policy_test.skel.h"
+
+#define PAGE 4096UL
+#define IOVA (MOCK_APERTURE_START + (1UL << 20))
+#define DECISIONS "/sys/kernel/debug/iommufd_bpf/decisions"
+#define POLICIES "/sys/kernel/debug/iommufd_bpf/policies"
+
+enum { RESV_DIRECT, RESV_DIRECT_RELAXABLE, RESV_RESERVED, RESV_MSI,
+       RESV_SW_MSI };
+
+FIXTURE(policy) {
+	int fd;
+	struct policy_test_bpf *skel;
+	struct bpf_link *links[4];
+	char *buf;
+};
+
+FIXTURE_SETUP(policy)
+{
+	OPEN_WITH_MOCK_IOMMU(self->fd);
+	self->skel = policy_test_bpf__open_and_load();
+	if (!self->skel)
+		TH_LOG("loading the test policies: %s", strerror(errno));
+	ASSERT_NE(NULL, self->skel);
+	self->buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+}
+
+FIXTURE_TEARDOWN(policy)
+{
+	for (int i = 0; i < 4; i++)
+		bpf_link__destroy(self->links[i]);
+	policy_test_bpf__destroy(self->skel);
+	close(self->fd);
+}
+
+static struct bpf_link *attach(struct bpf_map *map)
+{
+	return bpf_map__attach_struct_ops(map);
+}
+
+/* A bound mock device: its test-device ID, or 0 with errno set. */
+static uint32_t mock_device(int fd, uint32_t pci_id, uint32_t resv_type,
+			    uint32_t tag, uint32_t *index)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.pci_id = pci_id,
+		.pci_class = 0x020000,
+		.pci_bdf = 0x00030010,
+		.group_tag = tag,
+		.resv_type = resv_type,
+		.resv_start = 0x200000,
+		.resv_length = 0x4000,
+	};
+	uint32_t stdev, n, dev_id;
+
+	if (test_bpf_mock_device(fd, &spec, &stdev, &n))
+		return 0;
+	if (index)
+		*index = n;
+	if (test_bpf_bind(fd, stdev, &dev_id)) {
+		int saved = errno;
+
+		iommufd_destroy(fd, stdev);
+		errno = saved;
+		return 0;
+	}
+	return stdev;
+}
+
+static char *read_all(const char *path)
+{
+	static char text[1 << 16];
+	ssize_t len;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len < 0)
+		return NULL;
+	text[len] = '\0';
+	return text;
+}
+
+TEST_F(policy, no_policy_no_hooks)
+{
+	char *text = read_all(POLICIES);
+
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(NULL, strchr(strchr(text, '\n') + 1, '\n'));
+	ASSERT_NE(0, mock_device(self->fd, 0xdead0001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(0, self->skel->bss->first_binds);
+}
+
+TEST_F(policy, deny_bind_with_the_policys_errno)
+{
+	char line[160], *text;
+	uint32_t index;
+	int kmsg = kmsg_mark();
+
+	self->skel->data->first_deny_vendor = 0xdead;
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	ASSERT_EQ(0, mock_device(self->fd, 0xdead0001, MOCK_BPF_RESV_NONE, 0,
+				 &index));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_NE(0, mock_device(self->fd, 0xbeef0001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(2, self->skel->bss->first_binds);
+
+	snprintf(line, sizeof(line),
+		 "policy first denies bind of iommufd_bpf_mock.%u by policy[",
+		 index);
+	ASSERT_EQ(1, kmsg_count(kmsg, line));
+	close(kmsg);
+	text = read_all(POLICIES);
+	ASSERT_NE(NULL, strstr(text, "first\tbind,attach,map,\tenforce\t"));
+	ASSERT_NE(NULL, strstr(text, "\t1\t1\n"));
+	text = read_all(DECISIONS);
+	snprintf(line, sizeof(line), "\tbind\tiommufd_bpf_mock.%u\t%d\tpolicy\tdeny\tfirst\t-13\n",
+		 index, getpid());
+	ASSERT_NE(NULL, strstr(text, line));
+}
+
+TEST_F(policy, audit_mode_logs_and_allows)
+{
+	char line[160], *text;
+	uint32_t index;
+	int kmsg = kmsg_mark();
+
+	self->links[0] = attach(self->skel->maps.auditor);
+	ASSERT_NE(NULL, self->links[0]);
+	ASSERT_NE(0, mock_device(self->fd, 0x12340001, MOCK_BPF_RESV_NONE, 0,
+				 &index));
+	ASSERT_EQ(1, self->skel->bss->audit_binds);
+	snprintf(line, sizeof(line),
+		 "policy auditor would deny bind of iommufd_bpf_mock.%u", index);
+	ASSERT_EQ(1, kmsg_count(kmsg, line));
+	close(kmsg);
+	text = read_all(DECISIONS);
+	snprintf(line, sizeof(line), "\tiommufd_bpf_mock.%u\t%d\tpolicy\taudit-deny\tauditor\t-1\n",
+		 index, getpid());
+	ASSERT_NE(NULL, strstr(text, line));
+	ASSERT_NE(NULL, strstr(read_all(POLICIES), "auditor\tbind,\taudit\t"));
+}
+
+/* Load order: first, then second.  The first deny wins and ends the walk. */
+TEST_F(policy, stacked_first_deny_wins)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+
+	self->links[0] = attach(self->skel->maps.first);
+	self->links[1] = attach(self->skel->maps.second);
+	ASSERT_TRUE(self->links[0] && self->links[1]);
+	self->skel->data->first_deny_vendor = 0xaaaa;
+	self->skel->data->second_deny_device = 0x0002;
+	/* Both allow: both see it. */
+	ASSERT_NE(0, mock_device(self->fd, 0x11110001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(1, bss->first_binds);
+	ASSERT_EQ(1, bss->second_binds);
+	/* The second denies. */
+	ASSERT_EQ(0, mock_device(self->fd, 0x11110002, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(2, bss->first_binds);
+	ASSERT_EQ(2, bss->second_binds);
+	/* Both would: the first's errno, and the second is not asked. */
+	ASSERT_EQ(0, mock_device(self->fd, 0xaaaa0002, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(3, bss->first_binds);
+	ASSERT_EQ(2, bss->second_binds);
+	/* Unloading restores. */
+	bpf_link__destroy(self->links[0]);
+	bpf_link__destroy(self->links[1]);
+	self->links[0] = self->links[1] = NULL;
+	ASSERT_NE(0, mock_device(self->fd, 0xaaaa0002, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(3, bss->first_binds);
+}
+
+TEST_F(policy, names_are_unique)
+{
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	errno = 0;
+	ASSERT_EQ(NULL, attach(self->skel->maps.first_again));
+	ASSERT_EQ(EEXIST, errno);
+}
+
+/* What a bind context says about a device and the task. */
+TEST_F(policy, bind_context_facts)
+{
+	struct iommufd_policy_bind_ctx *c = &self->skel->bss->last_bind;
+	char name[32];
+	uint32_t index;
+
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	ASSERT_NE(0, mock_device(self->fd, 0x8086abcd, RESV_DIRECT_RELAXABLE,
+				 0, &index));
+	snprintf(name, sizeof(name), "iommufd_bpf_mock.%u", index);
+	ASSERT_EQ(0, strcmp(name, c->dev.name));
+	ASSERT_EQ(2, c->dev.kind);	/* IOMMUFD_POLICY_DEV_MOCK */
+	ASSERT_EQ(0x8086, c->dev.vendor);
+	ASSERT_EQ(0xabcd, c->dev.device);
+	ASSERT_EQ(0x020000, c->dev.class);
+	ASSERT_EQ(3, c->dev.segment);
+	ASSERT_EQ(0, c->dev.bus);
+	ASSERT_EQ(0x10, c->dev.devfn);
+	ASSERT_EQ(1, c->dev.group_devices);
+	ASSERT_EQ(1, c->dev.isolated_msi);
+	ASSERT_EQ(0, c->dev.resv_direct);
+	ASSERT_EQ(1, c->dev.resv_direct_relaxable);
+	ASSERT_EQ(1, c->dev.nr_resv);
+	ASSERT_EQ(0x200000, c->dev.resv[0].start);
+	ASSERT_EQ(0x203fff, c->dev.resv[0].last);
+	ASSERT_EQ(RESV_DIRECT_RELAXABLE, c->dev.resv[0].type);
+	ASSERT_EQ(getpid(), c->task.pid);
+	ASSERT_EQ(getuid(), c->task.uid);
+	ASSERT_NE(0, c->task.cgroup_id);
+	ASSERT_EQ(0, strncmp("policy", c->task.comm, 6));
+
+	/* A strict direct region is counted; two devices share a group. */
+	ASSERT_EQ(0, mock_device(self->fd, 0x8086abce, RESV_DIRECT, 0, NULL));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(1, c->dev.resv_direct);
+	ASSERT_NE(0, mock_device(self->fd, 1, MOCK_BPF_RESV_NONE, 5, NULL));
+	ASSERT_NE(0, mock_device(self->fd, 2, MOCK_BPF_RESV_NONE, 5, NULL));
+	ASSERT_EQ(2, c->dev.group_devices);
+}
+
+TEST_F(policy, attach_hook)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	uint32_t ioas1, ioas2, stdev, hwpt;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas1));
+	ASSERT_OK(ioas_alloc(self->fd, &ioas2));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	bss->deny_ioas = ioas2;
+	stdev = mock_device(self->fd, 0x00010001, MOCK_BPF_RESV_NONE, 0, NULL);
+	ASSERT_NE(0, stdev);
+	ASSERT_ERRNO(EXDEV, test_bpf_attach(self->fd, stdev, ioas2, NULL));
+	ASSERT_EQ(ioas2, bss->last_attach.ioas_id);
+	ASSERT_OK(test_bpf_attach(self->fd, stdev, ioas1, &hwpt));
+	ASSERT_EQ(ioas1, bss->last_attach.pt_id);
+	ASSERT_EQ(0, bss->last_attach.hwpt_id);
+	ASSERT_EQ(0, bss->last_attach.replace);
+	ASSERT_ERRNO(EXDEV, test_replace(self->fd, stdev, ioas2, NULL));
+	ASSERT_EQ(1, bss->last_attach.replace);
+	/* Replacing to the HWPT: its IOAS is what the policy sees. */
+	ASSERT_OK(test_replace(self->fd, stdev, hwpt, NULL));
+	ASSERT_EQ(hwpt, bss->last_attach.hwpt_id);
+	ASSERT_EQ(ioas1, bss->last_attach.ioas_id);
+	ASSERT_EQ(4, bss->attaches);
+}
+
+TEST_F(policy, map_hook_sees_the_charge)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	int fd = self->fd;
+	uint32_t ioas;
+
+	ASSERT_OK(ioas_alloc(fd, &ioas));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	self->skel->data->max_map_length = 4 * PAGE;
+	ASSERT_ERRNO(EDQUOT, ioas_map_fixed(fd, ioas, self->buf, 8 * PAGE,
+					    IOVA));
+	ASSERT_OK(ioas_map_fixed(fd, ioas, self->buf, 4 * PAGE, IOVA));
+	ASSERT_EQ(ioas, bss->last_map.ioas_id);
+	ASSERT_EQ(IOVA, bss->last_map.iova);
+	ASSERT_EQ(4 * PAGE, bss->last_map.length);
+	ASSERT_EQ((uintptr_t)self->buf, bss->last_map.uptr);
+	ASSERT_EQ(3, bss->last_map.prot);
+	/* Root is not charged. */
+	ASSERT_EQ(UINT64_MAX, bss->last_map.limit_pages);
+
+	RUN_AS_CHILD({
+		struct rlimit rl = { 32 * PAGE, 32 * PAGE };
+		int access;
+		uint64_t iova;
+
+		CHILD_CHECK(1, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
+			       !setgid(65534) && !setuid(65534));
+		CHILD_CHECK(2, !test_create_access(fd, ioas,
+						   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+						   &access));
+		CHILD_CHECK(3, !ioas_map(fd, ioas, self->buf + 4 * PAGE,
+					 2 * PAGE, &iova));
+		CHILD_CHECK(4, !test_access_pages(fd, access, iova, 2 * PAGE,
+						  NULL, 0, NULL));
+		CHILD_CHECK(5, !ioas_map(fd, ioas, self->buf + 8 * PAGE, PAGE,
+					 &iova));
+		CHILD_CHECK(6, bss->last_map.charged_pages == 2);
+		CHILD_CHECK(7, bss->last_map.limit_pages == 32);
+		CHILD_CHECK(8, bss->last_map.task.uid == 65534);
+	});
+}
+
+struct churn {
+	int fd;
+	uint32_t ioas;
+	char *buf;
+	volatile bool stop;
+	int errors;
+	int rounds;
+};
+
+static void *churn(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!c->stop) {
+		uint64_t iova;
+
+		if (ioas_map(c->fd, c->ioas, c->buf, PAGE, &iova) ||
+		    ioas_unmap(c->fd, c->ioas, iova, PAGE, NULL))
+			c->errors++;
+		c->rounds++;
+	}
+	return NULL;
+}
+
+/* Attaching and detaching policies while other threads map is safe. */
+TEST_F(policy, load_and_unload_during_maps)
+{
+	struct churn c = { .fd = self->fd, .buf = self->buf };
+	pthread_t t[2];
+
+	ASSERT_OK(ioas_alloc(self->fd, &c.ioas));
+	for (int i = 0; i < 2; i++)
+		ASSERT_OK(pthread_create(&t[i], NULL, churn, &c));
+	for (int i = 0; i < 50; i++) {
+		self->links[0] = attach(self->skel->maps.first);
+		ASSERT_NE(NULL, self->links[0]);
+		usleep(1000);
+		bpf_link__destroy(self->links[0]);
+		self->links[0] = NULL;
+	}
+	c.stop = true;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, c.errors);
+	ASSERT_LT(0, c.rounds);
+	ASSERT_LT(0, self->skel->bss->maps);
+}
+
+TEST_F(policy, decisions_are_traced)
+{
+	char *text;
+
+	self->skel->data->first_deny_vendor = 0x7777;
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	ASSERT_OK(write_file("/sys/kernel/tracing/trace", ""));
+	ASSERT_OK(write_file("/sys/kernel/tracing/events/iommufd/policy_decision/enable",
+			     "1"));
+	ASSERT_EQ(0, mock_device(self->fd, 0x77770001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_NE(0, mock_device(self->fd, 0x77780001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_OK(write_file("/sys/kernel/tracing/events/iommufd/policy_decision/enable",
+			     "0"));
+	text = read_all("/sys/kernel/tracing/trace");
+	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=deny errno=13 object=iommufd_bpf_mock."));
+	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=allow errno=0 object=iommufd_bpf_mock."));
+}
+
+static char verifier_log[1 << 16];
+
+static int log_fn(enum libbpf_print_level level __attribute__((unused)),
+		  const char *fmt, va_list ap)
+{
+	size_t len = strlen(verifier_log);
+
+	if (len < sizeof(verifier_log) - 1)
+		vsnprintf(verifier_log + len, sizeof(verifier_log) - len, fmt,
+			  ap);
+	return 0;
+}
+
+/* Load one program of policy_bad.bpf.o alone: 0 or libbpf's error. */
+static int load_bad(const char *prog, const char *map)
+{
+	char path[PATH_MAX], *slash;
+	struct bpf_program *p;
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	ssize_t len;
+	int rc;
+
+	len = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (len <= 0)
+		return -ENOENT;
+	path[len] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash + 1, "policy_bad.bpf.o");
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return -errno;
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p),
+						     prog));
+	bpf_object__for_each_map(m, obj)
+		if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
+			bpf_map__set_autocreate(m, !strcmp(bpf_map__name(m),
+							   map));
+	verifier_log[0] = '\0';
+	libbpf_set_print(log_fn);
+	rc = bpf_object__load(obj);
+	libbpf_set_print(NULL);
+	bpf_object__close(obj);
+	return rc;
+}
+
+/* The verifier refuses a policy that writes its context or loops. */
+TEST_F(policy, verifier_refuses_bad_policies)
+{
+	ASSERT_NE(0, load_bad("writes_ctx", "bad_write"));
+	ASSERT_NE(NULL, strstr(verifier_log, "only read is supported"));
+	ASSERT_NE(0, load_bad("loops", "bad_loop"));
+	ASSERT_TRUE(strstr(verifier_log, "infinite loop detected") ||
+		    strstr(verifier_log, "too complex") ||
+		    strstr(verifier_log, "back-edge"));
+}
+
+TEST_HARNESS_MAIN
