@@ -35,13 +35,13 @@ USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
-SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu policy module_lifecycle module_btf demo_ioas
+SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu policy policy_tool module_lifecycle module_btf demo_ioas
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module vfio-ops-check userspace selftests check conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests tools check conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -49,7 +49,7 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 all: module
 	@$(MAKE) --no-print-directory userspace
 
-userspace: selftests
+userspace: selftests tools
 
 help:
 	@echo 'make deps        install what the build needs (root; fast when done)'
@@ -126,6 +126,22 @@ $(BUILD)/selftests/vfio_edu_rmrr: $(BUILD)/selftests/vfio_edu
 	ln -sf vfio_edu $@
 
 selftests: $(SELFTEST_BINS) $(BUILD)/selftests/vfio_edu_rmrr
+
+# The shipped policies, and the tool that loads them.
+POLICIES := deny_resv_direct pci_allowlist pin_quota
+POLICY_OBJS := $(addprefix $(BUILD)/bpf/policies/,$(addsuffix .bpf.o,$(POLICIES)))
+
+$(BUILD)/bpf/policies $(BUILD)/bin:
+	mkdir -p $@
+
+$(BUILD)/bpf/policies/%.bpf.o: $(TOP)/bpf/%.bpf.c $(TOP)/bpf/policy_common.h \
+		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bpf/policies
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(LIBBPF_A) | $(BUILD)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
+
+tools: $(POLICY_OBJS) $(BUILD)/bin/iommupolicy
 
 check: all
 	@$(TOP)/selftests/check

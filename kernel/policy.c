@@ -84,6 +84,7 @@ struct policy_log_entry {
 	char comm[TASK_COMM_LEN];
 	char policy[IOMMUFD_POLICY_NAME_LEN];
 	char object[32];
+	char detail[48];
 };
 
 static struct policy_log_entry policy_log[POLICY_LOG_SIZE];
@@ -92,7 +93,7 @@ static DEFINE_SPINLOCK(log_lock);
 
 static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 			  enum policy_verdict verdict, int err,
-			  const char *object)
+			  const char *object, const char *detail)
 {
 	struct policy_log_entry *e;
 	unsigned long flags;
@@ -104,11 +105,12 @@ static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 	trace_policy_decision(hook_names[hook], p->name, verdict_names[verdict],
 			      err, object);
 	if (verdict != VERDICT_ALLOW)
-		pr_info_ratelimited("policy %s %s %s of %s by %s[%d]: errno %d\n",
+		pr_info_ratelimited("policy %s %s %s of %s%s%s by %s[%d]: errno %d\n",
 				    p->name,
 				    verdict == VERDICT_AUDIT ? "would deny" :
 							       "denies",
-				    hook_names[hook], object, current->comm,
+				    hook_names[hook], object,
+				    *detail ? " " : "", detail, current->comm,
 				    task_tgid_nr(current), -err);
 
 	spin_lock_irqsave(&log_lock, flags);
@@ -122,6 +124,7 @@ static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 	memcpy(e->comm, current->comm, sizeof(e->comm));
 	strscpy(e->policy, p->name, sizeof(e->policy));
 	strscpy(e->object, object, sizeof(e->object));
+	strscpy(e->detail, detail, sizeof(e->detail));
 	spin_unlock_irqrestore(&log_lock, flags);
 }
 
@@ -147,6 +150,28 @@ static int count_device(struct device *dev, void *data)
 {
 	(*(u32 *)data)++;
 	return 0;
+}
+
+/*
+ * What a log entry says about a device besides its name: its first direct
+ * (or relaxable direct) region, the fact direct-mapping policies judge.
+ */
+static void policy_device_detail(const struct iommufd_policy_device *d,
+				 char *buf, size_t len)
+{
+	u32 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->nr_resv; i++) {
+		if (d->resv[i].type != IOMMU_RESV_DIRECT &&
+		    d->resv[i].type != IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		snprintf(buf, len, "%s[%#llx-%#llx]",
+			 d->resv[i].type == IOMMU_RESV_DIRECT ?
+			 "direct" : "direct-relaxable",
+			 d->resv[i].start, d->resv[i].last);
+		return;
+	}
 }
 
 static void policy_fill_device(struct iommufd_policy_device *d,
@@ -208,6 +233,7 @@ static void policy_fill_device(struct iommufd_policy_device *d,
  * denial.  @call runs one policy's program on the context.
  */
 static int policy_run(enum policy_hook hook, const char *object,
+		      const char *detail,
 		      int (*call)(const struct iommufd_policy_ops *ops,
 				  const void *ctx, bool *has),
 		      const void *ctx)
@@ -224,11 +250,11 @@ static int policy_run(enum policy_hook hook, const char *object,
 			continue;
 		rc = policy_errno(rc);
 		if (!rc) {
-			policy_record(p, hook, VERDICT_ALLOW, 0, object);
+			policy_record(p, hook, VERDICT_ALLOW, 0, object, detail);
 			continue;
 		}
 		policy_record(p, hook, p->audit ? VERDICT_AUDIT : VERDICT_DENY,
-			      rc, object);
+			      rc, object, detail);
 		if (!p->audit) {
 			first = rc;
 			break;
@@ -262,6 +288,7 @@ static int call_map(const struct iommufd_policy_ops *ops, const void *ctx,
 int __iommufd_policy_bind(struct device *dev)
 {
 	struct iommufd_policy_bind_ctx *ctx;
+	char detail[48];
 	int rc;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -269,7 +296,8 @@ int __iommufd_policy_bind(struct device *dev)
 		return -ENOMEM;
 	policy_fill_device(&ctx->dev, dev);
 	policy_fill_task(&ctx->task);
-	rc = policy_run(HOOK_BIND, dev_name(dev), call_bind, ctx);
+	policy_device_detail(&ctx->dev, detail, sizeof(detail));
+	rc = policy_run(HOOK_BIND, dev_name(dev), detail, call_bind, ctx);
 	kfree(ctx);
 	return rc;
 }
@@ -278,6 +306,7 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 			    u32 hwpt_id, bool replace)
 {
 	struct iommufd_policy_attach_ctx *ctx;
+	char detail[48];
 	int rc;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -289,7 +318,8 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 	ctx->ioas_id = ioas_id;
 	ctx->hwpt_id = hwpt_id;
 	ctx->replace = replace;
-	rc = policy_run(HOOK_ATTACH, dev_name(dev), call_attach, ctx);
+	policy_device_detail(&ctx->dev, detail, sizeof(detail));
+	rc = policy_run(HOOK_ATTACH, dev_name(dev), detail, call_attach, ctx);
 	kfree(ctx);
 	return rc;
 }
@@ -315,7 +345,7 @@ int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
 		ctx.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	}
 	snprintf(object, sizeof(object), "ioas %u", ioas_id);
-	return policy_run(HOOK_MAP, object, call_map, &ctx);
+	return policy_run(HOOK_MAP, object, "", call_map, &ctx);
 }
 
 /* ---- the struct_ops type ------------------------------------------------ */
@@ -325,7 +355,7 @@ static int policy_init(struct btf *btf)
 	return 0;
 }
 
-/* A policy name: 1 to 15 of [A-Za-z0-9_.-], NUL-terminated. */
+/* A policy name: 1 to 31 of [A-Za-z0-9_.-], NUL-terminated. */
 static bool policy_name_valid(const char *name)
 {
 	size_t i;
@@ -502,7 +532,7 @@ static int decisions_show(struct seq_file *m, void *unused)
 	e = kmalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
-	seq_puts(m, "seq\ttime_ns\thook\tobject\tpid\tcomm\tverdict\tpolicy\terrno\n");
+	seq_puts(m, "seq\ttime_ns\thook\tobject\tpid\tcomm\tverdict\tpolicy\terrno\tdetail\n");
 	spin_lock_irq(&log_lock);
 	next = policy_log_next;
 	spin_unlock_irq(&log_lock);
@@ -514,10 +544,11 @@ static int decisions_show(struct seq_file *m, void *unused)
 		/* Overwritten meanwhile: a newer one follows later. */
 		if (e->seq != seq)
 			continue;
-		seq_printf(m, "%llu\t%llu\t%s\t%s\t%d\t%s\t%s\t%s\t%d\n", e->seq,
+		seq_printf(m, "%llu\t%llu\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", e->seq,
 			   e->time_ns, hook_names[e->hook],
 			   e->object[0] ? e->object : "-", e->pid, e->comm,
-			   verdict_names[e->verdict], e->policy, e->err);
+			   verdict_names[e->verdict], e->policy, e->err,
+			   e->detail[0] ? e->detail : "-");
 	}
 	kfree(e);
 	return 0;

@@ -24,7 +24,7 @@ struct dentry;
 struct device;
 struct iommufd_ioas;
 
-#define IOMMUFD_POLICY_NAME_LEN 16
+#define IOMMUFD_POLICY_NAME_LEN 32
 
 /**
  * struct iommufd_policy_ops - a policy (BPF struct_ops type)

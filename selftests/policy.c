@@ -139,7 +139,7 @@ TEST_F(policy, deny_bind_with_the_policys_errno)
 	ASSERT_NE(NULL, strstr(text, "first\tbind,attach,map,\tenforce\t"));
 	ASSERT_NE(NULL, strstr(text, "\t1\t1\n"));
 	text = read_all(DECISIONS);
-	snprintf(line, sizeof(line), "\tbind\tiommufd_bpf_mock.%u\t%d\tpolicy\tdeny\tfirst\t-13\n",
+	snprintf(line, sizeof(line), "\tbind\tiommufd_bpf_mock.%u\t%d\tpolicy\tdeny\tfirst\t-13\t-\n",
 		 index, getpid());
 	ASSERT_NE(NULL, strstr(text, line));
 }
@@ -160,7 +160,7 @@ TEST_F(policy, audit_mode_logs_and_allows)
 	ASSERT_EQ(1, kmsg_count(kmsg, line));
 	close(kmsg);
 	text = read_all(DECISIONS);
-	snprintf(line, sizeof(line), "\tiommufd_bpf_mock.%u\t%d\tpolicy\taudit-deny\tauditor\t-1\n",
+	snprintf(line, sizeof(line), "\tiommufd_bpf_mock.%u\t%d\tpolicy\taudit-deny\tauditor\t-1\t-\n",
 		 index, getpid());
 	ASSERT_NE(NULL, strstr(text, line));
 	ASSERT_NE(NULL, strstr(read_all(POLICIES), "auditor\tbind,\taudit\t"));

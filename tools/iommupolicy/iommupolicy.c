@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommupolicy — load, list, audit and unload iommufd-bpf policies, and
+ * read their decisions.
+ *
+ *   iommupolicy load NAME|FILE [--name N] [--audit] [--set KEY=VALUE ...]
+ *   iommupolicy list [--json]
+ *   iommupolicy unload N
+ *   iommupolicy log [-f] [--json]
+ *
+ * A policy is a BPF object with one struct_ops map of type
+ * iommufd_policy_ops (docs/policy.md).  "load" opens it (a shipped policy
+ * by NAME, or any FILE), sets its knobs (global variables) and its name and
+ * mode, loads and attaches it, and pins the link under
+ * /sys/fs/bpf/iommupolicy/N so the policy outlives this process; "unload"
+ * removes the pin, which detaches it.  "list" and "log" read the module's
+ * debugfs files.
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BPFFS "/sys/fs/bpf"
+#define PIN_DIR BPFFS "/iommupolicy"
+#define DEBUGFS "/sys/kernel/debug/iommufd_bpf"
+#define OPS_TYPE "iommufd_policy_ops"
+#define NAME_LEN 32
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+static const char *prog = "iommupolicy";
+
+static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: %s load NAME|FILE [--name N] [--audit] [--set KEY=VALUE ...]\n"
+		"       %s list [--json]\n"
+		"       %s unload N\n"
+		"       %s log [-f] [--json]\n", prog, prog, prog, prog);
+	exit(2);
+}
+
+/* What every command needs: root, the module, and (for pins) bpffs. */
+static void check_env(bool bpffs)
+{
+	struct statfs fs;
+
+	if (geteuid())
+		die("must run as root (policies are loaded into the kernel)");
+	if (access("/sys/module/iommufd_bpf", F_OK))
+		die("the iommufd_bpf module is not loaded: modprobe iommufd_bpf");
+	if (access(DEBUGFS "/policies", R_OK))
+		die("cannot read %s/policies: mount debugfs (mount -t debugfs none /sys/kernel/debug)",
+		    DEBUGFS);
+	if (bpffs && (statfs(BPFFS, &fs) || fs.f_type != BPF_FS_MAGIC))
+		die("bpffs is not mounted at " BPFFS ": mount -t bpf bpf " BPFFS);
+}
+
+static bool valid_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len >= NAME_LEN)
+		return false;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && !strchr("_.-", *name))
+			return false;
+	return true;
+}
+
+/* A shipped policy's object, next to this program or in the build tree. */
+static char *find_policy(const char *arg)
+{
+	static char path[PATH_MAX + 64];
+	char exe[PATH_MAX], *dir;
+	ssize_t len;
+
+	if (strchr(arg, '/') || strstr(arg, ".o"))
+		return (char *)arg;
+	if (!valid_name(arg))
+		die("no policy called %s (shipped: deny_resv_direct, pci_allowlist, pin_quota; or give a FILE)",
+		    arg);
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return (char *)arg;
+	exe[len] = '\0';
+	dir = strrchr(exe, '/');
+	*dir = '\0';
+	/* installed: .../bin/iommupolicy and .../lib/iommufd-bpf/NAME.bpf.o */
+	snprintf(path, sizeof(path), "%s/../lib/iommufd-bpf/%s.bpf.o", exe, arg);
+	if (!access(path, R_OK))
+		return path;
+	/* build tree: build/bin/iommupolicy and build/bpf/policies/ */
+	snprintf(path, sizeof(path), "%s/../bpf/policies/%s.bpf.o", exe, arg);
+	if (!access(path, R_OK))
+		return path;
+	die("no policy called %s (shipped: deny_resv_direct, pci_allowlist, pin_quota; or give a FILE)",
+	    arg);
+}
+
+/* The one struct_ops map of type iommufd_policy_ops in @obj, or NULL. */
+static struct bpf_map *policy_map(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map, *found = NULL;
+
+	bpf_object__for_each_map(map, obj) {
+		const struct btf_type *t;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			continue;
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+		if (!t || strcmp(btf__name_by_offset(btf, t->name_off), OPS_TYPE))
+			continue;
+		if (found)
+			return NULL;
+		found = map;
+	}
+	return found;
+}
+
+/* Offset of @member in the struct_ops value, from the object's BTF. */
+static long ops_member(struct bpf_object *obj, struct bpf_map *map,
+		       const char *member)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_type *t;
+	const struct btf_member *m;
+
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+			return m->offset / 8;
+	return -1;
+}
+
+/* Parse a knob value: a number, or VVVV:DDDD[:CCCCCC] for PCI IDs. */
+static int parse_item(const char *s, uint64_t *out)
+{
+	unsigned long vendor, device, class;
+	char *end;
+	int n;
+
+	if (strchr(s, ':')) {
+		n = sscanf(s, "%lx:%lx:%lx", &vendor, &device, &class);
+		if (n < 2 || vendor > 0xffff || device > 0xffff ||
+		    (n == 3 && class > 0xffffff))
+			return -1;
+		*out = (uint64_t)vendor << 48 | (uint64_t)device << 32;
+		if (n == 3)
+			*out |= 1ULL << 31 | class;
+		return 0;
+	}
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || end == s || *end ? -1 : 0;
+}
+
+/* Store @v in @size bytes at @p. */
+static void put(void *p, size_t size, uint64_t v)
+{
+	switch (size) {
+	case 1: *(uint8_t *)p = v; break;
+	case 2: *(uint16_t *)p = v; break;
+	case 4: *(uint32_t *)p = v; break;
+	default: *(uint64_t *)p = v; break;
+	}
+}
+
+/*
+ * Set the global @key of @obj's data sections to @value: an integer, or a
+ * comma-separated list for an array of integers.  Lists the knobs there
+ * are when @key is not one of them.
+ */
+static void set_knob(struct bpf_object *obj, const char *policy,
+		     const char *key, const char *value)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	char knobs[512] = "";
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		const struct btf_type *sec;
+		const struct btf_var_secinfo *vs;
+		size_t size;
+		char *data;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_ARRAY ||
+		    !bpf_map__btf_value_type_id(map))
+			continue;
+		sec = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+		if (!btf_is_datasec(sec))
+			continue;
+		data = bpf_map__initial_value(map, &size);
+		vs = btf_var_secinfos(sec);
+		for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+			const struct btf_type *var = btf__type_by_id(btf, vs->type);
+			const char *name = btf__name_by_offset(btf, var->name_off);
+			const struct btf_type *t;
+			size_t elem, n = 1;
+			uint64_t v;
+			char *copy, *item, *save;
+
+			if (strcmp(name, key)) {
+				if (strlen(knobs) + strlen(name) + 3 < sizeof(knobs))
+					snprintf(knobs + strlen(knobs),
+						 sizeof(knobs) - strlen(knobs),
+						 "%s%s", *knobs ? ", " : "", name);
+				continue;
+			}
+			t = btf__type_by_id(btf, btf__resolve_type(btf, var->type));
+			elem = btf__resolve_size(btf, var->type);
+			if (btf_is_array(t)) {
+				n = btf_array(t)->nelems;
+				elem = btf__resolve_size(btf, btf_array(t)->type);
+			}
+			if (!data || vs->offset + elem * n > size || elem > 8)
+				die("%s: knob %s cannot be set", policy, key);
+			copy = strdup(value);
+			size_t i2 = 0;
+
+			for (item = strtok_r(copy, ",", &save); item;
+			     item = strtok_r(NULL, ",", &save), i2++) {
+				if (i2 == n)
+					die("%s: %s takes at most %zu values", policy, key, n);
+				if (parse_item(item, &v))
+					die("%s: bad value '%s' for %s (a number, or VVVV:DDDD[:CCCCCC])",
+					    policy, item, key);
+				put(data + vs->offset + i2 * elem, elem, v);
+			}
+			free(copy);
+			return;
+		}
+	}
+	die("policy %s has no knob %s (its knobs: %s)", policy, key,
+	    *knobs ? knobs : "none");
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	const char *arg, *name = NULL, *file;
+	char pin[PATH_MAX], policy_name[NAME_LEN];
+	struct bpf_link *link;
+	struct bpf_object *obj;
+	struct bpf_map *map;
+	bool audit = false;
+	long name_off, flags_off;
+	char *value;
+	size_t size;
+	int i, rc;
+
+	if (argc < 1)
+		usage();
+	arg = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--name") && i + 1 < argc)
+			name = argv[++i];
+		else if (!strcmp(argv[i], "--audit"))
+			audit = true;
+		else if (!strcmp(argv[i], "--set") && i + 1 < argc)
+			i++;	/* after the object is open */
+		else
+			usage();
+	}
+	check_env(true);
+	file = find_policy(arg);
+	obj = bpf_object__open_file(file, NULL);
+	if (!obj)
+		die("cannot open %s: %s", file, strerror(errno));
+	map = policy_map(obj);
+	if (!map)
+		die("%s is not an iommufd policy (it needs exactly one struct_ops map of type %s)",
+		    file, OPS_TYPE);
+	value = bpf_map__initial_value(map, &size);
+	name_off = ops_member(obj, map, "name");
+	flags_off = ops_member(obj, map, "flags");
+	if (!value || name_off < 0 || flags_off < 0)
+		die("%s is not an iommufd policy (its %s has no name or flags)",
+		    file, OPS_TYPE);
+	if (name) {
+		if (!valid_name(name))
+			die("bad name '%s': 1 to 31 of A-Z a-z 0-9 _ . -", name);
+		memset(value + name_off, 0, NAME_LEN);
+		memcpy(value + name_off, name, strlen(name));
+	}
+	memcpy(policy_name, value + name_off, NAME_LEN);
+	policy_name[NAME_LEN - 1] = '\0';
+	if (!valid_name(policy_name))
+		die("%s names its policy '%s', which is not a valid name: use --name",
+		    file, policy_name);
+	if (audit)
+		*(uint32_t *)(value + flags_off) |= 1;
+
+	for (i = 1; i < argc; i++) {
+		char *eq;
+
+		if (strcmp(argv[i], "--set")) {
+			if (!strcmp(argv[i], "--name"))
+				i++;
+			continue;
+		}
+		eq = strchr(argv[++i], '=');
+		if (!eq)
+			die("--set needs KEY=VALUE, not '%s'", argv[i]);
+		*eq = '\0';
+		set_knob(obj, policy_name, argv[i], eq + 1);
+	}
+
+	snprintf(pin, sizeof(pin), PIN_DIR "/%s", policy_name);
+	if (!access(pin, F_OK))
+		die("a policy called %s is loaded already (%s): unload it or use --name",
+		    policy_name, pin);
+	/* Only the policy's own programs: other maps' programs may not load. */
+	rc = bpf_object__load(obj);
+	if (rc)
+		die("the kernel refused %s: %s (the verifier's log is above)",
+		    file, strerror(-rc));
+	link = bpf_map__attach_struct_ops(map);
+	if (!link) {
+		if (errno == EEXIST)
+			die("a policy called %s is loaded already: use --name", policy_name);
+		die("cannot attach %s: %s", policy_name, strerror(errno));
+	}
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
+		die("cannot create %s: %s", PIN_DIR, strerror(errno));
+	rc = bpf_link__pin(link, pin);
+	if (rc)
+		die("cannot pin the policy at %s: %s (it is unloaded again)",
+		    pin, strerror(-rc));
+	printf("loaded %s%s from %s, pinned at %s\n", policy_name,
+	       audit ? " (audit mode)" : "", file, pin);
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+	return 0;
+}
+
+/* Split one tab-separated line into at most @max fields. */
+static int fields(char *line, char **f, int max)
+{
+	int n = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	for (char *p = strtok(line, "\t"); p && n < max; p = strtok(NULL, "\t"))
+		f[n++] = p;
+	return n;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	bool json = argc == 1 && !strcmp(argv[0], "--json");
+	char line[512], since[32], *f[6];
+	bool first = true;
+	FILE *in;
+
+	if (argc && !json)
+		usage();
+	check_env(false);
+	in = fopen(DEBUGFS "/policies", "r");
+	if (!in)
+		die("cannot read %s/policies: %s", DEBUGFS, strerror(errno));
+	if (!fgets(line, sizeof(line), in))
+		die("%s/policies is empty: is the module current?", DEBUGFS);
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %-18s %-8s %-20s %10s %10s\n", "NAME", "HOOKS",
+		       "MODE", "SINCE", "ALLOWED", "DENIED");
+	while (fgets(line, sizeof(line), in)) {
+		if (fields(line, f, 6) != 6)
+			continue;
+		f[1][strlen(f[1]) - (f[1][strlen(f[1]) - 1] == ',')] = '\0';
+		iso_time(strtoll(f[3], NULL, 10), since, sizeof(since));
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			json_str(f[0]);
+			printf(",\"hooks\":");
+			json_str(f[1]);
+			printf(",\"mode\":");
+			json_str(f[2]);
+			printf(",\"since\":");
+			json_str(since);
+			printf(",\"allowed\":%s,\"denied\":%s}", f[4], f[5]);
+		} else {
+			printf("%-16s %-18s %-8s %-20s %10s %10s\n", f[0], f[1],
+			       f[2], since, f[4], f[5]);
+		}
+		first = false;
+	}
+	if (json)
+		printf("]\n");
+	fclose(in);
+	return 0;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	char pin[PATH_MAX], line[512], *f[6];
+	bool gone = false;
+
+	if (argc != 1)
+		usage();
+	check_env(true);
+	if (!valid_name(argv[0]))
+		die("bad name '%s'", argv[0]);
+	snprintf(pin, sizeof(pin), PIN_DIR "/%s", argv[0]);
+	if (unlink(pin))
+		die("no policy %s loaded by iommupolicy (%s: %s); see iommupolicy list",
+		    argv[0], pin, strerror(errno));
+	/* The link goes when its last reference does, a moment later. */
+	for (int i = 0; i < 100 && !gone; i++) {
+		FILE *in = fopen(DEBUGFS "/policies", "r");
+
+		gone = true;
+		while (in && fgets(line, sizeof(line), in))
+			if (fields(line, f, 6) == 6 && !strcmp(f[0], argv[0]))
+				gone = false;
+		if (in)
+			fclose(in);
+		if (!gone)
+			usleep(20000);
+	}
+	if (!gone)
+		die("%s is still attached: something else holds its link", argv[0]);
+	printf("unloaded %s\n", argv[0]);
+	return 0;
+}
+
+/*
+ * Print the decisions after @after (as JSON, one object per line); returns
+ * the last seq seen.
+ */
+static long long print_log(long long after, bool json)
+{
+	char line[512], when[40], *f[10];
+	long long last = after;
+	FILE *in = fopen(DEBUGFS "/decisions", "r");
+
+	if (!in)
+		die("cannot read %s/decisions: %s", DEBUGFS, strerror(errno));
+	if (!fgets(line, sizeof(line), in))
+		die("%s/decisions is empty: is the module current?", DEBUGFS);
+	while (fgets(line, sizeof(line), in)) {
+		long long seq, ns;
+		time_t t;
+		struct tm tm;
+
+		if (fields(line, f, 10) != 10)
+			continue;
+		seq = strtoll(f[0], NULL, 10);
+		if (seq <= after)
+			continue;
+		last = seq;
+		ns = strtoll(f[1], NULL, 10);
+		t = ns / 1000000000;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", gmtime_r(&t, &tm));
+		snprintf(when + strlen(when), sizeof(when) - strlen(when),
+			 ".%03lldZ", ns / 1000000 % 1000);
+		if (json) {
+			printf("{\"time\":");
+			json_str(when);
+			printf(",\"hook\":");
+			json_str(f[2]);
+			printf(",\"object\":");
+			json_str(f[3]);
+			printf(",\"pid\":%s,\"comm\":", f[4]);
+			json_str(f[5]);
+			printf(",\"verdict\":");
+			json_str(f[6]);
+			printf(",\"policy\":");
+			json_str(f[7]);
+			printf(",\"errno\":%d,\"detail\":", -atoi(f[8]));
+			json_str(strcmp(f[9], "-") ? f[9] : "");
+			printf("}\n");
+		} else {
+			printf("%-24s %-6s %-22s %7s/%-15s %-10s %-16s %-24s %s\n",
+			       when, f[2], f[3], f[4], f[5], f[6], f[7],
+			       atoi(f[8]) ? strerror(-atoi(f[8])) : "-", f[9]);
+		}
+	}
+	fclose(in);
+	fflush(stdout);
+	return last;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+	bool follow = false, json = false;
+	long long last;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-f"))
+			follow = true;
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage();
+	}
+	check_env(false);
+	if (!json)
+		printf("%-24s %-6s %-22s %7s/%-15s %-10s %-16s %-24s %s\n",
+		       "TIME", "HOOK", "DEVICE/IOAS", "PID", "COMM", "VERDICT",
+		       "POLICY", "ERRNO", "DETAIL");
+	last = print_log(-1, json);
+	while (follow) {
+		usleep(200000);
+		last = print_log(last, json);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "load"))
+		return cmd_load(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "unload"))
+		return cmd_unload(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "log"))
+		return cmd_log(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		usage();
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	usage();
+}
