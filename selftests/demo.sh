@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # selftests/demo.sh — what `make demo` runs inside the VM (selftests/vm-run
-# has already loaded the module).
+# has already loaded the module; `make demo` boots it with --rmrr, so the
+# first edu device has an RMRR).
 set -euo pipefail
 
 step() { printf '\n== %s\n' "$*"; }
@@ -30,3 +31,23 @@ echo 0 >/sys/kernel/tracing/events/iommufd/unpin/enable
 
 step "what the pin and unpin tracepoints saw"
 grep -E ' (pin|unpin): ' /sys/kernel/tracing/trace | sed 's/^ *//'
+
+step "policy: deny_resv_direct (BPF, struct_ops) refuses devices with a firmware-mandated direct mapping"
+# Whatever happens, leave no policy loaded (vm-run unloads the module).
+trap 'rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null' EXIT
+iommupolicy load deny_resv_direct
+iommupolicy list
+echo "mock devices bound to /dev/iommu:"
+demo_devices
+iommupolicy list
+iommupolicy unload deny_resv_direct
+
+step "the real edu devices through VFIO: 00:10.0 has an RMRR (ACPI-injected), 00:11.0 none"
+# vfio_edu_rmrr loads deny_resv_direct itself.  The RMRR device is refused
+# by the IOMMU core as VFIO takes its group (before any backend or policy
+# is asked); the other one is allowed by the policy and does DMA.
+vfio_edu_rmrr | grep -E '^(ok|not ok)'
+dmesg | grep -o 'pci 0000:00:10.0: Firmware has requested.*' | head -n 1
+
+step "what the policy decided (iommupolicy log)"
+iommupolicy log

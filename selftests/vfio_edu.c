@@ -630,7 +630,9 @@ TEST_F(iommufd_bpf, events_name_the_pci_device)
  * Run as vfio_edu_rmrr, in the --rmrr VM: the device with the RMRR is
  * refused when its group joins a container, whichever backend would serve
  * it, by the IOMMU core (it cannot be given the blocking domain), with its
- * log line; the other edu device still works.
+ * log line; the other edu device still works.  With deny_resv_direct
+ * loaded, the core's refusal still comes first (VFIO claims the group
+ * before it asks a backend), and the policy sees and allows the other one.
  */
 FIXTURE(rmrr) { struct env env; };
 FIXTURE_SETUP(rmrr) { env_setup(_metadata, &self->env, "1"); }
@@ -642,7 +644,7 @@ TEST_F(rmrr, direct_mapped_device_refused)
 	char path[256], line[128];
 	int kmsg = kmsg_mark();
 	FILE *f;
-	bool direct = false;
+	bool direct = false, seen = false, judged_rmrr = false;
 
 	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group/reserved_regions",
 		 env->bdfs[0]);
@@ -666,6 +668,10 @@ TEST_F(rmrr, direct_mapped_device_refused)
 	close(kmsg);
 
 	/* The device without the RMRR is served as usual. */
+	ASSERT_EQ(0, system("iommupolicy load deny_resv_direct >/dev/null"));
+	ASSERT_EQ(-EINVAL, edu_open_group(&env->e[0], env->bdfs[0],
+					  env->container));
+	edu_close(&env->e[0]);
 	ASSERT_OK(write_file(BACKEND_PARAM, "1"));
 	ASSERT_OK(edu_open_group(&env->e[1], env->bdfs[1], env->container));
 	ASSERT_OK(ioctl(env->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
@@ -674,6 +680,21 @@ TEST_F(rmrr, direct_mapped_device_refused)
 	memset(env->buf, 0x42, XFER);
 	ASSERT_OK(edu_roundtrip(&env->e[1], IOVA, IOVA + PAGE, XFER));
 	ASSERT_EQ(0, memcmp(env->buf, env->buf + PAGE, XFER));
+
+	/* The policy judged the device it was asked about, and no other. */
+	f = fopen("/sys/kernel/debug/iommufd_bpf/decisions", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(path, sizeof(path), f)) {
+		if (strstr(path, env->bdfs[0]))
+			judged_rmrr = true;
+		if (strstr(path, env->bdfs[1]) &&
+		    strstr(path, "\tallow\tdeny_resv_direct\t"))
+			seen = true;
+	}
+	fclose(f);
+	ASSERT_TRUE(seen);
+	ASSERT_FALSE(judged_rmrr);
+	ASSERT_EQ(0, system("iommupolicy unload deny_resv_direct >/dev/null"));
 }
 
 /* vfio_edu runs the backend tests; vfio_edu_rmrr (a link) the RMRR one. */
