@@ -35,7 +35,7 @@ USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
-SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu policy policy_tool module_lifecycle module_btf demo_ioas demo_devices
+SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu policy policy_tool iommutop_collector module_lifecycle module_btf demo_ioas demo_devices
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
@@ -142,6 +142,17 @@ $(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(LIBBPF_A) | $
 	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
 
 tools: $(POLICY_OBJS) $(BUILD)/bin/iommupolicy
+
+# iommutop's collector and its skeleton.
+$(BUILD)/bpf/iommutop.bpf.o: $(TOP)/bpf/iommutop.bpf.c $(TOP)/bpf/iommutop.h \
+		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -I$(TOP)/bpf -c $< -o $@
+
+$(BUILD)/bpf/iommutop.skel.h: $(BUILD)/bpf/iommutop.bpf.o
+	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/selftests/iommutop_collector: $(BUILD)/bpf/iommutop.skel.h
+$(BUILD)/selftests/iommutop_collector: USER_CFLAGS += -I$(BUILD)/bpf -I$(TOP)/bpf
 
 check: all
 	@$(TOP)/selftests/check

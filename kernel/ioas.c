@@ -4,6 +4,7 @@
  */
 #include <linux/capability.h>
 #include <linux/iommu.h>
+#include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -205,6 +206,7 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	unsigned long iova = cmd->iova;
 	struct iommufd_ioas *ioas;
 	int iommu_prot, rc;
+	u64 t0;
 
 	rc = ioas_map_prot(cmd->flags, &iommu_prot);
 	if (rc)
@@ -223,6 +225,8 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 				iommu_prot, ucmd->ictx->account_mode);
 	if (rc)
 		goto out_put;
+	/* Timed for the event only when someone listens. */
+	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, cmd->user_va, cmd->length,
 				 iommu_prot,
 				 cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
@@ -232,7 +236,8 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 		if (trace_ioas_map_enabled())
 			trace_ioas_map(cmd->ioas_id, iova, cmd->length,
 				       cmd->user_va, iommu_prot,
-				       ioas_charged(ucmd->ictx));
+				       ioas_charged(ucmd->ictx),
+				       ktime_get_ns() - t0);
 		cmd->iova = iova;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	}
@@ -281,12 +286,14 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	struct iommu_ioas_unmap *cmd = ucmd->cmd;
 	unsigned long unmapped = 0;
 	struct iommufd_ioas *ioas;
+	u64 t0;
 	int rc;
 
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
+	t0 = trace_ioas_unmap_enabled() ? ktime_get_ns() : 0;
 	if (cmd->iova == 0 && cmd->length == U64_MAX) {
 		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
 	} else if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX) {
@@ -300,7 +307,8 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	if (!rc) {
 		if (trace_ioas_unmap_enabled())
 			trace_ioas_unmap(cmd->ioas_id, cmd->iova, cmd->length,
-					 unmapped, ioas_charged(ucmd->ictx));
+					 unmapped, ioas_charged(ucmd->ictx),
+					 ktime_get_ns() - t0);
 		cmd->length = unmapped;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	}

@@ -21,14 +21,16 @@
 
 TRACE_EVENT(ioas_map,
 	    TP_PROTO(u32 ioas_id, unsigned long iova, unsigned long length,
-		     unsigned long uptr, int prot, unsigned long charged),
-	    TP_ARGS(ioas_id, iova, length, uptr, prot, charged),
+		     unsigned long uptr, int prot, unsigned long charged,
+		     u64 ns),
+	    TP_ARGS(ioas_id, iova, length, uptr, prot, charged, ns),
 	    TP_STRUCT__entry(__field(u32, ioas_id)
 			     __field(unsigned long, iova)
 			     __field(unsigned long, length)
 			     __field(unsigned long, uptr)
 			     __field(int, prot)
 			     __field(unsigned long, charged)
+			     __field(u64, ns)
 			     __field(pid_t, pid)
 			     __array(char, comm, TASK_COMM_LEN)),
 	    TP_fast_assign(__entry->ioas_id = ioas_id;
@@ -37,24 +39,26 @@ TRACE_EVENT(ioas_map,
 			   __entry->uptr = uptr;
 			   __entry->prot = prot;
 			   __entry->charged = charged;
+			   __entry->ns = ns;
 			   __entry->pid = current->tgid;
 			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
-	    TP_printk("ioas=%u iova=0x%lx length=0x%lx uptr=0x%lx prot=%s%s pid=%d comm=%s charged=%lu",
+	    TP_printk("ioas=%u iova=0x%lx length=0x%lx uptr=0x%lx prot=%s%s pid=%d comm=%s charged=%lu ns=%llu",
 		      __entry->ioas_id, __entry->iova, __entry->length,
 		      __entry->uptr, __entry->prot & IOMMU_READ ? "r" : "",
 		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->pid,
-		      __entry->comm, __entry->charged)
+		      __entry->comm, __entry->charged, __entry->ns)
 );
 
 TRACE_EVENT(ioas_unmap,
 	    TP_PROTO(u32 ioas_id, unsigned long iova, unsigned long length,
-		     unsigned long unmapped, unsigned long charged),
-	    TP_ARGS(ioas_id, iova, length, unmapped, charged),
+		     unsigned long unmapped, unsigned long charged, u64 ns),
+	    TP_ARGS(ioas_id, iova, length, unmapped, charged, ns),
 	    TP_STRUCT__entry(__field(u32, ioas_id)
 			     __field(unsigned long, iova)
 			     __field(unsigned long, length)
 			     __field(unsigned long, unmapped)
 			     __field(unsigned long, charged)
+			     __field(u64, ns)
 			     __field(pid_t, pid)
 			     __array(char, comm, TASK_COMM_LEN)),
 	    TP_fast_assign(__entry->ioas_id = ioas_id;
@@ -62,12 +66,13 @@ TRACE_EVENT(ioas_unmap,
 			   __entry->length = length;
 			   __entry->unmapped = unmapped;
 			   __entry->charged = charged;
+			   __entry->ns = ns;
 			   __entry->pid = current->tgid;
 			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
-	    TP_printk("ioas=%u iova=0x%lx length=0x%lx unmapped=0x%lx pid=%d comm=%s charged=%lu",
+	    TP_printk("ioas=%u iova=0x%lx length=0x%lx unmapped=0x%lx pid=%d comm=%s charged=%lu ns=%llu",
 		      __entry->ioas_id, __entry->iova, __entry->length,
 		      __entry->unmapped, __entry->pid, __entry->comm,
-		      __entry->charged)
+		      __entry->charged, __entry->ns)
 );
 
 DECLARE_EVENT_CLASS(iommufd_pin_class,

@@ -21,6 +21,7 @@
  * Pages are pinned, accounted and traced as for IOMMU_IOAS_MAP.
  */
 #include <linux/iommu.h>
+#include <linux/ktime.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -219,6 +220,7 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 	struct vfio_iommu_type1_dma_map map;
 	unsigned long iova, mask;
 	int prot = 0;
+	u64 t0;
 	int rc;
 
 	if (copy_from_user(&map, arg, minsz))
@@ -247,13 +249,15 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 				mode);
 	if (rc)
 		return rc;
+	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, map.vaddr, map.size, prot,
 				 0, mode);
 	if (rc == -EOVERFLOW && exact)
 		rc = -EINVAL;
 	if (!rc && trace_ioas_map_enabled())
 		trace_ioas_map(ioas->obj.id, iova, map.size, map.vaddr, prot,
-			       iommufd_ledger_charged_current(mode));
+			       iommufd_ledger_charged_current(mode),
+			       ktime_get_ns() - t0);
 	return rc;
 }
 
@@ -335,6 +339,7 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
 	struct vfio_iommu_type1_dma_unmap unmap;
 	unsigned long unmapped = 0;
+	u64 t0;
 	int rc;
 
 	if (copy_from_user(&unmap, arg, minsz))
@@ -344,6 +349,7 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
+	t0 = trace_ioas_unmap_enabled() ? ktime_get_ns() : 0;
 	if (exact) {
 		rc = type1_exact_unmap(ioas, &unmap, v2, &unmapped);
 	} else if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
@@ -367,7 +373,8 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 	}
 	if (unmapped && trace_ioas_unmap_enabled())
 		trace_ioas_unmap(ioas->obj.id, unmap.iova, unmap.size,
-				 unmapped, iommufd_ledger_charged_current(mode));
+				 unmapped, iommufd_ledger_charged_current(mode),
+				 ktime_get_ns() - t0);
 	unmap.size = unmapped;
 	if (copy_to_user(arg, &unmap, minsz))
 		return -EFAULT;

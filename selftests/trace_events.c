@@ -36,12 +36,12 @@ TEST(events_have_documented_fields)
 {
 	static const struct {
 		const char *event;
-		const char *fields[8];
+		const char *fields[9];
 	} events[] = {
 		{ "ioas_map", { "ioas_id", "iova", "length", "uptr", "prot",
-				"charged", "pid", "comm" } },
+				"charged", "ns", "pid", "comm" } },
 		{ "ioas_unmap", { "ioas_id", "iova", "length", "unmapped",
-				  "charged", "pid", "comm" } },
+				  "charged", "ns", "pid", "comm" } },
 		{ "pin", { "ioas_id", "uaddr", "npages", "ncharged", "charged",
 			   "pid", "comm" } },
 		{ "unpin", { "ioas_id", "uaddr", "npages", "ncharged",
@@ -58,7 +58,7 @@ TEST(events_have_documented_fields)
 		if (!format)
 			TH_LOG("%s: %s", path, strerror(errno));
 		ASSERT_NE(NULL, format);
-		for (f = 0; f < 8 && events[e].fields[f]; f++) {
+		for (f = 0; f < 9 && events[e].fields[f]; f++) {
 			/* "field:u32 ioas_id;" or "field:char comm[16];" */
 			snprintf(scalar, sizeof(scalar), " %s;",
 				 events[e].fields[f]);

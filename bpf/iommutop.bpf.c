@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommutop's collector: the module's tracepoints (tp_btf), aggregated per
+ * process in a hash map, so user space reads summaries, never events.
+ * Attributed to the process the event happens in: a map and its pins to
+ * the mapping process, an IOTLB sync to the unmapping one, a denial to the
+ * caller.
+ */
+#include "iommufd_bpf_btf.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "iommutop.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOMMUTOP_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct iommutop_proc);
+} procs SEC(".maps");
+
+/* Only this process's events, when set (tests). */
+const volatile __u32 only_tgid;
+
+static struct iommutop_proc *proc(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct iommutop_proc *p, zero = {};
+
+	if (only_tgid && tgid != only_tgid)
+		return NULL;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p) {
+		bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST);
+		p = bpf_map_lookup_elem(&procs, &tgid);
+		if (!p)
+			return NULL;
+	}
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	return p;
+}
+
+static __u32 log2_ns(__u64 ns)
+{
+	__u32 i = 0;
+
+	for (int b = 32; b > 0; b >>= 1) {
+		if (ns >> b) {
+			ns >>= b;
+			i += b;
+		}
+	}
+	return i < IOMMUTOP_LAT_BUCKETS ? i : IOMMUTOP_LAT_BUCKETS - 1;
+}
+
+SEC("tp_btf/ioas_map")
+int BPF_PROG(on_map, u32 ioas_id, unsigned long iova, unsigned long length,
+	     unsigned long uptr, int prot, unsigned long charged, u64 ns)
+{
+	struct iommutop_proc *p = proc();
+	__u32 b;
+
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&p->maps, 1);
+	__sync_fetch_and_add(&p->map_bytes, length);
+	p->charged = charged;
+	b = log2_ns(ns);
+	if (b < IOMMUTOP_LAT_BUCKETS)
+		__sync_fetch_and_add(&p->map_lat[b], 1);
+	return 0;
+}
+
+SEC("tp_btf/ioas_unmap")
+int BPF_PROG(on_unmap, u32 ioas_id, unsigned long iova, unsigned long length,
+	     unsigned long unmapped, unsigned long charged, u64 ns)
+{
+	struct iommutop_proc *p = proc();
+
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&p->unmaps, 1);
+	__sync_fetch_and_add(&p->unmap_bytes, unmapped);
+	p->charged = charged;
+	return 0;
+}
+
+SEC("tp_btf/pin")
+int BPF_PROG(on_pin, u32 ioas_id, unsigned long uaddr, unsigned long npages,
+	     unsigned long ncharged, unsigned long charged)
+{
+	struct iommutop_proc *p = proc();
+
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&p->pinned, npages);
+	p->charged = charged;
+	return 0;
+}
+
+SEC("tp_btf/unpin")
+int BPF_PROG(on_unpin, u32 ioas_id, unsigned long uaddr, unsigned long npages,
+	     unsigned long ncharged, unsigned long charged)
+{
+	struct iommutop_proc *p = proc();
+
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&p->unpinned, npages);
+	p->charged = charged;
+	return 0;
+}
+
+SEC("tp_btf/iotlb_sync")
+int BPF_PROG(on_iotlb_sync, u32 ioas_id, u32 hwpt_id, unsigned long start,
+	     unsigned long last, unsigned long npages, u64 ns)
+{
+	struct iommutop_proc *p = proc();
+
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&p->iotlb_syncs, 1);
+	__sync_fetch_and_add(&p->iotlb_pages, npages);
+	__sync_fetch_and_add(&p->iotlb_ns, ns);
+	return 0;
+}
+
+SEC("tp_btf/policy_decision")
+int BPF_PROG(on_decision, const char *hook, const char *policy,
+	     const char *verdict, int err)
+{
+	struct iommutop_proc *p;
+
+	if (!err)
+		return 0;
+	p = proc();
+	if (p)
+		__sync_fetch_and_add(&p->denials, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
