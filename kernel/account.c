@@ -38,6 +38,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "iommufd_private.h"
@@ -55,6 +56,8 @@
  * @members_itree: iopt_pages::ledger_node by user address
  * @charged: pages this ledger has charged and not yet released; written
  *           under @mutex, read locklessly for tracepoints
+ * @task: the process of the first member (a reference), whose pid, name
+ *        and RLIMIT_MEMLOCK the debugfs snapshot shows
  */
 struct iommufd_ledger {
 	struct hlist_node hnode;
@@ -65,6 +68,7 @@ struct iommufd_ledger {
 	struct mutex mutex; /* see above */
 	struct rb_root_cached members_itree;
 	unsigned long charged;
+	struct task_struct *task;
 };
 
 #define IOMMUFD_LEDGER_HASH_BITS 6
@@ -111,6 +115,9 @@ int iommufd_ledger_join(struct iopt_pages *pages)
 	ledger->user = user;
 	ledger->mode = pages->account_mode;
 	ledger->members_itree = RB_ROOT_CACHED;
+	/* Its process, for the snapshot: the thread group leader. */
+	ledger->task = pages->source_task;
+	get_task_struct(ledger->task);
 	mutex_init(&ledger->mutex);
 	hash_add(iommufd_ledgers, &ledger->hnode,
 		 (unsigned long)ledger->mm ^ ledger->mode);
@@ -140,6 +147,7 @@ void iommufd_ledger_leave(struct iopt_pages *pages)
 	if (!--ledger->members) {
 		WARN_ON(ledger->charged);
 		hash_del(&ledger->hnode);
+		put_task_struct(ledger->task);
 		mutex_destroy(&ledger->mutex);
 		kfree(ledger);
 	}
@@ -314,4 +322,29 @@ void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages)
 		atomic64_sub(npages, &ledger->mm->pinned_vm);
 	WRITE_ONCE(ledger->charged, ledger->charged - npages);
 	atomic_long_sub(npages, &iommufd_stats.charged_pages);
+}
+
+/*
+ * debugfs processes: each charged party, with its process and limit.  The
+ * ledger holds its process's task, so its rlimit stays readable.
+ */
+void iommufd_ledgers_show(struct seq_file *m)
+{
+	static const char *const modes[] = { "none", "user", "mm" };
+	struct iommufd_ledger *ledger;
+	unsigned int bkt;
+
+	seq_puts(m, "pid\tcomm\tmode\tcharged_pages\tlimit_pages\n");
+	mutex_lock(&iommufd_ledgers_lock);
+	hash_for_each(iommufd_ledgers, bkt, ledger, hnode) {
+		unsigned long limit = task_rlimit(ledger->task, RLIMIT_MEMLOCK);
+		char comm[TASK_COMM_LEN];
+
+		get_task_comm(comm, ledger->task);
+		seq_printf(m, "%d\t%s\t%s\t%lu\t%lu\n",
+			   task_tgid_nr(ledger->task), comm, modes[ledger->mode],
+			   READ_ONCE(ledger->charged),
+			   limit == RLIM_INFINITY ? ULONG_MAX : limit >> PAGE_SHIFT);
+	}
+	mutex_unlock(&iommufd_ledgers_lock);
 }

@@ -73,6 +73,10 @@ struct iommufd_object {
  *             (IOMMU_VFIO_IOAS), or NULL; no reference of its own: under
  *             xa_lock of @objects, and cleared there when the IOAS is
  *             removed
+ * @node: in the module's list of contexts (for the debugfs snapshot)
+ * @owner: the process that opened it (or, for a VFIO container, set the
+ *         container's IOMMU), by thread group ID, and its command name
+ * @owner_comm: that command name
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -82,6 +86,9 @@ struct iommufd_ctx {
 	struct list_head devices;
 	struct xarray groups;
 	struct iommufd_ioas *vfio_ioas;
+	struct list_head node;
+	pid_t owner;
+	char owner_comm[16];
 };
 
 /**
@@ -118,6 +125,14 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj);
 void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
 					struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_next_object(struct iommufd_ctx *ictx,
+					       unsigned long *index,
+					       enum iommufd_object_type type);
+struct seq_file;
+typedef void (*iommufd_ctx_fn)(struct seq_file *m, struct iommufd_ctx *ictx);
+void iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn);
+void iommufd_ledgers_show(struct seq_file *m);
+void iommufd_snapshot_debugfs(struct dentry *dir);
 
 static inline void iommufd_put_object(struct iommufd_object *obj)
 {

@@ -231,6 +231,10 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 	return iommufd_object_remove(ucmd->ictx, cmd->id);
 }
 
+/* Every live context, for the debugfs snapshot; under ctx_list_lock. */
+static LIST_HEAD(ctx_list);
+static DEFINE_MUTEX(ctx_list_lock);
+
 static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode)
 {
 	struct iommufd_ctx *ictx;
@@ -243,8 +247,57 @@ static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode)
 	mutex_init(&ictx->devices_lock);
 	INIT_LIST_HEAD(&ictx->devices);
 	xa_init(&ictx->groups);
+	ictx->owner = task_tgid_nr(current);
+	get_task_comm(ictx->owner_comm, current);
+	mutex_lock(&ctx_list_lock);
+	list_add_tail(&ictx->node, &ctx_list);
+	mutex_unlock(&ctx_list_lock);
 	atomic_long_inc(&iommufd_stats.contexts);
 	return ictx;
+}
+
+static void iommufd_ctx_unlist(struct iommufd_ctx *ictx)
+{
+	mutex_lock(&ctx_list_lock);
+	list_del(&ictx->node);
+	mutex_unlock(&ctx_list_lock);
+}
+
+/*
+ * Call @fn on every live context.  A context leaves the list before its
+ * objects are destroyed, so @fn finds it whole; @fn takes references on
+ * the objects it looks at (iommufd_get_next_object()).
+ */
+void iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn)
+{
+	struct iommufd_ctx *ictx;
+
+	mutex_lock(&ctx_list_lock);
+	list_for_each_entry(ictx, &ctx_list, node)
+		fn(m, ictx);
+	mutex_unlock(&ctx_list_lock);
+}
+
+/*
+ * The next published object of @type at or after *index, with a reference
+ * (put it after); *index is advanced past it.  NULL at the end.
+ */
+struct iommufd_object *iommufd_get_next_object(struct iommufd_ctx *ictx,
+					       unsigned long *index,
+					       enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	xa_for_each_start(&ictx->objects, *index, obj, *index) {
+		if (obj->type != type || !refcount_inc_not_zero(&obj->users))
+			continue;
+		(*index)++;
+		xa_unlock(&ictx->objects);
+		return obj;
+	}
+	xa_unlock(&ictx->objects);
+	return NULL;
 }
 
 static int iommufd_fops_open(struct inode *inode, struct file *filp)
@@ -272,6 +325,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 
 	/* No ioctl runs any more: nothing looks at the compat IOAS. */
 	ictx->vfio_ioas = NULL;
+	iommufd_ctx_unlist(ictx);
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, index, obj) {
@@ -439,6 +493,7 @@ struct file *iommufd_file_create(enum iopt_account_mode mode)
 		return ERR_PTR(-ENOMEM);
 	file = anon_inode_getfile("[iommufd]", &iommufd_fops, ictx, O_RDWR);
 	if (IS_ERR(file)) {
+		iommufd_ctx_unlist(ictx);
 		xa_destroy(&ictx->objects);
 		mutex_destroy(&ictx->devices_lock);
 		kfree(ictx);
@@ -547,6 +602,7 @@ static int __init iommufd_init(void)
 	debugfs_create_file("stats", 0400, iommufd_debugfs, NULL,
 			    &iommufd_stats_fops);
 	iommufd_policy_debugfs(iommufd_debugfs);
+	iommufd_snapshot_debugfs(iommufd_debugfs);
 	return 0;
 
 err_vfio:

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommufd-bpf: a read-only snapshot of what the module holds, for iommutop
+ * and operators: debugfs iommufd_bpf/processes (each charged party), ioas
+ * (each IOAS of each context) and devices (each bound device).
+ *
+ * Absolute numbers, read when the file is read: a process that mapped
+ * before iommutop started shows its real totals, and iommutop adds the
+ * tracepoints' deltas on top.  Each file is tab-separated with a header
+ * line; docs/iommutop.md describes the columns.
+ */
+#include <linux/debugfs.h>
+#include <linux/iommu.h>
+#include <linux/seq_file.h>
+
+#include "iommufd_private.h"
+#include "io_pagetable.h"
+
+/* Pages of @area pinned now (by domains or accesses). */
+static unsigned long area_pinned(struct iopt_area *area)
+{
+	unsigned long index, n = 0;
+	void *entry;
+
+	xa_for_each_range(&area->pages->pinned, index, entry,
+			  area->pages_node.start, area->pages_node.last)
+		n++;
+	return n;
+}
+
+static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
+{
+	struct iommufd_object *obj;
+	unsigned long index = 0;
+
+	while ((obj = iommufd_get_next_object(ictx, &index,
+					      IOMMUFD_OBJ_IOAS))) {
+		struct iommufd_ioas *ioas =
+			container_of(obj, struct iommufd_ioas, obj);
+		struct io_pagetable *iopt = &ioas->iopt;
+		unsigned long areas = 0, bytes = 0, pinned = 0;
+		unsigned long domains = 0, accesses = 0, i;
+		struct iopt_area *area;
+		void *entry;
+
+		down_read(&iopt->domains_rwsem);
+		down_read(&iopt->iova_rwsem);
+		for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX); area;
+		     area = iopt_area_iter_next(area, 0, ULONG_MAX)) {
+			areas++;
+			bytes += iopt_area_length(area);
+			pinned += area_pinned(area);
+		}
+		xa_for_each(&iopt->domains, i, entry)
+			domains++;
+		xa_for_each(&iopt->access_list, i, entry)
+			accesses++;
+		up_read(&iopt->iova_rwsem);
+		up_read(&iopt->domains_rwsem);
+		seq_printf(m, "%d\t%s\t%u\t%lu\t%lu\t%lu\t%lu\t%lu\n",
+			   ictx->owner, ictx->owner_comm, obj->id, areas,
+			   bytes, pinned, domains, accesses);
+		iommufd_put_object(obj);
+	}
+}
+
+static int ioas_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "pid\tcomm\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n");
+	iommufd_walk_contexts(m, ioas_show_ctx);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ioas);
+
+/* "direct", "direct-relaxable" or "-": what the device's firmware asks. */
+static const char *device_direct(struct device *dev)
+{
+	struct iommu_resv_region *region;
+	const char *what = "-";
+	LIST_HEAD(regions);
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list) {
+		if (region->type == IOMMU_RESV_DIRECT)
+			what = "direct";
+		else if (region->type == IOMMU_RESV_DIRECT_RELAXABLE &&
+			 *what == '-')
+			what = "direct-relaxable";
+	}
+	iommu_put_resv_regions(dev, &regions);
+	return what;
+}
+
+/*
+ * The bound devices, from the context's list: holding devices_lock keeps
+ * each there (unbinding takes it to leave), without a reference that
+ * would hold up its driver's unbind.
+ */
+static void devices_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
+{
+	struct iommufd_device *idev;
+
+	mutex_lock(&ictx->devices_lock);
+	list_for_each_entry(idev, &ictx->devices, node) {
+		u32 hwpt_id = 0, ioas_id = 0;
+
+		mutex_lock(&idev->igroup->lock);
+		if (idev->hwpt) {
+			hwpt_id = idev->hwpt->obj.id;
+			ioas_id = idev->hwpt->ioas->obj.id;
+		}
+		mutex_unlock(&idev->igroup->lock);
+		seq_printf(m, "%s\t%d\t%d\t%s\t%u\t%u\t%u\t%s\n",
+			   dev_name(idev->dev), iommu_group_id(idev->group),
+			   ictx->owner, ictx->owner_comm, idev->obj.id, hwpt_id,
+			   ioas_id, device_direct(idev->dev));
+	}
+	mutex_unlock(&ictx->devices_lock);
+}
+
+static int devices_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "device\tgroup\tpid\tcomm\tdev_id\thwpt\tioas\tdirect\n");
+	iommufd_walk_contexts(m, devices_show_ctx);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devices);
+
+static int processes_show(struct seq_file *m, void *unused)
+{
+	iommufd_ledgers_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(processes);
+
+void iommufd_snapshot_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("processes", 0400, dir, NULL, &processes_fops);
+	debugfs_create_file("ioas", 0400, dir, NULL, &ioas_fops);
+	debugfs_create_file("devices", 0400, dir, NULL, &devices_fops);
+}
