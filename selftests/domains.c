@@ -648,23 +648,6 @@ TEST_F(domains, destroy_orders)
 	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 1));
 }
 
-static char *read_trace(void)
-{
-	static char text[1 << 16];
-	ssize_t len;
-	int fd;
-
-	fd = open(TRACEFS "/trace", O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (len <= 0)
-		return NULL;
-	text[len] = '\0';
-	return text;
-}
-
 static int trace_events(const char *on)
 {
 	static const char *const events[] = { "attach", "detach", "replace",
@@ -696,7 +679,7 @@ TEST_F(domains, attach_detach_replace_and_iotlb_sync_are_traced)
 	ASSERT_OK(test_replace(self->fd, stdev, ioas2, &hwpt2));
 	ASSERT_OK(iommufd_destroy(self->fd, stdev));
 	ASSERT_OK(trace_events("0"));
-	text = read_trace();
+	text = read_text(TRACEFS "/trace");
 	ASSERT_NE(NULL, text);
 
 	snprintf(expect, sizeof(expect),

@@ -399,6 +399,26 @@ static inline int hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt,
 	return rc;
 }
 
+/*
+ * The text of a (small) file, in a static buffer the next call reuses; NULL
+ * with errno set when it cannot be read.
+ */
+static inline char *read_text(const char *path)
+{
+	static char text[1 << 16];
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len < 0)
+		return NULL;
+	text[len] = '\0';
+	return text;
+}
+
 /* Write @text to a sysfs or tracefs file; 0 or -1. */
 static inline int write_file(const char *path, const char *text)
 {

@@ -87,25 +87,9 @@ static uint32_t mock_device(int fd, uint32_t pci_id, uint32_t resv_type,
 	return stdev;
 }
 
-static char *read_all(const char *path)
-{
-	static char text[1 << 16];
-	ssize_t len;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (len < 0)
-		return NULL;
-	text[len] = '\0';
-	return text;
-}
-
 TEST_F(policy, no_policy_no_hooks)
 {
-	char *text = read_all(POLICIES);
+	char *text = read_text(POLICIES);
 
 	ASSERT_NE(NULL, text);
 	ASSERT_EQ(NULL, strchr(strchr(text, '\n') + 1, '\n'));
@@ -135,10 +119,10 @@ TEST_F(policy, deny_bind_with_the_policys_errno)
 		 index);
 	ASSERT_EQ(1, kmsg_count(kmsg, line));
 	close(kmsg);
-	text = read_all(POLICIES);
+	text = read_text(POLICIES);
 	ASSERT_NE(NULL, strstr(text, "first\tbind,attach,map,\tenforce\t"));
 	ASSERT_NE(NULL, strstr(text, "\t1\t1\n"));
-	text = read_all(DECISIONS);
+	text = read_text(DECISIONS);
 	snprintf(line, sizeof(line), "\tbind\tiommufd_bpf_mock.%u\t%d\tpolicy\tdeny\tfirst\t-13\t-\n",
 		 index, getpid());
 	ASSERT_NE(NULL, strstr(text, line));
@@ -159,11 +143,11 @@ TEST_F(policy, audit_mode_logs_and_allows)
 		 "policy auditor would deny bind of iommufd_bpf_mock.%u", index);
 	ASSERT_EQ(1, kmsg_count(kmsg, line));
 	close(kmsg);
-	text = read_all(DECISIONS);
+	text = read_text(DECISIONS);
 	snprintf(line, sizeof(line), "\tiommufd_bpf_mock.%u\t%d\tpolicy\taudit-deny\tauditor\t-1\t-\n",
 		 index, getpid());
 	ASSERT_NE(NULL, strstr(text, line));
-	ASSERT_NE(NULL, strstr(read_all(POLICIES), "auditor\tbind,\taudit\t"));
+	ASSERT_NE(NULL, strstr(read_text(POLICIES), "auditor\tbind,\taudit\t"));
 }
 
 /* Load order: first, then second.  The first deny wins and ends the walk. */
@@ -387,7 +371,7 @@ TEST_F(policy, decisions_are_traced)
 				 NULL));
 	ASSERT_OK(write_file("/sys/kernel/tracing/events/iommufd/policy_decision/enable",
 			     "0"));
-	text = read_all("/sys/kernel/tracing/trace");
+	text = read_text("/sys/kernel/tracing/trace");
 	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=deny errno=13 object=iommufd_bpf_mock."));
 	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=allow errno=0 object=iommufd_bpf_mock."));
 }

@@ -17,22 +17,6 @@
 
 enum { RESV_DIRECT, RESV_DIRECT_RELAXABLE };
 
-static char *slurp(const char *path)
-{
-	static char text[1 << 16];
-	ssize_t len;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (len < 0)
-		return NULL;
-	text[len] = '\0';
-	return text;
-}
-
 FIXTURE(snapshot) {
 	int fd;
 	char *buf;
@@ -62,7 +46,7 @@ TEST_F(snapshot, ioas_numbers)
 	ASSERT_OK(ioas_map_fixed(self->fd, ioas, self->buf, 4 * PAGE, IOVA));
 	ASSERT_OK(ioas_map_fixed(self->fd, ioas, self->buf + 8 * PAGE,
 				 4 * PAGE, IOVA + 16 * PAGE));
-	text = slurp(DIR "ioas");
+	text = read_text(DIR "ioas");
 	ASSERT_NE(NULL, text);
 	ASSERT_EQ(0, strncmp(text, "pid\tcomm\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n", 63));
 	snprintf(line, sizeof(line), "\n%d\tsnapshot\t%u\t2\t32768\t8\t1\t0\n",
@@ -75,7 +59,7 @@ TEST_F(snapshot, ioas_numbers)
 	close(self->fd);
 	self->fd = -1;
 	snprintf(line, sizeof(line), "\n%d\tsnapshot\t", getpid());
-	ASSERT_EQ(NULL, strstr(slurp(DIR "ioas"), line));
+	ASSERT_EQ(NULL, strstr(read_text(DIR "ioas"), line));
 }
 
 TEST_F(snapshot, devices)
@@ -92,7 +76,7 @@ TEST_F(snapshot, devices)
 	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &stdev, &index));
 	ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
 	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, &hwpt2, &dev2));
-	text = slurp(DIR "devices");
+	text = read_text(DIR "devices");
 	ASSERT_NE(NULL, text);
 	snprintf(line, sizeof(line), "iommufd_bpf_mock.%u\t", index);
 	ASSERT_NE(NULL, strstr(text, line));
@@ -105,7 +89,7 @@ TEST_F(snapshot, devices)
 	ASSERT_OK(test_bpf_attach(self->fd, stdev, ioas, &hwpt));
 	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%u\t%u\t%u\tdirect-relaxable\n",
 		 getpid(), dev_id, hwpt, ioas);
-	ASSERT_NE(NULL, strstr(slurp(DIR "devices"), line));
+	ASSERT_NE(NULL, strstr(read_text(DIR "devices"), line));
 }
 
 /* A charged process, its charge and its limit, while it holds them. */
@@ -135,14 +119,14 @@ TEST_F(snapshot, processes)
 	close(go[1]);
 	ASSERT_EQ(1, read(go[0], &c, 1));
 	snprintf(line, sizeof(line), "\n%d\tsnapshot\tuser\t4\t64\n", pid);
-	ASSERT_NE(NULL, strstr(slurp(DIR "processes"), line));
+	ASSERT_NE(NULL, strstr(read_text(DIR "processes"), line));
 	ASSERT_EQ(1, write(done[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
 	/* The mapping (and its charge) stays with the IOAS until unmapped. */
 	ASSERT_OK(ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL));
 	snprintf(line, sizeof(line), "\n%d\t", pid);
-	ASSERT_EQ(NULL, strstr(slurp(DIR "processes"), line));
+	ASSERT_EQ(NULL, strstr(read_text(DIR "processes"), line));
 }
 
 TEST_HARNESS_MAIN

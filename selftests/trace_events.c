@@ -16,22 +16,6 @@
 #define PAGE 4096UL
 
 /* The whole of a (small) tracefs file, NUL-terminated, or NULL. */
-static char *read_file(const char *path)
-{
-	static char text[1 << 16];
-	ssize_t len;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (len < 0)
-		return NULL;
-	text[len] = '\0';
-	return text;
-}
-
 TEST(events_have_documented_fields)
 {
 	static const struct {
@@ -54,7 +38,7 @@ TEST(events_have_documented_fields)
 	for (e = 0; e < 4; e++) {
 		snprintf(path, sizeof(path), TRACEFS "/events/iommufd/%s/format",
 			 events[e].event);
-		format = read_file(path);
+		format = read_text(path);
 		if (!format)
 			TH_LOG("%s: %s", path, strerror(errno));
 		ASSERT_NE(NULL, format);
@@ -89,7 +73,7 @@ TEST(tracefs_records_map_and_unmap)
 	ASSERT_OK(ioas_map_fixed(fd, ioas, buf, 4 * PAGE, 1UL << 24));
 	ASSERT_OK(ioas_unmap(fd, ioas, 1UL << 24, 4 * PAGE, NULL));
 	ASSERT_OK(write_file(TRACEFS "/events/iommufd/enable", "0"));
-	trace = read_file(TRACEFS "/trace");
+	trace = read_text(TRACEFS "/trace");
 	ASSERT_NE(NULL, trace);
 	snprintf(expect, sizeof(expect),
 		 "ioas_map: ioas=%u iova=0x1000000 length=0x4000 uptr=%p prot=rw pid=%d",
