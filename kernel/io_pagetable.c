@@ -86,7 +86,7 @@ static struct iopt_area *iopt_walk_check(struct iopt_walk *walk)
 {
 	struct iopt_area *area = walk->area;
 
-	if (!area || iopt_area_iova(area) > walk->cur || !area->pages) {
+	if (!area || iopt_area_iova(area) > walk->cur) {
 		walk->area = NULL;
 		return NULL;
 	}

@@ -88,9 +88,9 @@ struct io_pagetable {
  *              pages->domains_itree while the table has domains
  * @unmap_node: in the list of areas one unmap is taking down
  * @iopt: the table the area is in
- * @pages: the memory, holding one reference; NULL while the area is being
- *         created or torn down, when it is reserved IOVA and nothing else.
- *         Written under iopt->iova_rwsem for writing.
+ * @pages: the memory, holding one reference, for as long as the area is in
+ *         iopt->area_itree (areas are filled before they are inserted and
+ *         taken out before they are emptied)
  * @page_offset: byte offset of the area's first IOVA within its first page
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE
  * @num_accesses: access pins inside this area.  Changed (atomically) only
@@ -328,9 +328,9 @@ void iopt_remove_access(struct io_pagetable *iopt, u32 list_id);
  * @area: the current area
  * @complete: the walk reached @last without a gap
  *
- * Each step yields an area with its pages set and the piece [@cur, @end] of
+ * Each step yields an area and the piece [@cur, @end] of
  * the range inside it.  The walk stops early, leaving @complete false, at a
- * gap or at an area being created or destroyed.  iova_rwsem is held.
+ * gap.  iova_rwsem is held.
  */
 struct iopt_walk {
 	unsigned long cur;

@@ -22,7 +22,6 @@ static_assert(IOMMUFD_POLICY_COMM_LEN == TASK_COMM_LEN);
 
 struct dentry;
 struct device;
-struct iommufd_ioas;
 
 #define IOMMUFD_POLICY_NAME_LEN 32
 
