@@ -74,6 +74,8 @@ struct iommufd_object {
  *             xa_lock of @objects, and cleared there when the IOAS is
  *             removed
  * @node: in the module's list of contexts (for the debugfs snapshot)
+ * @id: a number no other context of this module load has, for the snapshot
+ * @vfio: a VFIO container's context (iommufd_file_create()), not /dev/iommu's
  * @owner: the process that opened it (or, for a VFIO container, set the
  *         container's IOMMU), by thread group ID, and its command name
  * @owner_comm: that command name
@@ -87,6 +89,8 @@ struct iommufd_ctx {
 	struct xarray groups;
 	struct iommufd_ioas *vfio_ioas;
 	struct list_head node;
+	u64 id;
+	bool vfio;
 	pid_t owner;
 	char owner_comm[16];
 };

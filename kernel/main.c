@@ -235,8 +235,10 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 static LIST_HEAD(ctx_list);
 static DEFINE_MUTEX(ctx_list_lock);
 
-static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode)
+static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode,
+					     bool vfio)
 {
+	static atomic64_t last_id;
 	struct iommufd_ctx *ictx;
 
 	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
@@ -247,6 +249,8 @@ static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode)
 	mutex_init(&ictx->devices_lock);
 	INIT_LIST_HEAD(&ictx->devices);
 	xa_init(&ictx->groups);
+	ictx->id = atomic64_inc_return(&last_id);
+	ictx->vfio = vfio;
 	ictx->owner = task_tgid_nr(current);
 	get_task_comm(ictx->owner_comm, current);
 	mutex_lock(&ctx_list_lock);
@@ -302,7 +306,8 @@ struct iommufd_object *iommufd_get_next_object(struct iommufd_ctx *ictx,
 
 static int iommufd_fops_open(struct inode *inode, struct file *filp)
 {
-	struct iommufd_ctx *ictx = iommufd_ctx_alloc(IOPT_PAGES_ACCOUNT_USER);
+	struct iommufd_ctx *ictx = iommufd_ctx_alloc(IOPT_PAGES_ACCOUNT_USER,
+						     false);
 
 	if (!ictx)
 		return -ENOMEM;
@@ -486,7 +491,7 @@ static const struct file_operations iommufd_fops = {
  */
 struct file *iommufd_file_create(enum iopt_account_mode mode)
 {
-	struct iommufd_ctx *ictx = iommufd_ctx_alloc(mode);
+	struct iommufd_ctx *ictx = iommufd_ctx_alloc(mode, true);
 	struct file *file;
 
 	if (!ictx)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * iommufd-bpf: a read-only snapshot of what the module holds, for iommutop
- * and operators: debugfs iommufd_bpf/processes (each charged party), ioas
- * (each IOAS of each context) and devices (each bound device).
+ * and operators: debugfs iommufd_bpf/processes (each charged party),
+ * contexts (each open context), ioas (each IOAS of each context) and
+ * devices (each bound device).
  *
  * Absolute numbers, read when the file is read: a process that mapped
  * before iommutop started shows its real totals, and iommutop adds the
@@ -57,8 +58,8 @@ static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 			accesses++;
 		up_read(&iopt->iova_rwsem);
 		up_read(&iopt->domains_rwsem);
-		seq_printf(m, "%d\t%s\t%u\t%lu\t%lu\t%lu\t%lu\t%lu\n",
-			   ictx->owner, ictx->owner_comm, obj->id, areas,
+		seq_printf(m, "%d\t%s\t%llu\t%u\t%lu\t%lu\t%lu\t%lu\t%lu\n",
+			   ictx->owner, ictx->owner_comm, ictx->id, obj->id, areas,
 			   bytes, pinned, domains, accesses);
 		iommufd_put_object(obj);
 	}
@@ -66,7 +67,7 @@ static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 
 static int ioas_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "pid\tcomm\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n");
+	seq_puts(m, "pid\tcomm\tctx\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n");
 	iommufd_walk_contexts(m, ioas_show_ctx);
 	return 0;
 }
@@ -91,6 +92,30 @@ static const char *device_direct(struct device *dev)
 	return what;
 }
 
+/* The device's current domain as the IOMMU core has it, by kind. */
+static const char *device_domain(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	if (!domain)
+		return "-";
+	switch (domain->type) {
+	case IOMMU_DOMAIN_BLOCKED:
+		return "blocked";
+	case IOMMU_DOMAIN_IDENTITY:
+		return "identity";
+	case IOMMU_DOMAIN_UNMANAGED:
+		return "paging";
+	case IOMMU_DOMAIN_DMA:
+	case IOMMU_DOMAIN_DMA_FQ:
+		return "dma";
+	case IOMMU_DOMAIN_NESTED:
+		return "nested";
+	default:
+		return "other";
+	}
+}
+
 /*
  * The bound devices, from the context's list: holding devices_lock keeps
  * each there (unbinding takes it to leave), without a reference that
@@ -103,28 +128,59 @@ static void devices_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 	mutex_lock(&ictx->devices_lock);
 	list_for_each_entry(idev, &ictx->devices, node) {
 		u32 hwpt_id = 0, ioas_id = 0;
+		const char *domain;
 
+		/* Attach, replace and detach change both under the lock. */
 		mutex_lock(&idev->igroup->lock);
 		if (idev->hwpt) {
 			hwpt_id = idev->hwpt->obj.id;
 			ioas_id = idev->hwpt->ioas->obj.id;
 		}
+		domain = device_domain(idev->dev);
 		mutex_unlock(&idev->igroup->lock);
-		seq_printf(m, "%s\t%d\t%d\t%s\t%u\t%u\t%u\t%s\n",
+		seq_printf(m, "%s\t%d\t%d\t%s\t%llu\t%u\t%u\t%u\t%s\t%s\n",
 			   dev_name(idev->dev), iommu_group_id(idev->group),
-			   ictx->owner, ictx->owner_comm, idev->obj.id, hwpt_id,
-			   ioas_id, device_direct(idev->dev));
+			   ictx->owner, ictx->owner_comm, ictx->id, idev->obj.id,
+			   hwpt_id, ioas_id, domain, device_direct(idev->dev));
 	}
 	mutex_unlock(&ictx->devices_lock);
 }
 
 static int devices_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "device\tgroup\tpid\tcomm\tdev_id\thwpt\tioas\tdirect\n");
+	seq_puts(m, "device\tgroup\tpid\tcomm\tctx\tdev_id\thwpt\tioas\tdomain\tdirect\n");
 	iommufd_walk_contexts(m, devices_show_ctx);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(devices);
+
+static void contexts_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
+{
+	unsigned long ioas = 0, devices = 0, index;
+	struct iommufd_object *obj;
+	struct list_head *pos;
+
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj)
+		if (obj->type == IOMMUFD_OBJ_IOAS)
+			ioas++;
+	xa_unlock(&ictx->objects);
+	mutex_lock(&ictx->devices_lock);
+	list_for_each(pos, &ictx->devices)
+		devices++;
+	mutex_unlock(&ictx->devices_lock);
+	seq_printf(m, "%llu\t%d\t%s\t%s\t%lu\t%lu\n", ictx->id, ictx->owner,
+		   ictx->owner_comm, ictx->vfio ? "vfio" : "iommufd", ioas,
+		   devices);
+}
+
+static int contexts_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "ctx\tpid\tcomm\tkind\tioas\tdevices\n");
+	iommufd_walk_contexts(m, contexts_show_ctx);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(contexts);
 
 static int processes_show(struct seq_file *m, void *unused)
 {
@@ -136,6 +192,7 @@ DEFINE_SHOW_ATTRIBUTE(processes);
 void iommufd_snapshot_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("processes", 0400, dir, NULL, &processes_fops);
+	debugfs_create_file("contexts", 0400, dir, NULL, &contexts_fops);
 	debugfs_create_file("ioas", 0400, dir, NULL, &ioas_fops);
 	debugfs_create_file("devices", 0400, dir, NULL, &devices_fops);
 }

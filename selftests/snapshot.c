@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The debugfs snapshot iommutop starts from: processes (each charged
- * party, with its limit), ioas (areas, bytes, pinned pages, domains,
- * accesses) and devices (group, owner, HWPT, IOAS, direct regions), with
- * absolute numbers for a known state.
+ * party, with its limit), contexts (owner, kind, IOAS and devices), ioas
+ * (areas, bytes, pinned pages, domains, accesses) and devices (group,
+ * owner, HWPT, IOAS, domain, direct regions), with absolute numbers for a
+ * known state.
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,17 +15,50 @@
 #define PAGE 4096UL
 #define IOVA (MOCK_APERTURE_START + (1UL << 20))
 #define DIR "/sys/kernel/debug/iommufd_bpf/"
+/* A file's text begins with a header line (a string literal). */
+#define STARTS_WITH(text, lit) ((text) && !strncmp(text, lit, sizeof(lit) - 1))
 
 enum { RESV_DIRECT, RESV_DIRECT_RELAXABLE };
 
 FIXTURE(snapshot) {
 	int fd;
+	unsigned long long ctx;
 	char *buf;
 };
+
+/*
+ * The ID of this process's only context, from the contexts file; 0 when
+ * it has none or several.
+ */
+static unsigned long long own_ctx(void)
+{
+	char *text = read_text(DIR "contexts"), *line, pat[48];
+	unsigned long long ctx = 0;
+	int n = 0;
+
+	if (!text)
+		return 0;
+	snprintf(pat, sizeof(pat), "\t%d\tsnapshot\t", getpid());
+	for (line = strchr(text, '\n'); line; line = strchr(line + 1, '\n')) {
+		char *end = strchr(line + 1, '\n');
+
+		if (end)
+			*end = 0;
+		if (strstr(line + 1, pat)) {
+			ctx = strtoull(line + 1, NULL, 10);
+			n++;
+		}
+		if (end)
+			*end = '\n';
+	}
+	return n == 1 ? ctx : 0;
+}
 
 FIXTURE_SETUP(snapshot)
 {
 	OPEN_WITH_MOCK_IOMMU(self->fd);
+	self->ctx = own_ctx();
+	ASSERT_NE(0, self->ctx);
 	self->buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
@@ -48,12 +82,13 @@ TEST_F(snapshot, ioas_numbers)
 				 4 * PAGE, IOVA + 16 * PAGE));
 	text = read_text(DIR "ioas");
 	ASSERT_NE(NULL, text);
-	ASSERT_EQ(0, strncmp(text, "pid\tcomm\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n", 63));
-	snprintf(line, sizeof(line), "\n%d\tsnapshot\t%u\t2\t32768\t8\t1\t0\n",
-		 getpid(), ioas);
+	ASSERT_TRUE(STARTS_WITH(text,
+				"pid\tcomm\tctx\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n"));
+	snprintf(line, sizeof(line), "\n%d\tsnapshot\t%llu\t%u\t2\t32768\t8\t1\t0\n",
+		 getpid(), self->ctx, ioas);
 	ASSERT_NE(NULL, strstr(text, line));
-	snprintf(line, sizeof(line), "\n%d\tsnapshot\t%u\t0\t0\t0\t0\t0\n",
-		 getpid(), empty);
+	snprintf(line, sizeof(line), "\n%d\tsnapshot\t%llu\t%u\t0\t0\t0\t0\t0\n",
+		 getpid(), self->ctx, empty);
 	ASSERT_NE(NULL, strstr(text, line));
 	/* Gone with the file. */
 	close(self->fd);
@@ -78,18 +113,54 @@ TEST_F(snapshot, devices)
 	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, &hwpt2, &dev2));
 	text = read_text(DIR "devices");
 	ASSERT_NE(NULL, text);
+	ASSERT_TRUE(STARTS_WITH(text,
+				"device\tgroup\tpid\tcomm\tctx\tdev_id\thwpt\tioas\tdomain\tdirect\n"));
 	snprintf(line, sizeof(line), "iommufd_bpf_mock.%u\t", index);
 	ASSERT_NE(NULL, strstr(text, line));
-	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%u\t0\t0\tdirect-relaxable\n",
-		 getpid(), dev_id);
+	/* Bound, not attached: the group is blocked. */
+	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%llu\t%u\t0\t0\tblocked\tdirect-relaxable\n",
+		 getpid(), self->ctx, dev_id);
 	ASSERT_NE(NULL, strstr(text, line));
-	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%u\t%u\t%u\t-\n",
-		 getpid(), dev2, hwpt2, ioas);
+	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%llu\t%u\t%u\t%u\tpaging\t-\n",
+		 getpid(), self->ctx, dev2, hwpt2, ioas);
 	ASSERT_NE(NULL, strstr(text, line));
 	ASSERT_OK(test_bpf_attach(self->fd, stdev, ioas, &hwpt));
-	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%u\t%u\t%u\tdirect-relaxable\n",
-		 getpid(), dev_id, hwpt, ioas);
+	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%llu\t%u\t%u\t%u\tpaging\tdirect-relaxable\n",
+		 getpid(), self->ctx, dev_id, hwpt, ioas);
 	ASSERT_NE(NULL, strstr(read_text(DIR "devices"), line));
+	ASSERT_OK(test_bpf_detach(self->fd, stdev));
+	snprintf(line, sizeof(line), "\t%d\tsnapshot\t%llu\t%u\t0\t0\tblocked\tdirect-relaxable\n",
+		 getpid(), self->ctx, dev_id);
+	ASSERT_NE(NULL, strstr(read_text(DIR "devices"), line));
+}
+
+TEST_F(snapshot, contexts)
+{
+	uint32_t ioas, other;
+	char line[160];
+	int fd2;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(ioas_alloc(self->fd, &other));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, NULL, NULL));
+	ASSERT_TRUE(STARTS_WITH(read_text(DIR "contexts"),
+				"ctx\tpid\tcomm\tkind\tioas\tdevices\n"));
+	snprintf(line, sizeof(line), "\n%llu\t%d\tsnapshot\tiommufd\t2\t1\n",
+		 self->ctx, getpid());
+	ASSERT_NE(NULL, strstr(read_text(DIR "contexts"), line));
+	/* A second context has another ID; none is listed twice. */
+	fd2 = open("/dev/iommu", O_RDWR);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, own_ctx());
+	close(fd2);
+	ASSERT_EQ(self->ctx, own_ctx());
+	ASSERT_OK(iommufd_destroy(self->fd, other));
+	snprintf(line, sizeof(line), "\n%llu\t%d\tsnapshot\tiommufd\t1\t1\n",
+		 self->ctx, getpid());
+	ASSERT_NE(NULL, strstr(read_text(DIR "contexts"), line));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, own_ctx());
 }
 
 /* A charged process, its charge and its limit, while it holds them. */
