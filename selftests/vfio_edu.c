@@ -12,7 +12,6 @@
  * bit 1 set for device to RAM).  Its bus addresses are IOVA here, translated
  * by VT-d through the container's mappings.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/vfio.h>
 #include <signal.h>
@@ -28,8 +27,6 @@
 #include "vfio_utils.h"
 
 #define PAGE 4096UL
-#define EDU_VENDOR "0x1234"
-#define EDU_DEVICE "0x11e8"
 #define EDU_ID 0x010000edU
 #define EDU_BUF 0x40000UL
 /*
@@ -47,7 +44,6 @@
 /* The edu device drops address bits above 28: keep IOVA below 256 MiB. */
 #define IOVA 0x100000UL
 #define BACKEND_PARAM "/sys/module/iommufd_bpf/parameters/vfio"
-#define SYSFS_PCI "/sys/bus/pci/devices/"
 
 struct edu {
 	char bdf[16];
@@ -56,86 +52,6 @@ struct edu {
 	volatile uint8_t *bar;
 	size_t bar_size;
 };
-
-/* The edu devices, by PCI address; how many in *n (at most 4). */
-static int find_edus(char bdfs[][16], int max)
-{
-	struct dirent *d;
-	int n = 0;
-	DIR *dir = opendir(SYSFS_PCI);
-
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir)) && n < max) {
-		char path[300], id[16] = "";
-		FILE *f;
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), SYSFS_PCI "%s/vendor", d->d_name);
-		f = fopen(path, "r");
-		if (!f || !fgets(id, sizeof(id), f) || strncmp(id, EDU_VENDOR, 6)) {
-			if (f)
-				fclose(f);
-			continue;
-		}
-		fclose(f);
-		snprintf(path, sizeof(path), SYSFS_PCI "%s/device", d->d_name);
-		f = fopen(path, "r");
-		if (f && fgets(id, sizeof(id), f) &&
-		    !strncmp(id, EDU_DEVICE, 6) && strlen(d->d_name) < 16)
-			memcpy(bdfs[n++], d->d_name, strlen(d->d_name) + 1);
-		if (f)
-			fclose(f);
-	}
-	closedir(dir);
-	/* readdir order is arbitrary: sort by address. */
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (strcmp(bdfs[j], bdfs[i]) < 0) {
-				char t[16];
-
-				memcpy(t, bdfs[i], 16);
-				memcpy(bdfs[i], bdfs[j], 16);
-				memcpy(bdfs[j], t, 16);
-			}
-	return n;
-}
-
-/* Hand @bdf to vfio-pci; 0 or -1. */
-static int bind_vfio_pci(const char *bdf)
-{
-	char path[256], link[256];
-	ssize_t len;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "%s/driver", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len > 0) {
-		link[len] = '\0';
-		if (strstr(link, "/vfio-pci"))
-			return 0;
-		snprintf(path, sizeof(path), SYSFS_PCI "%s/driver/unbind", bdf);
-		if (write_file(path, bdf))
-			return -1;
-	}
-	snprintf(path, sizeof(path), SYSFS_PCI "%s/driver_override", bdf);
-	if (write_file(path, "vfio-pci"))
-		return -1;
-	return write_file("/sys/bus/pci/drivers_probe", bdf);
-}
-
-static int group_number(const char *bdf)
-{
-	char path[256], link[256];
-	ssize_t len;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len <= 0)
-		return -1;
-	link[len] = '\0';
-	return atoi(strrchr(link, '/') + 1);
-}
 
 /* Open @bdf's VFIO group and add it to @container; 0 or -errno. */
 static int edu_open_group(struct edu *e, const char *bdf, int container)

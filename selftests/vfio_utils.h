@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The VFIO type1 map and unmap calls the tests make, on a VFIO container or
- * on /dev/iommu's compat IOAS alike.
+ * on /dev/iommu's compat IOAS alike; finding QEMU's edu devices and handing
+ * them to vfio-pci.  Include iommufd_utils.h first (write_file()).
  */
 #ifndef IOMMUFD_BPF_VFIO_UTILS_H
 #define IOMMUFD_BPF_VFIO_UTILS_H
 
+#include <dirent.h>
 #include <linux/vfio.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -39,6 +41,91 @@ static inline int unmap_dma(int fd, uint64_t iova, uint64_t len,
 	if (done)
 		*done = cmd.size;
 	return rc;
+}
+
+#define EDU_VENDOR "0x1234"
+#define EDU_DEVICE "0x11e8"
+#define SYSFS_PCI "/sys/bus/pci/devices/"
+
+/* The edu devices, sorted by PCI address: how many (at most @max). */
+static inline int find_edus(char bdfs[][16], int max)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir(SYSFS_PCI);
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)) && n < max) {
+		char path[300], id[16] = "";
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), SYSFS_PCI "%s/vendor", d->d_name);
+		f = fopen(path, "r");
+		if (!f || !fgets(id, sizeof(id), f) || strncmp(id, EDU_VENDOR, 6)) {
+			if (f)
+				fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), SYSFS_PCI "%s/device", d->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(id, sizeof(id), f) &&
+		    !strncmp(id, EDU_DEVICE, 6) && strlen(d->d_name) < 16)
+			memcpy(bdfs[n++], d->d_name, strlen(d->d_name) + 1);
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	/* readdir order is arbitrary: sort by address. */
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (strcmp(bdfs[j], bdfs[i]) < 0) {
+				char t[16];
+
+				memcpy(t, bdfs[i], 16);
+				memcpy(bdfs[i], bdfs[j], 16);
+				memcpy(bdfs[j], t, 16);
+			}
+	return n;
+}
+
+/* Hand @bdf to vfio-pci; 0 or -1. */
+static inline int bind_vfio_pci(const char *bdf)
+{
+	char path[256], link[256];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/driver", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len > 0) {
+		link[len] = '\0';
+		if (strstr(link, "/vfio-pci"))
+			return 0;
+		snprintf(path, sizeof(path), SYSFS_PCI "%s/driver/unbind", bdf);
+		if (write_file(path, bdf))
+			return -1;
+	}
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/driver_override", bdf);
+	if (write_file(path, "vfio-pci"))
+		return -1;
+	return write_file("/sys/bus/pci/drivers_probe", bdf);
+}
+
+/* @bdf's IOMMU group number, or -1. */
+static inline int group_number(const char *bdf)
+{
+	char path[256], link[256];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len <= 0)
+		return -1;
+	link[len] = '\0';
+	return atoi(strrchr(link, '/') + 1);
 }
 
 #endif
