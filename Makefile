@@ -29,7 +29,7 @@ MODULE := $(TOP)/kernel/iommufd_bpf.ko
 
 CC := gcc
 CLANG := clang
-USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(TOP)/tools/include \
 	-I$(TOP)/include/uapi -I$(PREFIX)/include
 USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
@@ -138,7 +138,7 @@ $(BUILD)/bpf/policies/%.bpf.o: $(TOP)/bpf/%.bpf.c $(TOP)/bpf/policy_common.h \
 		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bpf/policies
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(LIBBPF_A) | $(BUILD)/bin
+$(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(TOP)/tools/include/tool_die.h $(LIBBPF_A) | $(BUILD)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
 
 tools: $(POLICY_OBJS) $(BUILD)/bin/iommupolicy

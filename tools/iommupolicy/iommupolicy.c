@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool_die.h"
+
 #define BPFFS "/sys/fs/bpf"
 #define PIN_DIR BPFFS "/iommupolicy"
 #define DEBUGFS "/sys/kernel/debug/iommufd_bpf"
@@ -42,18 +44,6 @@
 #endif
 
 static const char *prog = "iommupolicy";
-
-static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void usage(void)
 {
