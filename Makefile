@@ -35,7 +35,7 @@ USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
-SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu policy policy_tool iommutop_collector snapshot module_lifecycle module_btf demo_ioas demo_devices
+SELFTESTS := iommufd_core ioas trace_events mock_iommu devices domains vfio_compat vfio_edu policy policy_tool iommutop_collector snapshot module_lifecycle module_btf demo_ioas demo_devices iommutop_workload
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
@@ -141,7 +141,7 @@ $(BUILD)/bpf/policies/%.bpf.o: $(TOP)/bpf/%.bpf.c $(TOP)/bpf/policy_common.h \
 $(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(TOP)/tools/include/tool_die.h $(LIBBPF_A) | $(BUILD)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
 
-tools: $(POLICY_OBJS) $(BUILD)/bin/iommupolicy
+tools: $(POLICY_OBJS) $(BUILD)/bin/iommupolicy $(BUILD)/bin/iommutop
 
 # iommutop's collector and its skeleton.
 $(BUILD)/bpf/iommutop.bpf.o: $(TOP)/bpf/iommutop.bpf.c $(TOP)/bpf/iommutop.h \
@@ -150,6 +150,13 @@ $(BUILD)/bpf/iommutop.bpf.o: $(TOP)/bpf/iommutop.bpf.c $(TOP)/bpf/iommutop.h \
 
 $(BUILD)/bpf/iommutop.skel.h: $(BUILD)/bpf/iommutop.bpf.o
 	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
+
+# The tool: the collector's skeleton, the snapshot reader and ncurses.
+IOMMUTOP_SRCS := $(addprefix $(TOP)/tools/iommutop/,iommutop.c sample.c output.c)
+$(BUILD)/bin/iommutop: $(IOMMUTOP_SRCS) $(TOP)/tools/iommutop/top.h $(TOP)/tools/include/tool_die.h \
+		$(TOP)/bpf/iommutop.h $(BUILD)/bpf/iommutop.skel.h $(LIBBPF_A) | $(BUILD)/bin
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bpf -I$(TOP)/bpf -o $@ $(IOMMUTOP_SRCS) \
+		$(USER_LDLIBS) -lncurses
 
 $(BUILD)/selftests/iommutop_collector: $(BUILD)/bpf/iommutop.skel.h
 $(BUILD)/selftests/iommutop_collector: USER_CFLAGS += -I$(BUILD)/bpf -I$(TOP)/bpf

@@ -64,6 +64,7 @@ int BPF_PROG(on_map, u32 ioas_id, unsigned long iova, unsigned long length,
 		return 0;
 	__sync_fetch_and_add(&p->maps, 1);
 	__sync_fetch_and_add(&p->map_bytes, length);
+	__sync_fetch_and_add(&p->map_ns, ns);
 	p->charged = charged;
 	b = log2_ns(ns);
 	if (b < IOMMUTOP_LAT_BUCKETS)

@@ -16,6 +16,7 @@
  * @unmaps: unmaps that unmapped something
  * @map_bytes: bytes mapped
  * @unmap_bytes: bytes unmapped
+ * @map_ns: nanoseconds spent in maps
  * @pinned: pages pinned (pin events)
  * @unpinned: pages unpinned (unpin events)
  * @charged: the pages its charged party had charged after its last event
@@ -31,6 +32,7 @@ struct iommutop_proc {
 	__u64 unmaps;
 	__u64 map_bytes;
 	__u64 unmap_bytes;
+	__u64 map_ns;
 	__u64 pinned;
 	__u64 unpinned;
 	__u64 charged;

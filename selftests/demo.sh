@@ -51,3 +51,35 @@ dmesg | grep -o 'pci 0000:00:10.0: Firmware has requested.*' | head -n 1
 
 step "what the policy decided (iommupolicy log)"
 iommupolicy log
+
+step "iommutop: a process holding one buffer in two IOAS and a VFIO container, mapping and unmapping"
+# iommutop_workload: 64 pages in two IOAS of /dev/iommu (charged once to
+# its user) and in a VFIO container with the edu device 00:11.0 (charged to
+# its mm); then rounds of 25 map/unmap pairs on each, while iommutop runs
+# in a 120x14 tmux pane.
+coproc W { iommutop_workload 64; }
+read -r _ wpid <&"${W[0]}"
+export TMUX_TMPDIR
+TMUX_TMPDIR=$(mktemp -d)
+TERM=xterm tmux new-session -d -s demo -x 120 -y 14 "iommutop -i 1"
+for _ in $(seq 100); do
+	tmux capture-pane -p -t demo | grep -q " $wpid iommutop_worklo" && break
+	sleep 0.2
+done
+# Until a sample with the pairs in it is on the screen (MAP/s, the 9th
+# column, above zero).
+for _ in $(seq 60); do
+	echo "pairs 25 4" >&"${W[1]}"
+	read -r _ <&"${W[0]}"
+	tmux capture-pane -p -t demo | awk -v pid="$wpid" \
+		'$1 == pid && $9 + 0 > 0 { found = 1 } END { exit !found }' && break
+done
+tmux capture-pane -p -t demo
+echo "-- [d]evices:"
+tmux send-keys -t demo d
+sleep 0.5
+tmux capture-pane -p -t demo | sed -n '4,8p'
+tmux kill-server
+rm -rf "$TMUX_TMPDIR"
+exec {W[1]}>&-
+wait "$W_PID"

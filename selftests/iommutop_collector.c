@@ -52,7 +52,7 @@ TEST_F(collector, counts_a_known_workload)
 {
 	struct iommutop_proc p;
 	uint32_t ioas, hwpt;
-	uint64_t lat = 0;
+	uint64_t lat = 0, min_ns = 0;
 
 	ASSERT_OK(ioas_alloc(self->fd, &ioas));
 	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, &hwpt, NULL));
@@ -80,9 +80,14 @@ TEST_F(collector, counts_a_known_workload)
 	ASSERT_EQ(0, p.denials);
 	/* Root is not charged. */
 	ASSERT_EQ(0, p.charged);
-	for (int i = 0; i < IOMMUTOP_LAT_BUCKETS; i++)
+	/* Each map in its bucket: the time is at least each bucket's start. */
+	for (int i = 0; i < IOMMUTOP_LAT_BUCKETS; i++) {
 		lat += p.map_lat[i];
+		min_ns += p.map_lat[i] << i;
+	}
 	ASSERT_EQ(5, lat);
+	ASSERT_GE(p.map_ns, min_ns);
+	ASSERT_LT(p.map_ns, 2 * min_ns);
 }
 
 TEST_F(collector, other_processes_are_not_counted)

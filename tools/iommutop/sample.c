@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommutop: one sample of the system.
+ *
+ * Absolute numbers (contexts, IOAS, devices, pinned and charged pages,
+ * limits) come from the module's debugfs snapshot, read anew each sample.
+ * Activity (maps, unmaps, IOTLB syncs, map latency, denials) comes from
+ * the BPF collector bpf/iommutop.bpf.c, which counts per process from the
+ * moment iommutop attached it; rates are the difference between two
+ * samples over the time between them.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "top.h"
+#include "iommutop.skel.h"
+
+struct prev {
+	int pid;
+	struct iommutop_proc p;
+};
+
+struct sampler {
+	struct iommutop_bpf *skel;
+	int map_fd;
+	int pid;		/* only this process, or 0 */
+	struct prev *prev;	/* the collector's counts at the last sample */
+	size_t nprev;
+	bool have_prev;
+	double last_mono;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static double now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct sampler *sampler_open(int pid, char *err, size_t errlen)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->pid = pid;
+	s->skel = iommutop_bpf__open();
+	if (!s->skel) {
+		set_err(err, errlen, "cannot open the BPF collector: %s",
+			strerror(errno));
+		goto fail;
+	}
+	s->skel->rodata->only_tgid = pid;
+	ret = iommutop_bpf__load(s->skel);
+	if (ret) {
+		set_err(err, errlen,
+			"cannot load the BPF collector: %s (does the module's BTF match this iommutop? rebuild both)",
+			strerror(-ret));
+		goto fail;
+	}
+	ret = iommutop_bpf__attach(s->skel);
+	if (ret) {
+		set_err(err, errlen,
+			"cannot attach the BPF collector to the module's tracepoints: %s",
+			strerror(-ret));
+		goto fail;
+	}
+	s->map_fd = bpf_map__fd(s->skel->maps.procs);
+	return s;
+fail:
+	iommutop_bpf__destroy(s->skel);
+	free(s);
+	return NULL;
+}
+
+void sampler_close(struct sampler *s)
+{
+	if (!s)
+		return;
+	iommutop_bpf__destroy(s->skel);
+	free(s->prev);
+	free(s);
+}
+
+void sample_free(struct sample *smp)
+{
+	free(smp->procs);
+	free(smp->devs);
+	free(smp->ioas);
+	memset(smp, 0, sizeof(*smp));
+}
+
+/* A whole (small, text) file, NUL-terminated; NULL with @err set. */
+static char *slurp(const char *path, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!buf || !f) {
+		set_err(err, errlen, "cannot read %s: %s", path,
+			strerror(buf ? errno : ENOMEM));
+		goto fail;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len - 1 == 0) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				set_err(err, errlen, "out of memory");
+				goto fail;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		set_err(err, errlen, "cannot read %s: %s", path,
+			strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+fail:
+	if (f)
+		fclose(f);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Split @line into exactly @n tab-separated fields.  A command name may
+ * hold tabs itself: extra fields belong to field @comm.  -1 when there are
+ * too few.
+ */
+static int split(char *line, char **f, int n, int comm)
+{
+	char *all[32];
+	int k = 0, extra;
+
+	all[k++] = line;
+	for (char *p = line; *p && k < 32; p++) {
+		if (*p == '\t') {
+			*p = '\0';
+			all[k++] = p + 1;
+		}
+	}
+	if (k < n)
+		return -1;
+	extra = k - n;
+	for (int i = 0; i < extra; i++)
+		all[comm + i + 1][-1] = '\t';
+	for (int i = 0, j = 0; i < n; i++, j++) {
+		f[i] = all[j];
+		if (i == comm)
+			j += extra;
+	}
+	return 0;
+}
+
+/*
+ * Read @file (under the debugfs directory), check its header and call
+ * @row on each line split into @n fields.
+ */
+typedef int (*row_fn)(struct sample *smp, char **f, void *ctx);
+
+static int read_table(const char *file, const char *header, int n, int comm,
+		      row_fn row, struct sample *smp, void *ctx, char *err,
+		      size_t errlen)
+{
+	char path[128], *text, *line, *next;
+	size_t hlen = strlen(header);
+	int ret = 0;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
+	text = slurp(path, err, errlen);
+	if (!text)
+		return -1;
+	if (strncmp(text, header, hlen) || text[hlen] != '\n') {
+		set_err(err, errlen,
+			"%s has columns this iommutop does not know: the module and iommutop come from different builds",
+			path);
+		free(text);
+		return -1;
+	}
+	for (line = text + hlen + 1; *line && !ret; line = next) {
+		char *f[16];
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (split(line, f, n, comm))
+			continue;
+		ret = row(smp, f, ctx);
+	}
+	free(text);
+	if (ret)
+		set_err(err, errlen, "out of memory");
+	return ret;
+}
+
+static void copy_comm(char *dst, const char *src)
+{
+	snprintf(dst, 16, "%s", src);
+}
+
+/* The row for @pid, added (zeroed) when new; NULL without memory. */
+static struct proc_row *proc_get(struct sample *smp, int pid)
+{
+	struct proc_row *p;
+
+	for (size_t i = 0; i < smp->nprocs; i++)
+		if (smp->procs[i].pid == pid)
+			return &smp->procs[i];
+	p = realloc(smp->procs, (smp->nprocs + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	smp->procs = p;
+	p = &smp->procs[smp->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->charged_pages = NO_VALUE;
+	p->limit_pages = NO_VALUE;
+	p->p50_ns = NO_VALUE;
+	p->p99_ns = NO_VALUE;
+	return p;
+}
+
+static bool wanted(const struct sampler *s, int pid)
+{
+	return !s->pid || s->pid == pid;
+}
+
+/* contexts: ctx pid comm kind ioas devices */
+static int context_row(struct sample *smp, char **f, void *ctx)
+{
+	struct sampler *s = ctx;
+	int pid = atoi(f[1]);
+	struct proc_row *p;
+
+	if (!wanted(s, pid))
+		return 0;
+	p = proc_get(smp, pid);
+	if (!p)
+		return -1;
+	if (!p->comm[0])
+		copy_comm(p->comm, f[2]);
+	p->contexts++;
+	p->ioas += strtoul(f[4], NULL, 10);
+	p->devices += strtoul(f[5], NULL, 10);
+	return 0;
+}
+
+/* processes: pid comm mode charged_pages limit_pages */
+static int charge_row(struct sample *smp, char **f, void *ctx)
+{
+	struct sampler *s = ctx;
+	int pid = atoi(f[0]);
+	struct proc_row *p;
+	uint64_t charged;
+
+	if (!wanted(s, pid))
+		return 0;
+	p = proc_get(smp, pid);
+	if (!p)
+		return -1;
+	copy_comm(p->comm, f[1]);
+	/*
+	 * One line per ledger: a process charged both through /dev/iommu
+	 * (its user's locked_vm) and a VFIO container (its mm's pinned_vm)
+	 * has two, each against the same RLIMIT_MEMLOCK.
+	 */
+	charged = strtoull(f[3], NULL, 10);
+	if (p->charged_pages == NO_VALUE)
+		p->charged_pages = 0;
+	p->charged_pages += charged;
+	if (!strcmp(f[2], "mm"))
+		p->charged_mm += charged;
+	else
+		p->charged_user += charged;
+	p->limit_pages = strtoull(f[4], NULL, 10);
+	/* The module prints ULONG_MAX for RLIM_INFINITY. */
+	p->unlimited = p->limit_pages == UINT64_MAX;
+	return 0;
+}
+
+/* ioas: pid comm ctx ioas areas mapped_bytes pinned_pages domains accesses */
+static int ioas_row(struct sample *smp, char **f, void *ctx)
+{
+	struct sampler *s = ctx;
+	struct ioas_row *r;
+	int pid = atoi(f[0]);
+
+	if (!wanted(s, pid))
+		return 0;
+	r = realloc(smp->ioas, (smp->nioas + 1) * sizeof(*r));
+	if (!r)
+		return -1;
+	smp->ioas = r;
+	r = &smp->ioas[smp->nioas++];
+	r->pid = pid;
+	copy_comm(r->comm, f[1]);
+	r->ctx = strtoull(f[2], NULL, 10);
+	r->ioas = strtoul(f[3], NULL, 10);
+	r->areas = strtoull(f[4], NULL, 10);
+	r->mapped_bytes = strtoull(f[5], NULL, 10);
+	r->pinned_pages = strtoull(f[6], NULL, 10);
+	r->domains = strtoul(f[7], NULL, 10);
+	r->accesses = strtoul(f[8], NULL, 10);
+	return 0;
+}
+
+/* devices: device group pid comm ctx dev_id hwpt ioas domain direct */
+static int dev_row(struct sample *smp, char **f, void *ctx)
+{
+	struct sampler *s = ctx;
+	int pid = atoi(f[2]);
+	struct dev_row *d;
+
+	if (!wanted(s, pid))
+		return 0;
+	d = realloc(smp->devs, (smp->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return -1;
+	smp->devs = d;
+	d = &smp->devs[smp->ndevs++];
+	snprintf(d->device, sizeof(d->device), "%s", f[0]);
+	d->group = atoi(f[1]);
+	d->pid = pid;
+	copy_comm(d->comm, f[3]);
+	d->ctx = strtoull(f[4], NULL, 10);
+	d->dev_id = strtoul(f[5], NULL, 10);
+	d->hwpt = strtoul(f[6], NULL, 10);
+	d->ioas = strtoul(f[7], NULL, 10);
+	snprintf(d->domain, sizeof(d->domain), "%s", f[8]);
+	snprintf(d->direct, sizeof(d->direct), "%s", f[9]);
+	return 0;
+}
+
+/* RLIMIT_MEMLOCK of a process the module does not charge, in pages. */
+static void read_limit(struct proc_row *p)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", p->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *v;
+
+		if (strncmp(line, "Max locked memory", 17))
+			continue;
+		v = line + 17;
+		v += strspn(v, " ");
+		if (!strncmp(v, "unlimited", 9))
+			p->unlimited = true;
+		else
+			p->limit_pages = strtoull(v, NULL, 10) / 4096;
+		break;
+	}
+	fclose(f);
+}
+
+static bool alive(int pid)
+{
+	return !kill(pid, 0) || errno != ESRCH;
+}
+
+/* The smallest bucket edge below which a fraction @q of @n maps fall. */
+static uint64_t percentile(const uint64_t *h, uint64_t n, double q)
+{
+	uint64_t want = (uint64_t)(q * n + 0.999999), seen = 0;
+
+	if (!want)
+		want = 1;
+	for (int i = 0; i < IOMMUTOP_LAT_BUCKETS; i++) {
+		seen += h[i];
+		if (seen >= want)
+			return 2ULL << i;
+	}
+	return 2ULL << (IOMMUTOP_LAT_BUCKETS - 1);
+}
+
+static const struct iommutop_proc *prev_of(const struct sampler *s, int pid)
+{
+	for (size_t i = 0; i < s->nprev; i++)
+		if (s->prev[i].pid == pid)
+			return &s->prev[i].p;
+	return NULL;
+}
+
+static void rates(struct proc_row *p, const struct iommutop_proc *old,
+		  double dt)
+{
+	static const struct iommutop_proc zero;
+	const struct iommutop_proc *cur = &p->live;
+	uint64_t h[IOMMUTOP_LAT_BUCKETS], n = 0;
+
+	if (!old)
+		old = &zero;	/* new since the last sample */
+	p->have_rates = true;
+	p->maps_s = (cur->maps - old->maps) / dt;
+	p->unmaps_s = (cur->unmaps - old->unmaps) / dt;
+	p->syncs_s = (cur->iotlb_syncs - old->iotlb_syncs) / dt;
+	p->inval_s = (cur->iotlb_pages - old->iotlb_pages) / dt;
+	for (int i = 0; i < IOMMUTOP_LAT_BUCKETS; i++) {
+		h[i] = cur->map_lat[i] - old->map_lat[i];
+		n += h[i];
+	}
+	if (n) {
+		p->p50_ns = percentile(h, n, 0.50);
+		p->p99_ns = percentile(h, n, 0.99);
+	}
+}
+
+/*
+ * The collector's counts into the rows: every process it saw, live or
+ * exited since the last sample (shown once more with its last counts, then
+ * dropped from the map).
+ */
+static int read_collector(struct sampler *s, struct sample *smp,
+			  struct prev **cur, size_t *ncur)
+{
+	__u32 key, next, *prevkey = NULL;
+	struct iommutop_proc v;
+
+	while (!bpf_map_get_next_key(s->map_fd, prevkey, &next)) {
+		struct proc_row *p;
+		struct prev *c;
+
+		key = next;
+		prevkey = &key;
+		if (bpf_map_lookup_elem(s->map_fd, &key, &v))
+			continue;	/* deleted meanwhile */
+		if (!wanted(s, key))
+			continue;
+		p = proc_get(smp, key);
+		c = realloc(*cur, (*ncur + 1) * sizeof(**cur));
+		if (!p || !c)
+			return -1;
+		*cur = c;
+		c[*ncur].pid = key;
+		c[*ncur].p = v;
+		(*ncur)++;
+		p->live = v;
+		copy_comm(p->comm, v.comm);
+	}
+	return 0;
+}
+
+int sampler_take(struct sampler *s, struct sample *smp, char *err,
+		 size_t errlen)
+{
+	struct prev *cur = NULL;
+	size_t ncur = 0;
+	double mono;
+
+	memset(smp, 0, sizeof(*smp));
+	smp->time = now(CLOCK_REALTIME);
+	mono = now(CLOCK_MONOTONIC);
+	if (read_table("contexts", "ctx\tpid\tcomm\tkind\tioas\tdevices", 6, 2,
+		       context_row, smp, s, err, errlen) ||
+	    read_table("processes", "pid\tcomm\tmode\tcharged_pages\tlimit_pages",
+		       5, 1, charge_row, smp, s, err, errlen) ||
+	    read_table("ioas",
+		       "pid\tcomm\tctx\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses",
+		       9, 1, ioas_row, smp, s, err, errlen) ||
+	    read_table("devices",
+		       "device\tgroup\tpid\tcomm\tctx\tdev_id\thwpt\tioas\tdomain\tdirect",
+		       10, 3, dev_row, smp, s, err, errlen))
+		goto fail;
+	if (read_collector(s, smp, &cur, &ncur)) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < smp->nioas; i++) {
+		struct proc_row *p = proc_get(smp, smp->ioas[i].pid);
+
+		if (!p) {
+			set_err(err, errlen, "out of memory");
+			goto fail;
+		}
+		p->pinned_pages += smp->ioas[i].pinned_pages;
+	}
+	if (s->have_prev)
+		smp->elapsed = mono - s->last_mono;
+	for (size_t i = 0; i < smp->nprocs; i++) {
+		struct proc_row *p = &smp->procs[i];
+
+		if (p->limit_pages == NO_VALUE && !p->unlimited)
+			read_limit(p);
+		if (s->have_prev && smp->elapsed > 0)
+			rates(p, prev_of(s, p->pid), smp->elapsed);
+	}
+	/* Exited processes were shown once with their last counts: drop. */
+	for (size_t i = 0; i < ncur; i++) {
+		__u32 key = cur[i].pid;
+
+		if (!alive(cur[i].pid))
+			bpf_map_delete_elem(s->map_fd, &key);
+	}
+	free(s->prev);
+	s->prev = cur;
+	s->nprev = ncur;
+	s->have_prev = true;
+	s->last_mono = mono;
+	return 0;
+fail:
+	free(cur);
+	sample_free(smp);
+	return -1;
+}
