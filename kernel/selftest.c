@@ -251,6 +251,50 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, u32 hwpt_id,
 	return syncs == iotlb ? 0 : -EINVAL;
 }
 
+/*
+ * What a map and an unmap must do at the least: pin every page of the
+ * range the way the core does (long-term, writable, in batches of a page
+ * of pointers), hold them all, then unpin them.  The benchmarks divide the
+ * core's time by this.
+ */
+static int iommufd_test_pin_floor(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	unsigned long uptr = cmd->bpf_pin_floor.uptr;
+	unsigned long npages, done = 0;
+	struct page **pages;
+	int rc = 0;
+
+	if (!cmd->bpf_pin_floor.length || !PAGE_ALIGNED(uptr) ||
+	    !PAGE_ALIGNED(cmd->bpf_pin_floor.length) ||
+	    cmd->bpf_pin_floor.length > SZ_4G)
+		return -EINVAL;
+	npages = cmd->bpf_pin_floor.length >> PAGE_SHIFT;
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+	while (done < npages) {
+		int batch = min_t(unsigned long, npages - done,
+				  PAGE_SIZE / sizeof(*pages));
+		int got;
+
+		got = pin_user_pages_fast(uptr + done * PAGE_SIZE, batch,
+					  FOLL_WRITE | FOLL_LONGTERM,
+					  pages + done);
+		if (got <= 0) {
+			rc = got ? got : -EFAULT;
+			break;
+		}
+		done += got;
+	}
+	unpin_user_pages(pages, done);
+	kvfree(pages);
+	if (rc)
+		return rc;
+	cmd->bpf_pin_floor.out_pages = npages;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 static int iommufd_test_bpf_mock_device(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -696,6 +740,8 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_BPF_DETACH:
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
 		return iommufd_test_device_op(ucmd, cmd->id);
+	case IOMMU_TEST_OP_BPF_PIN_FLOOR:
+		return iommufd_test_pin_floor(ucmd);
 	case IOMMU_TEST_OP_BPF_INJECT:
 		iommufd_mock_inject(cmd->bpf_inject.map_fail_nth,
 				    cmd->bpf_inject.attach_fail_nth);

@@ -465,6 +465,22 @@ static inline int kmsg_count(int fd, const char *needle)
 }
 
 /* Is the mock IOMMU there (the module loaded with selftest=1)?  errno if not. */
+/* The benchmarks' floor: pin and unpin @len bytes at @buf; pages in *pages. */
+static inline int test_pin_floor(int fd, void *buf, uint64_t len,
+				 uint64_t *pages)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_PIN_FLOOR,
+		.bpf_pin_floor = { .uptr = (uintptr_t)buf, .length = len },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (!rc && pages)
+		*pages = cmd.bpf_pin_floor.out_pages;
+	return rc;
+}
+
 static inline bool mock_iommu_available(int fd)
 {
 	struct iommu_test_bpf_mock_device spec = {

@@ -6,6 +6,7 @@
  * closed.  Needs the module loaded with selftest=1.
  */
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "harness.h"
@@ -190,6 +191,62 @@ TEST_F(mock, bad_specs)
 	ASSERT_ERRNO(EINVAL, test_bpf_mock_device(self->fd, &spec, &stdev,
 						  &index));
 	ASSERT_EQ(before, iommufd_stat("selftest_device"));
+}
+
+/* A /proc/vmstat counter, its CPUs' pending deltas folded in; or -1. */
+static long vmstat(const char *name)
+{
+	char line[128];
+	long v = -1;
+	size_t len = strlen(name);
+	FILE *f;
+
+	if (write_file("/proc/sys/vm/stat_refresh", "1"))
+		return -1;
+	f = fopen("/proc/vmstat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			v = atol(line + len + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The benchmarks' floor pins every page and leaves none pinned. */
+TEST_F(mock, pin_floor)
+{
+	size_t len = 64 * 4096;
+	long acquired, released;
+	uint64_t pages = 0;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	acquired = vmstat("nr_foll_pin_acquired");
+	released = vmstat("nr_foll_pin_released");
+	ASSERT_GE(acquired, 0);
+	ASSERT_OK(test_pin_floor(self->fd, buf, len, &pages));
+	ASSERT_EQ(64, pages);
+	/*
+	 * The counters are system-wide (the VM's 9p file system pins too):
+	 * at least these 64 pinned, and every pin released again.
+	 */
+	acquired = vmstat("nr_foll_pin_acquired") - acquired;
+	released = vmstat("nr_foll_pin_released") - released;
+	ASSERT_GE(acquired, 64);
+	ASSERT_EQ(acquired, released);
+	ASSERT_ERRNO(EINVAL, test_pin_floor(self->fd, buf + 1, 4096, NULL));
+	ASSERT_ERRNO(EINVAL, test_pin_floor(self->fd, buf, 0, NULL));
+	ASSERT_ERRNO(EINVAL, test_pin_floor(self->fd, buf, 100, NULL));
+	/* A hole: what was pinned before it is unpinned again. */
+	ASSERT_OK(munmap(buf + 32 * 4096, 4096));
+	acquired = vmstat("nr_foll_pin_acquired");
+	released = vmstat("nr_foll_pin_released");
+	ASSERT_ERRNO(EFAULT, test_pin_floor(self->fd, buf, len, NULL));
+	ASSERT_EQ(vmstat("nr_foll_pin_acquired") - acquired,
+		  vmstat("nr_foll_pin_released") - released);
+	munmap(buf, len);
 }
 
 TEST_HARNESS_MAIN

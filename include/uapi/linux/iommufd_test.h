@@ -125,6 +125,7 @@ enum {
 	IOMMU_TEST_OP_BPF_INJECT = 0x102,
 	IOMMU_TEST_OP_BPF_ATTACH = 0x103,
 	IOMMU_TEST_OP_BPF_DETACH = 0x104,
+	IOMMU_TEST_OP_BPF_PIN_FLOOR = 0x105,
 };
 
 #define MOCK_BPF_RESV_NONE 0xffffffff
@@ -179,6 +180,18 @@ struct iommu_test_bpf_attach {
 struct iommu_test_bpf_inject {
 	__u32 map_fail_nth;
 	__u32 attach_fail_nth;
+};
+
+/*
+ * IOMMU_TEST_OP_BPF_PIN_FLOOR: the benchmarks' floor.  Pin the @length
+ * bytes at @uptr (page aligned) as a mapping would, long-term and
+ * writable, with nothing else (no IOAS, no accounting, no domain), then
+ * unpin them all; @id unused.  Returns the pages pinned.
+ */
+struct iommu_test_bpf_pin_floor {
+	__aligned_u64 uptr;
+	__aligned_u64 length;
+	__aligned_u64 out_pages;
 };
 
 struct iommu_test_cmd {
@@ -265,6 +278,7 @@ struct iommu_test_cmd {
 		struct iommu_test_bpf_bind bpf_bind;
 		struct iommu_test_bpf_inject bpf_inject;
 		struct iommu_test_bpf_attach bpf_attach;
+		struct iommu_test_bpf_pin_floor bpf_pin_floor;
 	};
 	__u32 last;
 };
