@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/user.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -108,28 +109,40 @@ static int pages_store(struct iopt_pages *pages, unsigned long index,
 		       struct page **upages, unsigned long n,
 		       unsigned long *ncharged, unsigned long *charged)
 {
-	unsigned long i, pfn, charge = 0;
+	XA_STATE(xas, &pages->pinned, index);
+	unsigned long i = 0, charge = 0;
 	bool shared = false;
-	int rc = 0;
+	int rc;
 
 	if (pages->ledger) {
 		iommufd_ledger_lock(pages);
 		shared = iommufd_ledger_shared(pages, index, index + n - 1);
 	}
-	for (i = 0; i < n; i++) {
-		bool charged = false;
+	/*
+	 * One walk of the store for the whole batch, under its lock; where
+	 * a node is missing, allocate it outside the lock and go on from the
+	 * same page.  Another member's entries are only read here (RCU).
+	 */
+	do {
+		xas_lock(&xas);
+		for (; i < n; i++) {
+			unsigned long pfn = page_to_pfn(upages[i]);
+			bool charged = false;
 
-		pfn = page_to_pfn(upages[i]);
-		if (pages->ledger)
-			charged = !shared ||
-				  !iommufd_ledger_carried(pages, index + i, pfn);
-		rc = xa_err(xa_store(&pages->pinned, index + i,
-				     iopt_pfn_entry(pfn, charged),
-				     GFP_KERNEL_ACCOUNT));
-		if (rc)
-			break;
-		charge += charged;
-	}
+			if (pages->ledger)
+				charged = !shared ||
+					  !iommufd_ledger_carried(pages,
+								  index + i,
+								  pfn);
+			xas_store(&xas, iopt_pfn_entry(pfn, charged));
+			if (xas_error(&xas))
+				break;
+			charge += charged;
+			xas_next(&xas);
+		}
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
+	rc = xas_error(&xas);
 	if (!rc && pages->ledger)
 		rc = iommufd_ledger_charge(pages, charge);
 	if (rc) {
@@ -231,8 +244,9 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
 			      unsigned long last, u32 ioas_id)
 {
-	unsigned long index, uncharge = 0, charged = 0;
-	struct page *batch[32];
+	unsigned long uncharge = 0, charged = 0, found = 0;
+	XA_STATE(xas, &pages->pinned, start);
+	struct page *batch[64];
 	unsigned int n = 0;
 	bool shared = false;
 	void *entry;
@@ -241,26 +255,46 @@ static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
 		iommufd_ledger_lock(pages);
 		shared = iommufd_ledger_shared(pages, start, last);
 	}
-	for (index = start; index <= last; index++) {
-		unsigned long pfn;
+	/*
+	 * One walk of the store under its lock, dropped to unpin each batch
+	 * (unpinning may sleep).  Handing a charge on writes another
+	 * member's store, so it happens with this one's lock dropped too.
+	 */
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, last) {
+		unsigned long pfn = iopt_pfn_entry_pfn(entry);
+		bool release = iopt_pfn_entry_charged(entry);
+		unsigned long index = xas.xa_index;
+		bool relock = false;
 
-		entry = xa_erase(&pages->pinned, index);
-		if (WARN_ON(!entry))
-			continue;
-		pfn = iopt_pfn_entry_pfn(entry);
-		if (iopt_pfn_entry_charged(entry) &&
-		    (!shared || !iommufd_ledger_pass_on(pages, index, pfn)))
-			uncharge++;
+		xas_store(&xas, NULL);
+		found++;
+		if (release && shared) {
+			xas_unlock(&xas);
+			relock = true;
+			release = !iommufd_ledger_pass_on(pages, index, pfn);
+		}
+		uncharge += release;
 		batch[n++] = pfn_to_page(pfn);
-		pages->npinned--;
-		atomic_long_dec(&iommufd_stats.pinned_pages);
 		if (n == ARRAY_SIZE(batch)) {
+			if (!relock)
+				xas_unlock(&xas);
+			relock = true;
 			unpin_user_pages_dirty_lock(batch, n, pages->writable);
 			n = 0;
 		}
+		if (relock) {
+			/* Go on after this index, whatever changed meanwhile. */
+			xas_set(&xas, index + 1);
+			xas_lock(&xas);
+		}
 	}
+	xas_unlock(&xas);
 	if (n)
 		unpin_user_pages_dirty_lock(batch, n, pages->writable);
+	WARN_ON(found != last - start + 1);
+	pages->npinned -= found;
+	atomic_long_sub(found, &iommufd_stats.pinned_pages);
 	if (pages->ledger) {
 		iommufd_ledger_uncharge(pages, uncharge);
 		charged = iommufd_ledger_charged(pages);
@@ -537,69 +571,130 @@ void iopt_area_unpin(struct iopt_area *area)
 	mutex_unlock(&pages->mutex);
 }
 
-/**
- * iopt_area_map_domain() - map a pinned area into a domain
- * @area: the area, pinned by iopt_area_pin()
- * @domain: the domain; the area's IOVA range is unmapped in it
- *
- * One iommu_map() per physically contiguous run of the area's pages, so the
- * driver can use its largest IOPTEs; with large pages off, one per page, so
- * the area can later be cut at any page.  The PFNs are read without
- * pages->mutex: the area's own node in domains_itree keeps every index it
- * covers in the store, and re-marking an entry's charge keeps its PFN.  On
- * failure nothing of the area is left mapped in @domain.
+/*
+ * With large pages off: one iommu_map() per page, so the area can later be
+ * cut at any page.  The PFNs are read without pages->mutex: the area's own
+ * node in domains_itree keeps every index it covers in the store, and
+ * re-marking an entry's charge keeps its PFN.  On failure nothing of the
+ * area is left mapped in @domain.
  */
-int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
+static int map_domain_pages(struct iopt_area *area, struct iommu_domain *domain)
 {
 	int prot = area->iommu_prot | IOMMU_CACHE;
 	unsigned long area_iova = iopt_area_iova(area);
 	unsigned long left = iopt_area_length(area);
 	unsigned long index = area->pages_node.start;
 	unsigned long offset = area->page_offset;
-	unsigned long iova = area_iova, run_iova = area_iova;
-	bool small = READ_ONCE(area->iopt->disable_large_pages);
-	phys_addr_t run_pa = 0;
-	size_t run_len = 0;
+	unsigned long iova = area_iova;
 	int rc;
 
 	while (left) {
 		unsigned long len = min(left, PAGE_SIZE - offset);
 		void *entry = xa_load(&area->pages->pinned, index);
-		phys_addr_t pa;
 
 		if (WARN_ON(!entry)) {
 			rc = -EFAULT;
 			goto err_unmap;
 		}
-		pa = PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset;
-		if (run_len && pa == run_pa + run_len && !small) {
-			run_len += len;
-		} else {
-			if (run_len) {
-				rc = iommu_map(domain, run_iova, run_pa,
-					       run_len, prot,
-					       GFP_KERNEL_ACCOUNT);
-				if (rc)
-					goto err_unmap;
-			}
-			run_iova = iova;
-			run_pa = pa;
-			run_len = len;
-		}
+		rc = iommu_map(domain, iova,
+			       PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset,
+			       len, prot, GFP_KERNEL_ACCOUNT);
+		if (rc)
+			goto err_unmap;
 		iova += len;
 		left -= len;
 		offset = 0;
 		index++;
 	}
-	rc = iommu_map(domain, run_iova, run_pa, run_len, prot,
-		       GFP_KERNEL_ACCOUNT);
-	if (!rc)
-		return 0;
+	return 0;
 
 err_unmap:
-	/* Every run before run_iova is mapped; iommu_map() undid its own. */
-	if (run_iova > area_iova)
-		iommu_unmap(domain, area_iova, run_iova - area_iova);
+	/* Every page before iova is mapped; iommu_map() undid its own. */
+	if (iova > area_iova)
+		iommu_unmap(domain, area_iova, iova - area_iova);
+	return rc;
+}
+
+/* Pages of the area mapped per iommu_map_sg() call (32 KiB of sg entries). */
+#define MAP_SG_PAGES 1024
+
+/**
+ * iopt_area_map_domain() - map a pinned area into a domain
+ * @area: the area, pinned by iopt_area_pin()
+ * @domain: the domain; the area's IOVA range is unmapped in it
+ *
+ * The area's pages go to the driver MAP_SG_PAGES at a time through
+ * iommu_map_sg(), which maps each physically contiguous run with the
+ * largest IOPTEs that fit and syncs the IOTLB once per call, not once per
+ * run (a caching-mode IOMMU, as VMs have, flushes on every sync).  With
+ * large pages off, map_domain_pages().  The PFNs are read without
+ * pages->mutex, as there.  On failure nothing of the area is left mapped
+ * in @domain.
+ */
+int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
+{
+	int prot = area->iommu_prot | IOMMU_CACHE;
+	XA_STATE(xas, &area->pages->pinned, area->pages_node.start);
+	unsigned long npages = area->pages_node.last - area->pages_node.start + 1;
+	unsigned long area_iova = iopt_area_iova(area);
+	unsigned long left = iopt_area_length(area);
+	unsigned long offset = area->page_offset;
+	unsigned long iova = area_iova;
+	struct sg_table sgt;
+	int rc;
+
+	if (READ_ONCE(area->iopt->disable_large_pages))
+		return map_domain_pages(area, domain);
+	rc = sg_alloc_table(&sgt, min_t(unsigned long, npages, MAP_SG_PAGES),
+			    GFP_KERNEL_ACCOUNT);
+	if (rc)
+		return rc;
+	while (left) {
+		struct scatterlist *sg = sgt.sgl;
+		size_t chunk = 0;
+		unsigned int n;
+		ssize_t mapped;
+
+		rcu_read_lock();
+		for (n = 0; n < sgt.orig_nents && left; n++) {
+			unsigned long len = min(left, PAGE_SIZE - offset);
+			void *entry = xas_load(&xas);
+
+			if (WARN_ON(!entry || xa_is_internal(entry))) {
+				rcu_read_unlock();
+				rc = -EFAULT;
+				goto err_unmap;
+			}
+			sg_set_page(sg, pfn_to_page(iopt_pfn_entry_pfn(entry)),
+				    len, offset);
+			sg = sg_next(sg);
+			chunk += len;
+			left -= len;
+			offset = 0;
+			xas_next(&xas);
+		}
+		/* The walk goes on at the next page after the map. */
+		xas_set(&xas, xas.xa_index);
+		rcu_read_unlock();
+		mapped = iommu_map_sg(domain, iova, sgt.sgl, n, prot,
+				      GFP_KERNEL_ACCOUNT);
+		if (mapped != chunk) {
+			/* A short map would be a driver's bug: undo it too. */
+			if (mapped > 0)
+				iommu_unmap(domain, iova, mapped);
+			rc = mapped < 0 ? mapped : -EIO;
+			goto err_unmap;
+		}
+		iova += chunk;
+	}
+	sg_free_table(&sgt);
+	return 0;
+
+err_unmap:
+	/* Every chunk before iova is mapped; iommu_map_sg() undid its own. */
+	if (iova > area_iova)
+		iommu_unmap(domain, area_iova, iova - area_iova);
+	sg_free_table(&sgt);
 	return rc;
 }
 
