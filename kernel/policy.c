@@ -91,19 +91,41 @@ static struct policy_log_entry policy_log[POLICY_LOG_SIZE];
 static u64 policy_log_next;
 static DEFINE_SPINLOCK(log_lock);
 
+/* What a decision is about: a device by name, or (name NULL) an IOAS. */
+struct policy_object {
+	const char *name;
+	u32 ioas_id;
+};
+
 static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 			  enum policy_verdict verdict, int err,
-			  const char *object, const char *detail)
+			  const struct policy_object *o, const char *detail)
 {
 	struct policy_log_entry *e;
 	unsigned long flags;
+	char buf[32];
+	const char *object = o->name;
 
 	if (verdict == VERDICT_ALLOW)
 		atomic64_inc(&p->allowed);
 	else
 		atomic64_inc(&p->denied);
+	/*
+	 * An allowed map is counted and traced, not logged: a process mapping
+	 * in a loop would otherwise push every denial out of the log.  Its
+	 * name ("ioas N") is only written out when something reads it.
+	 */
+	if (hook == HOOK_MAP && verdict == VERDICT_ALLOW &&
+	    !trace_policy_decision_enabled())
+		return;
+	if (!object) {
+		snprintf(buf, sizeof(buf), "ioas %u", o->ioas_id);
+		object = buf;
+	}
 	trace_policy_decision(hook_names[hook], p->name, verdict_names[verdict],
 			      err, object);
+	if (hook == HOOK_MAP && verdict == VERDICT_ALLOW)
+		return;
 	if (verdict != VERDICT_ALLOW)
 		pr_info_ratelimited("policy %s %s %s of %s%s%s by %s[%d]: errno %d\n",
 				    p->name,
@@ -232,7 +254,7 @@ static void policy_fill_device(struct iommufd_policy_device *d,
  * Ask every policy with a program for @hook; returns the first enforcing
  * denial.  @call runs one policy's program on the context.
  */
-static int policy_run(enum policy_hook hook, const char *object,
+static int policy_run(enum policy_hook hook, const struct policy_object *object,
 		      const char *detail,
 		      int (*call)(const struct iommufd_policy_ops *ops,
 				  const void *ctx, bool *has),
@@ -297,7 +319,9 @@ int __iommufd_policy_bind(struct device *dev)
 	policy_fill_device(&ctx->dev, dev);
 	policy_fill_task(&ctx->task);
 	policy_device_detail(&ctx->dev, detail, sizeof(detail));
-	rc = policy_run(HOOK_BIND, dev_name(dev), detail, call_bind, ctx);
+	rc = policy_run(HOOK_BIND,
+			&(struct policy_object){ .name = dev_name(dev) }, detail,
+			call_bind, ctx);
 	kfree(ctx);
 	return rc;
 }
@@ -319,7 +343,9 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 	ctx->hwpt_id = hwpt_id;
 	ctx->replace = replace;
 	policy_device_detail(&ctx->dev, detail, sizeof(detail));
-	rc = policy_run(HOOK_ATTACH, dev_name(dev), detail, call_attach, ctx);
+	rc = policy_run(HOOK_ATTACH,
+			&(struct policy_object){ .name = dev_name(dev) }, detail,
+			call_attach, ctx);
 	kfree(ctx);
 	return rc;
 }
@@ -336,16 +362,14 @@ int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
 		.uptr = uptr,
 		.limit_pages = U64_MAX,
 	};
-	char object[32];
-
 	policy_fill_task(&ctx.task);
 	if (account_mode != IOPT_PAGES_ACCOUNT_NONE &&
 	    !capable(CAP_IPC_LOCK)) {
 		ctx.charged_pages = iommufd_ledger_charged_current(account_mode);
 		ctx.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	}
-	snprintf(object, sizeof(object), "ioas %u", ioas_id);
-	return policy_run(HOOK_MAP, object, "", call_map, &ctx);
+	return policy_run(HOOK_MAP, &(struct policy_object){ .ioas_id = ioas_id },
+			  "", call_map, &ctx);
 }
 
 /* ---- the struct_ops type ------------------------------------------------ */

@@ -268,6 +268,7 @@ TEST_F(policy, map_hook_sees_the_charge)
 {
 	struct policy_test_bpf__bss *bss = self->skel->bss;
 	int fd = self->fd;
+	char line[160];
 	uint32_t ioas;
 
 	ASSERT_OK(ioas_alloc(fd, &ioas));
@@ -284,6 +285,14 @@ TEST_F(policy, map_hook_sees_the_charge)
 	ASSERT_EQ(3, bss->last_map.prot);
 	/* Root is not charged. */
 	ASSERT_EQ(UINT64_MAX, bss->last_map.limit_pages);
+	/* The denial is logged; the allowed map only counted. */
+	snprintf(line, sizeof(line), "\tmap\tioas %u\t%d\tpolicy\tdeny\tfirst\t-122\t",
+		 ioas, getpid());
+	ASSERT_NE(NULL, strstr(read_text(DECISIONS), line));
+	snprintf(line, sizeof(line), "\tmap\tioas %u\t%d\tpolicy\tallow\t",
+		 ioas, getpid());
+	ASSERT_EQ(NULL, strstr(read_text(DECISIONS), line));
+	ASSERT_NE(NULL, strstr(read_text(POLICIES), "\t1\t1\n"));
 
 	RUN_AS_CHILD({
 		struct rlimit rl = { 32 * PAGE, 32 * PAGE };
