@@ -30,14 +30,12 @@ static struct iommutop_proc *proc(void)
 	if (only_tgid && tgid != only_tgid)
 		return NULL;
 	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p) {
-		bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&procs, &tgid);
-		if (!p)
-			return NULL;
-	}
-	bpf_get_current_comm(p->comm, sizeof(p->comm));
-	return p;
+	if (p)
+		return p;
+	/* The name once, when the process is first seen: events stay cheap. */
+	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+	bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
 static __u32 log2_ns(__u64 ns)

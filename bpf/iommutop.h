@@ -11,7 +11,7 @@
 
 /**
  * struct iommutop_proc - one process's activity since the collector started
- * @comm: its command name, as last seen
+ * @comm: its command name when first seen
  * @maps: IOAS maps (IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA)
  * @unmaps: unmaps that unmapped something
  * @map_bytes: bytes mapped

@@ -470,7 +470,8 @@ static int read_collector(struct sampler *s, struct sample *smp,
 		c[*ncur].p = v;
 		(*ncur)++;
 		p->live = v;
-		copy_comm(p->comm, v.comm);
+		if (!p->comm[0])
+			copy_comm(p->comm, v.comm);
 	}
 	return 0;
 }
