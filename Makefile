@@ -41,7 +41,7 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module vfio-ops-check userspace selftests tools check conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench check conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -57,6 +57,7 @@ help:
 	@echo 'make check       build, then run every test (host and VM)'
 	@echo "make conformance upstream's iommufd selftests against the module, in the VM"
 	@echo 'make demo        show the module at work in the VM'
+	@echo 'make bench       benchmarks in the VM: table, build/bench.json (docs/perf.md)'
 	@echo 'make checkpatch  checkpatch.pl --strict over kernel/ and include/'
 	@echo 'make clean       remove build/ and kbuild output'
 
@@ -160,6 +161,36 @@ $(BUILD)/bin/iommutop: $(IOMMUTOP_SRCS) $(TOP)/tools/iommutop/top.h $(TOP)/tools
 
 $(BUILD)/selftests/iommutop_collector: $(BUILD)/bpf/iommutop.skel.h
 $(BUILD)/selftests/iommutop_collector: USER_CFLAGS += -I$(BUILD)/bpf -I$(TOP)/bpf
+
+# Benchmarks (docs/perf.md): the program, the allow-all policy, the VM run.
+$(BUILD)/bench:
+	mkdir -p $@
+
+$(BUILD)/bench/iommubench: $(TOP)/bench/iommubench.c $(SELFTEST_DEPS) | $(BUILD)/bench
+	$(CC) $(USER_CFLAGS) -I$(TOP)/selftests -o $@ $< -lpthread
+
+$(BUILD)/bench/allow_all.bpf.o: $(TOP)/bench/allow_all.bpf.c $(TOP)/bpf/policy_common.h \
+		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -I$(TOP)/bpf -c $< -o $@
+
+bench-build: $(BUILD)/bench/iommubench $(BUILD)/bench/allow_all.bpf.o
+
+# The module with its policy hooks compiled out, built from a copy of
+# kernel/ (kbuild builds beside the sources), for bench/run's comparison.
+NOHOOKS := $(BUILD)/bench/nohooks
+$(NOHOOKS)/kernel/iommufd_bpf.ko: $(MODULE) | $(BUILD)/bench
+	rm -rf $(NOHOOKS) && mkdir -p $(NOHOOKS)/kernel
+	ln -s $(TOP)/include $(NOHOOKS)/include
+	cp $(TOP)/kernel/*.c $(TOP)/kernel/*.h $(TOP)/kernel/Kbuild $(NOHOOKS)/kernel/
+	$(MAKE) -C $(KDIR) M=$(NOHOOKS)/kernel W=1 KCFLAGS=-Werror IOMMUFD_BPF_NO_HOOKS=y modules
+
+userspace: bench-build
+
+BENCH_RUNS ?= 5
+bench: all
+	@$(MAKE) --no-print-directory $(NOHOOKS)/kernel/iommufd_bpf.ko
+	@$(TOP)/selftests/vm-run --no-debug --timeout 1200 -- $(TOP)/bench/run $(BUILD)/bench/raw.jsonl $(BENCH_RUNS)
+	@$(TOP)/bench/report $(BUILD)/bench/raw.jsonl $(BUILD)/bench.json
 
 check: all
 	@$(TOP)/selftests/check

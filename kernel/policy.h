@@ -44,7 +44,17 @@ struct iommufd_policy_ops {
 int iommufd_policy_register(void);
 void iommufd_policy_debugfs(struct dentry *dir);
 
-/* The hooks: nothing but a patched-out branch while no policy is loaded. */
+/*
+ * The hooks: nothing but a patched-out branch while no policy is loaded.
+ * IOMMUFD_BPF_NO_POLICY_HOOKS (make bench builds such a module to measure
+ * that branch against) compiles them out: policies load but are never
+ * asked.
+ */
+#ifdef IOMMUFD_BPF_NO_POLICY_HOOKS
+#define iommufd_policy_enabled() false
+#else
+#define iommufd_policy_enabled() static_branch_unlikely(&iommufd_policy_active)
+#endif
 DECLARE_STATIC_KEY_FALSE(iommufd_policy_active);
 int __iommufd_policy_bind(struct device *dev);
 int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
@@ -55,7 +65,7 @@ int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
 
 static inline int iommufd_policy_bind(struct device *dev)
 {
-	if (!static_branch_unlikely(&iommufd_policy_active))
+	if (!iommufd_policy_enabled())
 		return 0;
 	return __iommufd_policy_bind(dev);
 }
@@ -63,7 +73,7 @@ static inline int iommufd_policy_bind(struct device *dev)
 static inline int iommufd_policy_attach(struct device *dev, u32 pt_id,
 					u32 ioas_id, u32 hwpt_id, bool replace)
 {
-	if (!static_branch_unlikely(&iommufd_policy_active))
+	if (!iommufd_policy_enabled())
 		return 0;
 	return __iommufd_policy_attach(dev, pt_id, ioas_id, hwpt_id, replace);
 }
@@ -72,7 +82,7 @@ static inline int iommufd_policy_map(u32 ioas_id, unsigned long iova,
 				     unsigned long length, unsigned long uptr,
 				     int prot, int account_mode)
 {
-	if (!static_branch_unlikely(&iommufd_policy_active))
+	if (!iommufd_policy_enabled())
 		return 0;
 	return __iommufd_policy_map(ioas_id, iova, length, uptr, prot,
 				    account_mode);

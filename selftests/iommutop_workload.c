@@ -38,27 +38,14 @@ static void __attribute__((noreturn)) fail(const char *what)
 
 static int open_container(void)
 {
-	char bdfs[4][16], path[64];
-	int container, group, n;
+	const char *what;
+	int container;
 
 	if (system("modprobe vfio-pci"))
 		fail("modprobe vfio-pci");
-	n = find_edus(bdfs, 4);
-	if (!n) {
-		errno = ENODEV;
-		fail("no edu device");
-	}
-	if (bind_vfio_pci(bdfs[n - 1]))
-		fail("bind to vfio-pci");
-	container = open("/dev/vfio/vfio", O_RDWR);
-	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number(bdfs[n - 1]));
-	group = open(path, O_RDWR);
-	if (container < 0 || group < 0)
-		fail("open the VFIO container and group");
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
-		fail("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		fail("VFIO_SET_IOMMU");
+	container = last_edu_container(&what);
+	if (container < 0)
+		fail(what);
 	return container;
 }
 

@@ -128,4 +128,55 @@ static inline int group_number(const char *bdf)
 	return atoi(strrchr(link, '/') + 1);
 }
 
+/*
+ * A VFIO container with @bdf's group in it and the type1v2 IOMMU set
+ * (by whichever backend VFIO picks): the container's fd, or -1 with errno
+ * set.  The group's fd stays open with it.
+ */
+static inline int vfio_container_for(const char *bdf)
+{
+	int container, group;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number(bdf));
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0)
+		return -1;
+	group = open(path, O_RDWR);
+	if (group < 0 || ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		int err = errno;
+
+		if (group >= 0)
+			close(group);
+		close(container);
+		errno = err;
+		return -1;
+	}
+	return container;
+}
+
+/*
+ * The last edu device, given to vfio-pci, in a container of its own
+ * (vfio_container_for()); -1 with errno set and *what saying which step
+ * failed.
+ */
+static inline int last_edu_container(const char **what)
+{
+	char bdfs[4][16];
+	int n = find_edus(bdfs, 4), container;
+
+	*what = "no edu device";
+	if (!n) {
+		errno = ENODEV;
+		return -1;
+	}
+	*what = "bind to vfio-pci";
+	if (bind_vfio_pci(bdfs[n - 1]))
+		return -1;
+	*what = "VFIO container with the edu device's group";
+	container = vfio_container_for(bdfs[n - 1]);
+	return container;
+}
+
 #endif

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommubench — map/unmap/pin benchmarks of one backend, one JSON record per
+ * workload on standard output (bench/run runs it, bench/report reads it).
+ *
+ *   iommubench BACKEND CONFIG [WORKLOAD...]
+ *
+ * BACKEND: mock (this core through /dev/iommu with a mock domain), vfio
+ * (this core as the VFIO container backend, the last edu device), type1
+ * (vfio_iommu_type1, the same program and device), floor (pin and unpin
+ * the same buffer with nothing else: IOMMU_TEST_OP_BPF_PIN_FLOOR).
+ * CONFIG is a label copied into each record (what bench/run set up).
+ * WORKLOADs (default: all the backend has): map_4k map_64k map_2m map_1g,
+ * each also as *_thp (THP-backed buffer); small_10k (10,000 maps of 4 KiB,
+ * one unmap of all); churn4 (4 threads map/unmap 64 KiB on one IOAS);
+ * copy_1g (IOMMU_IOAS_COPY of a 1 GiB area, mock only); dedup_1, dedup_2,
+ * dedup_8 (one 64 MiB buffer in 1, 2, 8 IOAS, charged, mock only);
+ * nodedup_1 (the same at 1 IOAS as root, not charged).
+ *
+ * Times are CLOCK_MONOTONIC around the calls; buffers are populated before
+ * the clock starts.
+ */
+#include <linux/vfio.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "iommufd_utils.h"
+#include "vfio_utils.h"
+
+#define PAGE 4096UL
+#define MiB (1UL << 20)
+#define GiB (1UL << 30)
+#define MOCK_IOVA (MOCK_APERTURE_START)
+#define VFIO_IOVA (1UL << 30)
+#define MAX_SAMPLES 20000
+
+enum backend { MOCK, VFIO, TYPE1, FLOOR };
+
+static enum backend backend;
+static const char *backend_name, *config;
+static int fd;			/* /dev/iommu or the VFIO container */
+static uint32_t ioas;		/* mock: the IOAS with a mock domain */
+static int repeat = 1;		/* IOMMUBENCH_REPEAT */
+
+static void __attribute__((noreturn)) fail(const char *what)
+{
+	fprintf(stderr, "iommubench: %s %s: %s: %s\n", backend_name, config,
+		what, strerror(errno));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct buf {
+	char *p;		/* aligned: what is mapped */
+	char *raw;		/* what mmap() returned */
+	size_t rawlen;
+};
+
+/* A populated buffer of @len bytes: 4 KiB pages, or THP where it can. */
+static struct buf buffer(size_t len, bool thp)
+{
+	size_t align = thp ? 2 * MiB : PAGE;
+	struct buf b = { .rawlen = len + align };
+
+	b.raw = mmap(NULL, b.rawlen, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b.raw == MAP_FAILED)
+		fail("mmap");
+	b.p = (char *)(((uintptr_t)b.raw + align - 1) & ~(align - 1));
+	if (madvise(b.p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		fail("madvise");
+	for (size_t off = 0; off < len; off += PAGE)
+		b.p[off] = 1;
+	return b;
+}
+
+static void release(struct buf *b)
+{
+	munmap(b->raw, b->rawlen);
+}
+
+static int map(void *buf, size_t len, uint64_t iova)
+{
+	if (backend == MOCK)
+		return ioas_map_fixed(fd, ioas, buf, len, iova);
+	return map_dma(fd, buf, len, iova);
+}
+
+static int unmap(uint64_t iova, size_t len)
+{
+	if (backend == MOCK)
+		return ioas_unmap(fd, ioas, iova, len, NULL);
+	return unmap_dma(fd, iova, len, 0, NULL);
+}
+
+static uint64_t base_iova(void)
+{
+	return backend == MOCK ? MOCK_IOVA : VFIO_IOVA;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One record: @n operations of @bytes each took @total ns; per-op samples. */
+static void record(const char *workload, uint64_t n, uint64_t bytes,
+		   uint64_t total, uint64_t *samples, size_t nsamples,
+		   const char *extra)
+{
+	uint64_t p50 = 0, p99 = 0;
+
+	if (nsamples) {
+		qsort(samples, nsamples, sizeof(*samples), cmp_u64);
+		p50 = samples[(nsamples - 1) / 2];
+		p99 = samples[(nsamples * 99 + 99) / 100 - 1];
+	}
+	printf("{\"backend\":\"%s\",\"config\":\"%s\",\"workload\":\"%s\","
+	       "\"ops\":%llu,\"bytes_per_op\":%llu,\"total_ns\":%llu,"
+	       "\"ops_per_s\":%.3f,\"ns_per_op_p50\":%llu,\"ns_per_op_p99\":%llu,"
+	       "\"pages_per_s\":%.1f%s}\n",
+	       backend_name, config, workload, (unsigned long long)n,
+	       (unsigned long long)bytes, (unsigned long long)total,
+	       n * 1e9 / total, (unsigned long long)p50,
+	       (unsigned long long)p99, n * (bytes / PAGE) * 1e9 / total,
+	       extra ? extra : "");
+	fflush(stdout);
+}
+
+/* map+unmap (or the floor's pin+unpin) of one buffer, @iters times. */
+static void map_unmap(const char *name, size_t len, bool thp, int iters)
+{
+	static uint64_t samples[MAX_SAMPLES];
+	struct buf b = buffer(len, thp);
+	uint64_t t0 = now_ns(), total;
+
+	for (int i = 0; i < iters; i++) {
+		uint64_t s = now_ns();
+
+		if (backend == FLOOR) {
+			if (test_pin_floor(fd, b.p, len, NULL))
+				fail(name);
+		} else if (map(b.p, len, base_iova()) ||
+			   unmap(base_iova(), len)) {
+			fail(name);
+		}
+		samples[i] = now_ns() - s;
+	}
+	total = now_ns() - t0;
+	record(name, iters, len, total, samples, iters, NULL);
+	release(&b);
+}
+
+/* 10,000 maps of 4 KiB, then one unmap of everything. */
+static void small_10k(void)
+{
+	static uint64_t samples[10000];
+	const int n = 10000;
+	struct buf b = buffer(n * PAGE, false);
+	uint64_t t0 = now_ns(), maps, un;
+	char extra[64];
+
+	for (int i = 0; i < n; i++) {
+		uint64_t s = now_ns();
+
+		if (map(b.p + i * PAGE, PAGE, base_iova() + i * PAGE))
+			fail("small_10k map");
+		samples[i] = now_ns() - s;
+	}
+	maps = now_ns() - t0;
+	t0 = now_ns();
+	if (unmap(base_iova(), n * PAGE))
+		fail("small_10k unmap-all");
+	un = now_ns() - t0;
+	snprintf(extra, sizeof(extra), ",\"unmap_all_ns\":%llu",
+		 (unsigned long long)un);
+	record("small_10k", n, PAGE, maps, samples, n, extra);
+	release(&b);
+}
+
+struct churn {
+	pthread_t thread;
+	char *buf;
+	uint64_t iova;
+	int iters;
+	int err;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; i < c->iters && !c->err; i++)
+		if (map(c->buf, 64 * 1024, c->iova) || unmap(c->iova, 64 * 1024))
+			c->err = errno;
+	return NULL;
+}
+
+/* 4 threads, each map/unmap of 64 KiB at its own IOVA of one IOAS. */
+static void churn4(int iters)
+{
+	struct churn c[4];
+	struct buf b = buffer(4 * 64 * 1024, false);
+	uint64_t t0 = now_ns(), total;
+
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct churn){ .buf = b.p + i * 64 * 1024,
+				       .iova = base_iova() + i * MiB,
+				       .iters = iters };
+		if (pthread_create(&c[i].thread, NULL, churn_thread, &c[i]))
+			fail("pthread_create");
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(c[i].thread, NULL);
+		if (c[i].err) {
+			errno = c[i].err;
+			fail("churn4");
+		}
+	}
+	total = now_ns() - t0;
+	record("churn4", 4 * iters, 64 * 1024, total, NULL, 0, NULL);
+	release(&b);
+}
+
+static uint32_t mock_ioas(void)
+{
+	uint32_t id;
+
+	if (ioas_alloc(fd, &id) || test_mock_domain(fd, id, 0, NULL, NULL, NULL))
+		fail("IOAS with a mock domain");
+	return id;
+}
+
+/* IOMMU_IOAS_COPY of a mapped 1 GiB area into a second IOAS, and back out. */
+static void copy_1g(int iters)
+{
+	static uint64_t samples[64];
+	uint32_t dst = mock_ioas();
+	struct buf b = buffer(GiB, false);
+	uint64_t t0, total;
+
+	if (ioas_map_fixed(fd, ioas, b.p, GiB, MOCK_IOVA))
+		fail("copy_1g map");
+	t0 = now_ns();
+	for (int i = 0; i < iters; i++) {
+		struct iommu_ioas_copy cmd = {
+			.size = sizeof(cmd),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
+				 IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+			.dst_ioas_id = dst,
+			.src_ioas_id = ioas,
+			.length = GiB,
+			.dst_iova = MOCK_IOVA,
+			.src_iova = MOCK_IOVA,
+		};
+		uint64_t s = now_ns();
+
+		if (ioctl(fd, IOMMU_IOAS_COPY, &cmd) ||
+		    ioas_unmap(fd, dst, MOCK_IOVA, GiB, NULL))
+			fail("copy_1g");
+		samples[i] = now_ns() - s;
+	}
+	total = now_ns() - t0;
+	record("copy_1g", iters, GiB, total, samples, iters, NULL);
+	/* dst stays: its mock device holds it until the file closes. */
+	if (ioas_unmap(fd, ioas, MOCK_IOVA, GiB, NULL))
+		fail("copy_1g cleanup");
+	release(&b);
+}
+
+/* Pages charged to process @pid now, from the module's snapshot. */
+static long charged_pages(pid_t pid)
+{
+	char line[256], comm[64], mode[16];
+	unsigned long charged, limit;
+	long total = 0;
+	int p;
+	FILE *f = fopen("/sys/kernel/debug/iommufd_bpf/processes", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d\t%63s\t%15s\t%lu\t%lu", &p, comm, mode,
+			   &charged, &limit) == 5 && p == pid)
+			total += charged;
+	fclose(f);
+	return total;
+}
+
+/*
+ * One 64 MiB buffer mapped into @n IOAS and unmapped, @iters times, by a
+ * child that is charged (nobody, RLIMIT_MEMLOCK 1 GiB) or not (root,
+ * @charged false).  While the first round holds all n mappings, the
+ * parent records what is charged (untimed).
+ */
+static void dedup_child(const char *name, int n, bool charged, int iters,
+			int ready, int go)
+{
+	static uint64_t samples[64];
+	struct rlimit rl = { GiB, GiB };
+	const size_t len = 64 * MiB;
+	struct buf b = buffer(len, false);
+	uint64_t t0, total, paused = 0;
+	uint32_t ids[8];
+	char c;
+
+	for (int i = 0; i < n; i++)
+		ids[i] = mock_ioas();
+	if (charged && (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
+			setuid(65534)))
+		fail("drop to nobody");
+	t0 = now_ns();
+	for (int it = 0; it < iters; it++) {
+		uint64_t s = now_ns();
+
+		for (int i = 0; i < n; i++)
+			if (ioas_map_fixed(fd, ids[i], b.p, len, MOCK_IOVA))
+				fail(name);
+		samples[it] = now_ns() - s;
+		if (!it) {
+			uint64_t p = now_ns();
+
+			if (write(ready, "c", 1) != 1 || read(go, &c, 1) != 1)
+				fail("pipe");
+			paused = now_ns() - p;
+		}
+		s = now_ns();
+		for (int i = 0; i < n; i++)
+			if (ioas_unmap(fd, ids[i], MOCK_IOVA, len, NULL))
+				fail(name);
+		samples[it] += now_ns() - s;
+	}
+	total = now_ns() - t0 - paused;
+	record(name, iters, len * n, total, samples, iters, NULL);
+	_exit(0);
+}
+
+static void dedup(const char *name, int n, bool charged, int iters)
+{
+	int ready[2], go[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(ready) || pipe(go))
+		fail("pipe");
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		dedup_child(name, n, charged, iters, ready[1], go[0]);
+	if (read(ready[0], &c, 1) != 1)
+		fail(name);
+	printf("{\"backend\":\"%s\",\"config\":\"%s\",\"workload\":\"%s_charge\",\"charged_pages\":%ld,\"buffer_pages\":%lu}\n",
+	       backend_name, config, name, charged_pages(pid), 64 * MiB / PAGE);
+	fflush(stdout);
+	if (write(go[1], "g", 1) != 1 || waitpid(pid, &status, 0) != pid ||
+	    status)
+		fail(name);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+#define VFIO_PARAM "/sys/module/iommufd_bpf/parameters/vfio"
+
+/* New containers go to this core again (the module's default). */
+static void restore_vfio_param(void)
+{
+	write_file(VFIO_PARAM, "1");
+}
+
+static void open_vfio(bool ours)
+{
+	const char *what;
+
+	if (write_file(VFIO_PARAM, ours ? "1" : "0"))
+		fail("set the module's vfio parameter");
+	if (!ours)
+		atexit(restore_vfio_param);
+	if (system("modprobe vfio-pci && modprobe vfio_iommu_type1"))
+		fail("modprobe vfio-pci vfio_iommu_type1");
+	fd = last_edu_container(&what);
+	if (fd < 0)
+		fail(what);
+}
+
+static bool wanted(int argc, char **argv, const char *w)
+{
+	if (argc <= 3)
+		return true;
+	for (int i = 3; i < argc; i++)
+		if (!strcmp(argv[i], w))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		int iters;
+	} sizes[] = {
+		{ "map_4k", PAGE, 2000 },
+		{ "map_64k", 64 * 1024, 500 },
+		{ "map_2m", 2 * MiB, 40 },
+		{ "map_1g", GiB, 3 },
+	};
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: iommubench mock|vfio|type1|floor CONFIG [WORKLOAD...]\n");
+		return 2;
+	}
+	/* bench/profile repeats the map/unmap workloads to outweigh setup. */
+	if (getenv("IOMMUBENCH_REPEAT"))
+		repeat = atoi(getenv("IOMMUBENCH_REPEAT"));
+	if (repeat < 1 || repeat > 100)
+		repeat = 1;
+	backend_name = argv[1];
+	config = argv[2];
+	if (!strcmp(argv[1], "mock") || !strcmp(argv[1], "floor")) {
+		backend = argv[1][0] == 'm' ? MOCK : FLOOR;
+		fd = iommufd_open();
+		if (fd < 0 || !mock_iommu_available(fd))
+			fail("/dev/iommu with the mock IOMMU (selftest=1)");
+		if (backend == MOCK)
+			ioas = mock_ioas();
+	} else if (!strcmp(argv[1], "vfio") || !strcmp(argv[1], "type1")) {
+		backend = argv[1][0] == 'v' ? VFIO : TYPE1;
+		open_vfio(backend == VFIO);
+	} else {
+		fprintf(stderr, "iommubench: no backend '%s' (mock, vfio, type1, floor)\n",
+			argv[1]);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char thp[32];
+
+		snprintf(thp, sizeof(thp), "%s_thp", sizes[i].name);
+		if (wanted(argc, argv, sizes[i].name))
+			map_unmap(sizes[i].name, sizes[i].len, false,
+				  sizes[i].iters * repeat);
+		if (wanted(argc, argv, thp))
+			map_unmap(thp, sizes[i].len, true,
+				  sizes[i].iters * repeat);
+	}
+	if (backend == FLOOR)
+		return 0;
+	if (wanted(argc, argv, "small_10k"))
+		small_10k();
+	if (wanted(argc, argv, "churn4"))
+		churn4(200);
+	if (backend != MOCK)
+		return 0;
+	if (wanted(argc, argv, "copy_1g"))
+		copy_1g(3);
+	if (wanted(argc, argv, "nodedup_1"))
+		dedup("nodedup_1", 1, false, 5);
+	if (wanted(argc, argv, "dedup_1"))
+		dedup("dedup_1", 1, true, 5);
+	if (wanted(argc, argv, "dedup_2"))
+		dedup("dedup_2", 2, true, 5);
+	if (wanted(argc, argv, "dedup_8"))
+		dedup("dedup_8", 8, true, 5);
+	return 0;
+}
