@@ -225,8 +225,12 @@ static void sleep_until(double deadline)
 		;
 }
 
-/* The metrics file, replaced whole (as node_exporter's textfile collector wants). */
-static void write_prometheus(const char *path, const struct sample *smp)
+/*
+ * The metrics file, replaced whole (as node_exporter's textfile collector
+ * wants), or standard output; 0, or -1 with @err set.
+ */
+static int write_prometheus(const char *path, const struct sample *smp,
+			    char *err, size_t errlen)
 {
 	char tmp[4096];
 	FILE *f;
@@ -234,23 +238,29 @@ static void write_prometheus(const char *path, const struct sample *smp)
 	if (!strcmp(path, "-")) {
 		print_prometheus(stdout, smp);
 		fflush(stdout);
-		return;
+		return 0;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f)
-		die("cannot write %s: %s", tmp, strerror(errno));
+	if (!f) {
+		snprintf(err, errlen, "cannot write %.400s: %s", tmp,
+			 strerror(errno));
+		return -1;
+	}
 	print_prometheus(f, smp);
 	if (fclose(f)) {
+		snprintf(err, errlen, "cannot write %.400s: %s", tmp,
+			 strerror(errno));
 		unlink(tmp);
-		die("cannot write %s: %s", tmp, strerror(errno));
+		return -1;
 	}
 	if (rename(tmp, path)) {
-		int err = errno;
-
+		snprintf(err, errlen, "cannot replace %.400s: %s", path,
+			 strerror(errno));
 		unlink(tmp);
-		die("cannot replace %s: %s", path, strerror(err));
+		return -1;
 	}
+	return 0;
 }
 
 /* --- interactive ---------------------------------------------------------- */
@@ -472,12 +482,13 @@ static void interactive(struct sampler *s, const struct opts *o)
 
 		if (mono_now() >= next) {
 			sample_free(&smp);
-			if (sampler_take(s, &smp, err, sizeof(err))) {
+			if (sampler_take(s, &smp, err, sizeof(err)) ||
+			    (o->prom && write_prometheus(o->prom, &smp, err,
+							 sizeof(err)))) {
+				/* The screen back first, or the message is lost. */
 				endwin();
 				die("%s", err);
 			}
-			if (o->prom)
-				write_prometheus(o->prom, &smp);
 			n++;
 			next += o->interval;
 			if (next < mono_now())
@@ -514,10 +525,10 @@ static void batch(struct sampler *s, const struct opts *o)
 			sleep_until(start + n * o->interval);
 		if (stop)
 			break;
-		if (sampler_take(s, &smp, err, sizeof(err)))
+		if (sampler_take(s, &smp, err, sizeof(err)) ||
+		    (o->prom && write_prometheus(o->prom, &smp, err,
+						 sizeof(err))))
 			die("%s", err);
-		if (o->prom)
-			write_prometheus(o->prom, &smp);
 		if (o->json)
 			print_json(stdout, &smp);
 		else if (!o->prom || strcmp(o->prom, "-"))
