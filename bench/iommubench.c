@@ -415,9 +415,9 @@ int main(int argc, char **argv)
 		size_t len;
 		int iters;
 	} sizes[] = {
-		{ "map_4k", PAGE, 2000 },
-		{ "map_64k", 64 * 1024, 500 },
-		{ "map_2m", 2 * MiB, 40 },
+		{ "map_4k", PAGE, 4000 },
+		{ "map_64k", 64 * 1024, 1000 },
+		{ "map_2m", 2 * MiB, 200 },
 		{ "map_1g", GiB, 3 },
 	};
 
