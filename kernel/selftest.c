@@ -253,9 +253,9 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, u32 hwpt_id,
 
 /*
  * What a map and an unmap must do at the least: pin every page of the
- * range the way the core does (long-term, writable, in batches of a page
- * of pointers), hold them all, then unpin them.  The benchmarks divide the
- * core's time by this.
+ * range as the core does (long-term, writable, many pages a call), hold
+ * them all, then unpin them.  The benchmarks divide the core's time by
+ * this.
  */
 static int iommufd_test_pin_floor(struct iommufd_ucmd *ucmd)
 {
