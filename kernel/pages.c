@@ -617,6 +617,8 @@ err_unmap:
 
 /* Pages of the area mapped per iommu_map_sg() call (32 KiB of sg entries). */
 #define MAP_SG_PAGES 1024
+/* Areas this small use a list on the stack: no allocation per small map. */
+#define MAP_SG_STACK 8
 
 /**
  * iopt_area_map_domain() - map a pinned area into a domain
@@ -626,8 +628,9 @@ err_unmap:
  * The area's pages go to the driver MAP_SG_PAGES at a time through
  * iommu_map_sg(), which maps each physically contiguous run with the
  * largest IOPTEs that fit and syncs the IOTLB once per call, not once per
- * run (a caching-mode IOMMU, as VMs have, flushes on every sync).  With
- * large pages off, map_domain_pages().  The PFNs are read without
+ * run (a caching-mode IOMMU, as VMs have, flushes on every sync); an area
+ * of up to MAP_SG_STACK pages uses a list on the stack.  With large pages
+ * off, map_domain_pages().  The PFNs are read without
  * pages->mutex, as there.  On failure nothing of the area is left mapped
  * in @domain.
  */
@@ -640,15 +643,24 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 	unsigned long left = iopt_area_length(area);
 	unsigned long offset = area->page_offset;
 	unsigned long iova = area_iova;
-	struct sg_table sgt;
+	struct scatterlist stack_sg[MAP_SG_STACK];
+	struct sg_table sgt = {
+		.sgl = stack_sg,
+		.orig_nents = npages,
+	};
 	int rc;
 
 	if (READ_ONCE(area->iopt->disable_large_pages))
 		return map_domain_pages(area, domain);
-	rc = sg_alloc_table(&sgt, min_t(unsigned long, npages, MAP_SG_PAGES),
-			    GFP_KERNEL_ACCOUNT);
-	if (rc)
-		return rc;
+	if (npages <= MAP_SG_STACK) {
+		sg_init_table(stack_sg, npages);
+	} else {
+		rc = sg_alloc_table(&sgt, min_t(unsigned long, npages,
+						MAP_SG_PAGES),
+				    GFP_KERNEL_ACCOUNT);
+		if (rc)
+			return rc;
+	}
 	while (left) {
 		struct scatterlist *sg = sgt.sgl;
 		size_t chunk = 0;
@@ -687,14 +699,16 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 		}
 		iova += chunk;
 	}
-	sg_free_table(&sgt);
+	if (sgt.sgl != stack_sg)
+		sg_free_table(&sgt);
 	return 0;
 
 err_unmap:
 	/* Every chunk before iova is mapped; iommu_map_sg() undid its own. */
 	if (iova > area_iova)
 		iommu_unmap(domain, area_iova, iova - area_iova);
-	sg_free_table(&sgt);
+	if (sgt.sgl != stack_sg)
+		sg_free_table(&sgt);
 	return rc;
 }
 
