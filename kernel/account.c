@@ -225,7 +225,7 @@ static struct iopt_pages *ledger_other_holder(struct iopt_pages *pages,
 	unsigned long uaddr = pages->uptr + (index << PAGE_SHIFT);
 	struct interval_tree_node *node;
 	struct iopt_pages *other;
-	void *entry;
+	unsigned long *slot;
 
 	for (node = interval_tree_iter_first(&pages->ledger->members_itree,
 					     uaddr, uaddr);
@@ -234,8 +234,8 @@ static struct iopt_pages *ledger_other_holder(struct iopt_pages *pages,
 			continue;
 		other = container_of(node, struct iopt_pages, ledger_node);
 		*other_index = (uaddr - other->uptr) >> PAGE_SHIFT;
-		entry = xa_load(&other->pinned, *other_index);
-		if (entry && iopt_pfn_entry_pfn(entry) == pfn)
+		slot = iopt_pfn_slot(other, *other_index);
+		if (slot && *slot && iopt_pfn_entry_pfn(*slot) == pfn)
 			return other;
 	}
 	return NULL;
@@ -266,8 +266,8 @@ bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
 	other = ledger_other_holder(pages, index, pfn, &other_index);
 	if (!other)
 		return false;
-	xa_store(&other->pinned, other_index, iopt_pfn_entry(pfn, true),
-		 GFP_NOWAIT);
+	WRITE_ONCE(*iopt_pfn_slot(other, other_index),
+		   iopt_pfn_entry(pfn, true));
 	return true;
 }
 

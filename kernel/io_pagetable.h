@@ -141,7 +141,7 @@ enum iopt_account_mode {
  * struct iopt_pages - a range of user memory, pinned on demand
  * @kref: one reference per area using it, plus transient ones
  * @mutex: serialises pinning and unpinning: protects @access_itree,
- *         @domains_itree and the set of indexes present in @pinned
+ *         @domains_itree and which entries of @pfn_chunks are present
  * @uptr: first user address, page aligned
  * @npages: length in pages
  * @writable: the mapping allows DMA writes, so pins are FOLL_WRITE
@@ -154,14 +154,16 @@ enum iopt_account_mode {
  *          objects of the same process (NULL in IOPT_PAGES_ACCOUNT_NONE);
  *          see account.c
  * @ledger_node: @uptr's range in the ledger's tree; ledger->mutex
- * @pinned: page index -> pinned PFN.  An index is present exactly while some
- *          user range covers it.  The entry is xa_mk_value(pfn << 1 |
- *          charged): the charged bit says this object carries the charge
- *          for that physical page in its ledger.  Entries are inserted,
- *          erased and re-marked only under ledger->mutex (and @mutex for
- *          this object's own insertions and erasures), so a ledger walk may
- *          read and re-mark any member's entries.
- * @npinned: pages present in @pinned, under @mutex
+ * @pfn_chunks: the PFN store: chunk number (page index / IOPT_PFN_CHUNK)
+ *              -> struct iopt_pfn_chunk.  An index's entry is present
+ *              exactly while some user range covers it; a chunk exists
+ *              exactly while one of its entries is present.  Entries are
+ *              written, and chunks added and freed, under @mutex and, with
+ *              a ledger, ledger->mutex too, so a ledger walk may read any
+ *              member's entries and re-mark their charged bit.  Without
+ *              either lock an area may read the entries of its own range
+ *              while it is pinned (its chunks cannot go away meanwhile).
+ * @npinned: entries present in @pfn_chunks, under @mutex
  * @access_itree: struct iopt_pages_access, the ranges accesses pinned
  * @domains_itree: pages_node of each area using these pages whose table has
  *                 domains: the ranges pinned for domains
@@ -178,7 +180,7 @@ struct iopt_pages {
 	struct user_struct *source_user;
 	struct iommufd_ledger *ledger;
 	struct interval_tree_node ledger_node;
-	struct xarray pinned;
+	struct xarray pfn_chunks;
 	unsigned long npinned;
 	struct rb_root_cached access_itree;
 	struct rb_root_cached domains_itree;
@@ -194,20 +196,58 @@ struct iopt_pages_access {
 	unsigned int users;
 };
 
+/*
+ * The PFN store keeps one entry per page index, IOPT_PFN_CHUNK entries to a
+ * chunk: one 4 KiB allocation per 511 pages, found through an xarray once
+ * per chunk rather than once per page.  A pages object's last chunk holds
+ * only the indexes it has (16 bytes for a one-page mapping).
+ */
+#define IOPT_PFN_CHUNK 511
+
+/**
+ * struct iopt_pfn_chunk - PFN store entries of IOPT_PFN_CHUNK page indexes
+ * @npresent: entries present; the chunk is freed when none is left
+ * @entries: iopt_pfn_entry() of each pinned index, 0 where none; up to
+ *           IOPT_PFN_CHUNK of them
+ *
+ * Locking: see iopt_pages::pfn_chunks.
+ */
+struct iopt_pfn_chunk {
+	unsigned long npresent;
+	unsigned long entries[];
+};
+
+#define IOPT_PFN_PRESENT 2UL
+#define IOPT_PFN_CHARGED 1UL
+
 /* A PFN store entry: the PFN, and whether this pages object is charged. */
-static inline void *iopt_pfn_entry(unsigned long pfn, bool charged)
+static inline unsigned long iopt_pfn_entry(unsigned long pfn, bool charged)
 {
-	return xa_mk_value(pfn << 1 | charged);
+	return pfn << 2 | IOPT_PFN_PRESENT | (charged ? IOPT_PFN_CHARGED : 0);
 }
 
-static inline unsigned long iopt_pfn_entry_pfn(void *entry)
+static inline unsigned long iopt_pfn_entry_pfn(unsigned long entry)
 {
-	return xa_to_value(entry) >> 1;
+	return entry >> 2;
 }
 
-static inline bool iopt_pfn_entry_charged(void *entry)
+static inline bool iopt_pfn_entry_charged(unsigned long entry)
 {
-	return xa_to_value(entry) & 1;
+	return entry & IOPT_PFN_CHARGED;
+}
+
+/*
+ * Where the entry of @index is kept, or NULL when no entry of its chunk is
+ * present.  The caller holds a lock of iopt_pages::pfn_chunks or pins the
+ * index itself.
+ */
+static inline unsigned long *iopt_pfn_slot(struct iopt_pages *pages,
+					   unsigned long index)
+{
+	struct iopt_pfn_chunk *chunk;
+
+	chunk = xa_load(&pages->pfn_chunks, index / IOPT_PFN_CHUNK);
+	return chunk ? &chunk->entries[index % IOPT_PFN_CHUNK] : NULL;
 }
 
 static inline unsigned long iopt_area_iova(struct iopt_area *area)
@@ -275,6 +315,8 @@ void iopt_pages_remove_access(struct iopt_pages *pages,
 			      unsigned long last_index, u32 ioas_id);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, unsigned int flags);
+unsigned long iopt_pages_count_pinned(struct iopt_pages *pages,
+				      unsigned long start, unsigned long last);
 
 struct iommu_domain;
 struct iommu_iotlb_gather;

@@ -155,6 +155,7 @@ struct iommufd_stats {
 	atomic_long_t contexts;
 	atomic_long_t objects[IOMMUFD_OBJ_MAX];
 	atomic_long_t pinned_pages;
+	atomic_long_t pfn_chunks;
 	atomic_long_t charged_pages;
 	atomic_long_t iotlb_syncs;
 };
@@ -410,7 +411,9 @@ u32 iommufd_mock_device_index(struct platform_device *pdev);
 int iommufd_mock_device_unsafe_msi(struct device *dev);
 int iommufd_mock_device_identity(struct device *dev, u32 *id, u32 *class,
 				 u32 *bdf);
-void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth);
+void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth,
+			 u32 chunk_fail_nth);
+bool iommufd_inject_chunk_fail(void);
 int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 				  unsigned long iova, unsigned long length,
 				  unsigned long uptr);

@@ -529,6 +529,8 @@ static int iommufd_stats_show(struct seq_file *m, void *unused)
 	}
 	seq_printf(m, "pinned_pages %ld\n",
 		   atomic_long_read(&iommufd_stats.pinned_pages));
+	seq_printf(m, "pfn_chunks %ld\n",
+		   atomic_long_read(&iommufd_stats.pfn_chunks));
 	seq_printf(m, "charged_pages %ld\n",
 		   atomic_long_read(&iommufd_stats.charged_pages));
 	seq_printf(m, "iotlb_syncs %ld\n",

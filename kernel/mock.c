@@ -119,16 +119,28 @@ static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
 /* Injected failures: the Nth call from arming fails; 0 is disarmed. */
 static atomic_t mock_map_fail_nth = ATOMIC_INIT(0);
 static atomic_t mock_attach_fail_nth = ATOMIC_INIT(0);
+static atomic_t chunk_fail_nth = ATOMIC_INIT(0);
 
 static bool mock_inject(atomic_t *nth)
 {
 	return atomic_dec_if_positive(nth) == 0;
 }
 
-void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth)
+void iommufd_mock_inject(u32 map_fail_nth, u32 attach_fail_nth,
+			 u32 chunk_fail_nth_arg)
 {
 	atomic_set(&mock_map_fail_nth, min_t(u32, map_fail_nth, INT_MAX));
 	atomic_set(&mock_attach_fail_nth, min_t(u32, attach_fail_nth, INT_MAX));
+	atomic_set(&chunk_fail_nth, min_t(u32, chunk_fail_nth_arg, INT_MAX));
+}
+
+/*
+ * Should this allocation of a PFN store chunk (pages.c) fail?  Armed only
+ * through IOMMU_TEST_CMD, so with selftest=1; one atomic read otherwise.
+ */
+bool iommufd_inject_chunk_fail(void)
+{
+	return atomic_read(&chunk_fail_nth) && mock_inject(&chunk_fail_nth);
 }
 
 static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)

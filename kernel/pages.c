@@ -8,12 +8,14 @@
  * domains puts its range in domains_itree.  The pinned set is exactly the
  * union of the two trees' ranges.  Adding a user pins the holes of that union inside its range;
  * removing one unpins what no remaining user covers.  So a page is pinned
- * once however many users need it, and the PFN store (pages->pinned) holds
- * each pinned page's PFN for all of them.
+ * once however many users need it, and the PFN store (pages->pfn_chunks)
+ * holds each pinned page's PFN for all of them.
  *
  * Pinning goes in batches: one pin_user_pages call and one array for up to
  * iommufd_pin_batch_bytes worth of page pointers, never one per page.  The
- * PFN store has one entry per page, so unpinning any sub-range allocates
+ * PFN store has one entry per page, in arrays of 511 (one 4 KiB chunk),
+ * so recording, reading and dropping a page is an array access and its
+ * xarray is consulted once per chunk; unpinning any sub-range allocates
  * nothing (destroy never fails); physically contiguous runs are found again
  * by walking it, whoever needs them.
  *
@@ -56,7 +58,7 @@ struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
 	mutex_init(&pages->mutex);
-	xa_init_flags(&pages->pinned, XA_FLAGS_ACCOUNT);
+	xa_init_flags(&pages->pfn_chunks, XA_FLAGS_ACCOUNT);
 	pages->access_itree = RB_ROOT_CACHED;
 	pages->domains_itree = RB_ROOT_CACHED;
 	pages->uptr = ALIGN_DOWN(uptr, PAGE_SIZE);
@@ -89,14 +91,83 @@ void iopt_release_pages(struct kref *kref)
 	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
 	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
 	WARN_ON(pages->npinned);
+	WARN_ON(!xa_empty(&pages->pfn_chunks));
 	if (pages->ledger)
 		iommufd_ledger_leave(pages);
-	xa_destroy(&pages->pinned);
+	xa_destroy(&pages->pfn_chunks);
 	mmdrop(pages->source_mm);
 	put_task_struct(pages->source_task);
 	free_uid(pages->source_user);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
+}
+
+/*
+ * Free chunk @ci, whose entries are all gone.  With a ledger its mutex is
+ * held: other members' walks read this object's chunks.
+ */
+static void pfn_chunk_free(struct iopt_pages *pages, unsigned long ci,
+			   struct iopt_pfn_chunk *chunk)
+{
+	xa_erase(&pages->pfn_chunks, ci);
+	kfree(chunk);
+	atomic_long_dec(&iommufd_stats.pfn_chunks);
+}
+
+/* Free the chunks numbered [first, last] that no entry uses any more. */
+static void pfn_chunks_trim(struct iopt_pages *pages, unsigned long first,
+			    unsigned long last)
+{
+	struct iopt_pfn_chunk *chunk;
+	unsigned long ci = first;
+
+	xa_for_each_range(&pages->pfn_chunks, ci, chunk, first, last)
+		if (!chunk->npresent)
+			pfn_chunk_free(pages, ci, chunk);
+}
+
+/*
+ * Give every index of [start, last] a chunk; pages->mutex is held.  On
+ * failure the chunks added here are freed again.
+ */
+static int pfn_chunks_prepare(struct iopt_pages *pages, unsigned long start,
+			      unsigned long last)
+{
+	unsigned long first = start / IOPT_PFN_CHUNK;
+	unsigned long ci, end = last / IOPT_PFN_CHUNK;
+	struct iopt_pfn_chunk *chunk;
+	int rc = 0;
+
+	BUILD_BUG_ON(struct_size(chunk, entries, IOPT_PFN_CHUNK) != 4096);
+	for (ci = first; ci <= end; ci++) {
+		unsigned long cap = min(IOPT_PFN_CHUNK,
+					pages->npages - ci * IOPT_PFN_CHUNK);
+
+		if (xa_load(&pages->pfn_chunks, ci))
+			continue;
+		chunk = iommufd_inject_chunk_fail() ? NULL :
+			kzalloc(struct_size(chunk, entries, cap),
+				GFP_KERNEL_ACCOUNT);
+		if (!chunk) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = xa_insert(&pages->pfn_chunks, ci, chunk,
+			       GFP_KERNEL_ACCOUNT);
+		if (rc) {
+			kfree(chunk);
+			break;
+		}
+		atomic_long_inc(&iommufd_stats.pfn_chunks);
+	}
+	if (rc && ci > first) {
+		if (pages->ledger)
+			iommufd_ledger_lock(pages);
+		pfn_chunks_trim(pages, first, ci - 1);
+		if (pages->ledger)
+			iommufd_ledger_unlock(pages);
+	}
+	return rc;
 }
 
 /*
@@ -109,23 +180,26 @@ static int pages_store(struct iopt_pages *pages, unsigned long index,
 		       struct page **upages, unsigned long n,
 		       unsigned long *ncharged, unsigned long *charged)
 {
-	XA_STATE(xas, &pages->pinned, index);
-	unsigned long i = 0, charge = 0;
+	unsigned long last = index + n - 1, i = 0, charge = 0;
+	struct iopt_pfn_chunk *chunk;
 	bool shared = false;
 	int rc;
 
+	rc = pfn_chunks_prepare(pages, index, last);
+	if (rc)
+		return rc;
 	if (pages->ledger) {
 		iommufd_ledger_lock(pages);
-		shared = iommufd_ledger_shared(pages, index, index + n - 1);
+		shared = iommufd_ledger_shared(pages, index, last);
 	}
-	/*
-	 * One walk of the store for the whole batch, under its lock; where
-	 * a node is missing, allocate it outside the lock and go on from the
-	 * same page.  Another member's entries are only read here (RCU).
-	 */
-	do {
-		xas_lock(&xas);
-		for (; i < n; i++) {
+	while (i < n) {
+		unsigned long slot = (index + i) % IOPT_PFN_CHUNK;
+		unsigned long stop = min(n, i + IOPT_PFN_CHUNK - slot);
+
+		chunk = xa_load(&pages->pfn_chunks,
+				(index + i) / IOPT_PFN_CHUNK);
+		chunk->npresent += stop - i;
+		for (; i < stop; i++, slot++) {
 			unsigned long pfn = page_to_pfn(upages[i]);
 			bool charged = false;
 
@@ -134,20 +208,23 @@ static int pages_store(struct iopt_pages *pages, unsigned long index,
 					  !iommufd_ledger_carried(pages,
 								  index + i,
 								  pfn);
-			xas_store(&xas, iopt_pfn_entry(pfn, charged));
-			if (xas_error(&xas))
-				break;
+			WRITE_ONCE(chunk->entries[slot],
+				   iopt_pfn_entry(pfn, charged));
 			charge += charged;
-			xas_next(&xas);
 		}
-		xas_unlock(&xas);
-	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
-	rc = xas_error(&xas);
-	if (!rc && pages->ledger)
+	}
+	if (pages->ledger)
 		rc = iommufd_ledger_charge(pages, charge);
 	if (rc) {
-		while (i--)
-			xa_erase(&pages->pinned, index + i);
+		for (i = 0; i < n; i++) {
+			chunk = xa_load(&pages->pfn_chunks,
+					(index + i) / IOPT_PFN_CHUNK);
+			WRITE_ONCE(chunk->entries[(index + i) % IOPT_PFN_CHUNK],
+				   0);
+			chunk->npresent--;
+		}
+		pfn_chunks_trim(pages, index / IOPT_PFN_CHUNK,
+				last / IOPT_PFN_CHUNK);
 	} else {
 		pages->npinned += n;
 		atomic_long_add(n, &iommufd_stats.pinned_pages);
@@ -244,52 +321,50 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
 			      unsigned long last, u32 ioas_id)
 {
-	unsigned long uncharge = 0, charged = 0, found = 0;
-	XA_STATE(xas, &pages->pinned, start);
+	unsigned long uncharge = 0, charged = 0, found = 0, index = start;
 	struct page *batch[64];
 	unsigned int n = 0;
 	bool shared = false;
-	void *entry;
 
 	if (pages->ledger) {
 		iommufd_ledger_lock(pages);
 		shared = iommufd_ledger_shared(pages, start, last);
 	}
-	/*
-	 * One walk of the store under its lock, dropped to unpin each batch
-	 * (unpinning may sleep).  Handing a charge on writes another
-	 * member's store, so it happens with this one's lock dropped too.
-	 */
-	xas_lock(&xas);
-	xas_for_each(&xas, entry, last) {
-		unsigned long pfn = iopt_pfn_entry_pfn(entry);
-		bool release = iopt_pfn_entry_charged(entry);
-		unsigned long index = xas.xa_index;
-		bool relock = false;
+	while (index <= last) {
+		unsigned long ci = index / IOPT_PFN_CHUNK;
+		unsigned long slot = index % IOPT_PFN_CHUNK;
+		unsigned long stop = min(last, index + IOPT_PFN_CHUNK - slot - 1);
+		struct iopt_pfn_chunk *chunk;
 
-		xas_store(&xas, NULL);
-		found++;
-		if (release && shared) {
-			xas_unlock(&xas);
-			relock = true;
-			release = !iommufd_ledger_pass_on(pages, index, pfn);
+		chunk = xa_load(&pages->pfn_chunks, ci);
+		if (WARN_ON(!chunk)) {
+			index = stop + 1;
+			continue;
 		}
-		uncharge += release;
-		batch[n++] = pfn_to_page(pfn);
-		if (n == ARRAY_SIZE(batch)) {
-			if (!relock)
-				xas_unlock(&xas);
-			relock = true;
-			unpin_user_pages_dirty_lock(batch, n, pages->writable);
-			n = 0;
+		for (; index <= stop; index++, slot++) {
+			unsigned long entry = chunk->entries[slot];
+			unsigned long pfn = iopt_pfn_entry_pfn(entry);
+			bool release = iopt_pfn_entry_charged(entry);
+
+			if (WARN_ON(!entry))
+				continue;
+			WRITE_ONCE(chunk->entries[slot], 0);
+			chunk->npresent--;
+			found++;
+			if (release && shared)
+				release = !iommufd_ledger_pass_on(pages, index,
+								  pfn);
+			uncharge += release;
+			batch[n++] = pfn_to_page(pfn);
+			if (n == ARRAY_SIZE(batch)) {
+				unpin_user_pages_dirty_lock(batch, n,
+							    pages->writable);
+				n = 0;
+			}
 		}
-		if (relock) {
-			/* Go on after this index, whatever changed meanwhile. */
-			xas_set(&xas, index + 1);
-			xas_lock(&xas);
-		}
+		if (!chunk->npresent)
+			pfn_chunk_free(pages, ci, chunk);
 	}
-	xas_unlock(&xas);
 	if (n)
 		unpin_user_pages_dirty_lock(batch, n, pages->writable);
 	WARN_ON(found != last - start + 1);
@@ -412,11 +487,9 @@ int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 	access->users = 1;
 	interval_tree_insert(&access->node, &pages->access_itree);
 out_pages:
-	for (index = start_index; out_pages && index <= last_index; index++) {
-		void *entry = xa_load(&pages->pinned, index);
-
-		*out_pages++ = pfn_to_page(iopt_pfn_entry_pfn(entry));
-	}
+	for (index = start_index; out_pages && index <= last_index; index++)
+		*out_pages++ = pfn_to_page(iopt_pfn_entry_pfn(*iopt_pfn_slot(pages,
+									    index)));
 	mutex_unlock(&pages->mutex);
 	return 0;
 
@@ -451,14 +524,15 @@ static int pages_rw_page(struct iopt_pages *pages, unsigned long index,
 			 bool write)
 {
 	struct page *page = NULL;
-	void *entry, *va;
+	unsigned long *slot;
 	int locked = 1;
 	long rc;
+	void *va;
 
 	mutex_lock(&pages->mutex);
-	entry = xa_load(&pages->pinned, index);
-	if (entry) {
-		page = pfn_to_page(iopt_pfn_entry_pfn(entry));
+	slot = iopt_pfn_slot(pages, index);
+	if (slot && *slot) {
+		page = pfn_to_page(iopt_pfn_entry_pfn(*slot));
 		get_page(page);
 	}
 	mutex_unlock(&pages->mutex);
@@ -538,6 +612,31 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 	return 0;
 }
 
+/* Pinned pages among the indexes [start, last], by anyone. */
+unsigned long iopt_pages_count_pinned(struct iopt_pages *pages,
+				      unsigned long start, unsigned long last)
+{
+	unsigned long ci = start / IOPT_PFN_CHUNK, n = 0;
+	struct iopt_pfn_chunk *chunk;
+
+	mutex_lock(&pages->mutex);
+	xa_for_each_range(&pages->pfn_chunks, ci, chunk, ci,
+			  last / IOPT_PFN_CHUNK) {
+		unsigned long first = ci * IOPT_PFN_CHUNK;
+		unsigned long slot = max(start, first) - first;
+		unsigned long end = min(last, first + IOPT_PFN_CHUNK - 1) - first;
+
+		if (slot == 0 && end == IOPT_PFN_CHUNK - 1) {
+			n += chunk->npresent;
+			continue;
+		}
+		for (; slot <= end; slot++)
+			n += !!chunk->entries[slot];
+	}
+	mutex_unlock(&pages->mutex);
+	return n;
+}
+
 /**
  * iopt_area_pin() - pin an area's memory for its table's domains
  * @area: an area with pages, whose table has (or is getting) domains
@@ -590,7 +689,8 @@ static int map_domain_pages(struct iopt_area *area, struct iommu_domain *domain)
 
 	while (left) {
 		unsigned long len = min(left, PAGE_SIZE - offset);
-		void *entry = xa_load(&area->pages->pinned, index);
+		unsigned long *slot = iopt_pfn_slot(area->pages, index);
+		unsigned long entry = slot ? READ_ONCE(*slot) : 0;
 
 		if (WARN_ON(!entry)) {
 			rc = -EFAULT;
@@ -637,7 +737,7 @@ err_unmap:
 int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 {
 	int prot = area->iommu_prot | IOMMU_CACHE;
-	XA_STATE(xas, &area->pages->pinned, area->pages_node.start);
+	unsigned long index = area->pages_node.start;
 	unsigned long npages = area->pages_node.last - area->pages_node.start + 1;
 	unsigned long area_iova = iopt_area_iova(area);
 	unsigned long left = iopt_area_length(area);
@@ -663,17 +763,21 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 	}
 	while (left) {
 		struct scatterlist *sg = sgt.sgl;
+		struct iopt_pfn_chunk *pfns = NULL;
 		size_t chunk = 0;
 		unsigned int n;
 		ssize_t mapped;
 
-		rcu_read_lock();
-		for (n = 0; n < sgt.orig_nents && left; n++) {
+		for (n = 0; n < sgt.orig_nents && left; n++, index++) {
 			unsigned long len = min(left, PAGE_SIZE - offset);
-			void *entry = xas_load(&xas);
+			unsigned long slot = index % IOPT_PFN_CHUNK;
+			unsigned long entry;
 
-			if (WARN_ON(!entry || xa_is_internal(entry))) {
-				rcu_read_unlock();
+			if (!pfns || !slot)
+				pfns = xa_load(&area->pages->pfn_chunks,
+					       index / IOPT_PFN_CHUNK);
+			entry = pfns ? READ_ONCE(pfns->entries[slot]) : 0;
+			if (WARN_ON(!entry)) {
 				rc = -EFAULT;
 				goto err_unmap;
 			}
@@ -683,11 +787,7 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 			chunk += len;
 			left -= len;
 			offset = 0;
-			xas_next(&xas);
 		}
-		/* The walk goes on at the next page after the map. */
-		xas_set(&xas, xas.xa_index);
-		rcu_read_unlock();
 		mapped = iommu_map_sg(domain, iova, sgt.sgl, n, prot,
 				      GFP_KERNEL_ACCOUNT);
 		if (mapped != chunk) {

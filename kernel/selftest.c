@@ -743,8 +743,11 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_BPF_PIN_FLOOR:
 		return iommufd_test_pin_floor(ucmd);
 	case IOMMU_TEST_OP_BPF_INJECT:
+		if (cmd->bpf_inject.__reserved)
+			return -EINVAL;
 		iommufd_mock_inject(cmd->bpf_inject.map_fail_nth,
-				    cmd->bpf_inject.attach_fail_nth);
+				    cmd->bpf_inject.attach_fail_nth,
+				    cmd->bpf_inject.chunk_fail_nth);
 		return 0;
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 		return iommufd_test_mock_domain(ucmd, cmd->id, 0);

@@ -20,13 +20,8 @@
 /* Pages of @area pinned now (by domains or accesses). */
 static unsigned long area_pinned(struct iopt_area *area)
 {
-	unsigned long index, n = 0;
-	void *entry;
-
-	xa_for_each_range(&area->pages->pinned, index, entry,
-			  area->pages_node.start, area->pages_node.last)
-		n++;
-	return n;
+	return iopt_pages_count_pinned(area->pages, area->pages_node.start,
+				       area->pages_node.last);
 }
 
 static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)

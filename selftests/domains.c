@@ -493,6 +493,59 @@ TEST_F(domains, map_failure_unwinds)
 	});
 }
 
+/*
+ * A mapping of 1,536 pages spans four PFN store chunks; for a charged
+ * process (the ledger's locking), a chunk allocation failing part-way
+ * leaves no chunk, pin, charge or domain mapping behind.
+ */
+TEST_F(domains, pfn_store_chunk_failure)
+{
+	int fd = self->fd;
+	uint32_t ioas = self->ioas;
+	long charged = self->charged;
+	long chunks = iommufd_stat("pfn_chunks");
+
+	RUN_AS_CHILD({
+		const size_t len = 1536 * PAGE;
+		struct rlimit rl = { len, len };
+		uint32_t hwpt;
+		char *p;
+
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		CHILD_CHECK(1, p != MAP_FAILED &&
+			       !madvise(p, len, MADV_NOHUGEPAGE));
+		memset(p, 0x3c, len);
+		CHILD_CHECK(2, !test_mock_domain(fd, ioas, 0, NULL, &hwpt,
+						 NULL));
+		CHILD_CHECK(3, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
+			       !setgid(65534) && !setuid(65534));
+		CHILD_CHECK(4, !ioas_map_fixed(fd, ioas, p, len, IOVA));
+		CHILD_CHECK(5, iommufd_stat("pfn_chunks") == chunks + 4);
+		CHILD_CHECK(6, !test_check_map(fd, hwpt, IOVA, p, len));
+		CHILD_CHECK(7, !test_check_refs(fd, p, len, 1));
+		CHILD_CHECK(8, iommufd_stat("charged_pages") == charged + 1536);
+		CHILD_CHECK(9, !ioas_unmap(fd, ioas, IOVA, len, NULL));
+		CHILD_CHECK(10, iommufd_stat("pfn_chunks") == chunks);
+		/* The third chunk's allocation fails. */
+		CHILD_CHECK(11, !test_inject_chunk(fd, 3));
+		CHILD_CHECK(12, ioas_map_fixed(fd, ioas, p, len, IOVA) &&
+				errno == ENOMEM);
+		CHILD_CHECK(13, iommufd_stat("pfn_chunks") == chunks);
+		CHILD_CHECK(14, iommufd_stat("charged_pages") == charged);
+		CHILD_CHECK(15, !test_check_refs(fd, p, len, 0));
+		CHILD_CHECK(16, test_check_map(fd, hwpt, IOVA, p, PAGE) &&
+				errno == EINVAL);
+		CHILD_CHECK(17, mapped_bytes(fd, ioas) == 0);
+		/* Disarmed, the same map works. */
+		CHILD_CHECK(18, !test_inject_chunk(fd, 0) &&
+				!ioas_map_fixed(fd, ioas, p, len, IOVA));
+		CHILD_CHECK(19, !test_check_map(fd, hwpt, IOVA, p, len));
+		CHILD_CHECK(20, !ioas_unmap(fd, ioas, IOVA, len, NULL) &&
+				iommufd_stat("pfn_chunks") == chunks);
+	});
+}
+
 /* A failure while filling a new domain, or attaching it, undoes it all. */
 TEST_F(domains, attach_failure_unwinds)
 {

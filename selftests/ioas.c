@@ -774,6 +774,83 @@ TEST_F(access, pin_failure_unwinds)
 	ASSERT_OK(test_check_refs(self->fd, buf, 7 * PAGE, 0));
 }
 
+/*
+ * The PFN store keeps 511 pages to a chunk.  Pins across chunk boundaries
+ * find the right pages (ACCESS_PAGES compares them with the buffer's, the
+ * slow rw path reads through the store); a chunk exists exactly while one
+ * of its pages is pinned; a failed chunk allocation leaves nothing behind.
+ */
+TEST_F(access, pfn_store_chunks)
+{
+	const unsigned long chunk = 511, n = 3 * chunk + 3;
+	long chunks = iommufd_stat("pfn_chunks");
+	long pinned = iommufd_stat("pinned_pages");
+	char *buf = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), out[2 * PAGE];
+	uint32_t edge, one, all;
+	uint64_t iova;
+	unsigned long i;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	/* Small pages: MD_CHECK_REFS cannot see into large ones. */
+	ASSERT_OK(madvise(buf, n * PAGE, MADV_NOHUGEPAGE));
+	for (i = 0; i < n * PAGE; i += 64)
+		buf[i] = (char)(i / 64 * 13 + 1);
+	ASSERT_OK(ioas_map(self->fd, self->ioas, buf, n * PAGE, &iova));
+	ASSERT_EQ(chunks, iommufd_stat("pfn_chunks"));
+	/* Pages 509-513: the first two chunks. */
+	ASSERT_OK(test_access_pages(self->fd, self->access,
+				    iova + (chunk - 2) * PAGE, 5 * PAGE,
+				    buf + (chunk - 2) * PAGE, 0, &edge));
+	ASSERT_EQ(chunks + 2, iommufd_stat("pfn_chunks"));
+	ASSERT_OK(test_access_rw(self->fd, self->access,
+				 iova + (chunk - 1) * PAGE, out, 2 * PAGE,
+				 MOCK_ACCESS_RW_SLOW_PATH));
+	ASSERT_EQ(0, memcmp(out, buf + (chunk - 1) * PAGE, 2 * PAGE));
+	/* The first page of the third chunk alone. */
+	ASSERT_OK(test_access_pages(self->fd, self->access,
+				    iova + 2 * chunk * PAGE, PAGE,
+				    buf + 2 * chunk * PAGE, 0, &one));
+	ASSERT_EQ(chunks + 3, iommufd_stat("pfn_chunks"));
+	ASSERT_EQ(pinned + 6, iommufd_stat("pinned_pages"));
+	/* All of it, with the fourth chunk's allocation failing. */
+	ASSERT_OK(test_inject_chunk(self->fd, 1));
+	ASSERT_ERRNO(ENOMEM, test_access_pages(self->fd, self->access, iova,
+					       n * PAGE, buf, 0, NULL));
+	ASSERT_EQ(chunks + 3, iommufd_stat("pfn_chunks"));
+	ASSERT_EQ(pinned + 6, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_refs(self->fd, buf, (chunk - 2) * PAGE, 0));
+	ASSERT_OK(test_check_refs(self->fd, buf + (chunk - 2) * PAGE,
+				  5 * PAGE, 1));
+	ASSERT_OK(test_check_refs(self->fd, buf + (chunk + 3) * PAGE,
+				  (chunk - 3) * PAGE, 0));
+	ASSERT_OK(test_check_refs(self->fd, buf + 2 * chunk * PAGE, PAGE, 1));
+	ASSERT_OK(test_check_refs(self->fd, buf + (2 * chunk + 1) * PAGE,
+				  (chunk + 2) * PAGE, 0));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova, n * PAGE,
+				    buf, 0, &all));
+	ASSERT_EQ(chunks + 4, iommufd_stat("pfn_chunks"));
+	ASSERT_EQ(pinned + n, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_destroy_access_pages(self->fd, self->access, all));
+	ASSERT_EQ(chunks + 3, iommufd_stat("pfn_chunks"));
+	ASSERT_OK(test_destroy_access_pages(self->fd, self->access, edge));
+	ASSERT_EQ(chunks + 1, iommufd_stat("pfn_chunks"));
+	ASSERT_OK(test_destroy_access_pages(self->fd, self->access, one));
+	ASSERT_EQ(chunks, iommufd_stat("pfn_chunks"));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_refs(self->fd, buf, n * PAGE, 0));
+	/* A chunk allocation failing after others succeeded frees them. */
+	ASSERT_OK(test_inject_chunk(self->fd, 3));
+	ASSERT_ERRNO(ENOMEM, test_access_pages(self->fd, self->access, iova,
+					       n * PAGE, buf, 0, NULL));
+	ASSERT_EQ(chunks, iommufd_stat("pfn_chunks"));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_refs(self->fd, buf, n * PAGE, 0));
+	ASSERT_OK(test_inject_chunk(self->fd, 0));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, n * PAGE, NULL));
+	munmap(buf, n * PAGE);
+}
+
 TEST_F(access, pin_shared_file_memory)
 {
 	int memfd = memfd_create("iommufd-test", 0);

@@ -354,6 +354,18 @@ static inline int test_inject(int fd, uint32_t map_nth, uint32_t attach_nth)
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
+/* Fail the @nth PFN store chunk allocation from now on (0 disarms). */
+static inline int test_inject_chunk(int fd, uint32_t nth)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_INJECT,
+		.bpf_inject = { .chunk_fail_nth = nth },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
 /* 0 when HWPT @hwpt maps [iova, iova + len) to the memory at @buf. */
 static inline int test_check_map(int fd, uint32_t hwpt, uint64_t iova,
 				 void *buf, uint64_t len)

@@ -175,11 +175,15 @@ struct iommu_test_bpf_attach {
  * IOMMU_TEST_OP_BPF_INJECT: make the mock IOMMU fail (module-wide, @id
  * unused).  The @map_fail_nth-th map of a mock domain from now on fails
  * with ENOMEM, and the @attach_fail_nth-th attach of a mock paging domain
- * with EIO; 0 disarms.  Each fires once.
+ * with EIO, and the @chunk_fail_nth-th allocation of a PFN store chunk
+ * (pages.c: one per 511 pinned pages of a mapping) with ENOMEM; 0
+ * disarms.  Each fires once.  @__reserved must be 0.
  */
 struct iommu_test_bpf_inject {
 	__u32 map_fail_nth;
 	__u32 attach_fail_nth;
+	__u32 chunk_fail_nth;
+	__u32 __reserved;
 };
 
 /*
