@@ -17,9 +17,12 @@
  * to the platform's IOMMU driver (the core picks that one for a NULL node).
  *
  * Mock devices have no DMA.  Their default domain is identity.  Paging
- * domains record each mapping in an xarray, one entry per mock IOPTE of half
- * a CPU page (upstream's mock page size), so the tests can check what the
- * core mapped, and count IOTLB syncs.  The domain's aperture and page sizes
+ * domains record each mapping, one mock IOPTE per half a CPU page
+ * (upstream's mock page size), so the tests can check what the core
+ * mapped, and count IOTLB syncs.  The IOPTEs are kept in arrays of 509
+ * (one 4 KiB allocation), found through an xarray, so that the mock's page
+ * table costs about what a real one does and the benchmarks on it measure
+ * the core.  The domain's aperture and page sizes
  * are upstream's; a domain made for a MOCK_BPF_DEV_HUGE_IOVA device also has
  * 1 MiB IOPTEs and takes only such devices, which gives the core a device
  * that cannot share another device's domain.  Failures of map and attach can
@@ -94,19 +97,41 @@ static struct mock_dev *to_mock_dev(struct device *dev)
 	return dev->platform_data;
 }
 
+/* Mock IOPTEs per table chunk: with its header, one 4 KiB allocation. */
+#define MOCK_PTE_CHUNK 509
+/* An IOPTE: the physical address of its 2 KiB, and this bit; 0 is none. */
+#define MOCK_PTE_VALID 1UL
+
+/**
+ * struct mock_pte_chunk - MOCK_PTE_CHUNK IOPTEs of a mock domain
+ * @rcu: freed after a grace period: iova_to_phys reads without the lock
+ * @nmapped: IOPTEs set; the chunk is freed when none is left
+ * @ptes: the IOPTEs
+ */
+struct mock_pte_chunk {
+	struct rcu_head rcu;
+	unsigned long nmapped;
+	unsigned long ptes[MOCK_PTE_CHUNK];
+};
+
 /**
  * struct mock_domain - a paging domain of the mock IOMMU
  * @domain: the core's view
- * @pfns: IOVA / MOCK_IO_PAGE_SIZE -> xa_mk_value(physical address /
- *        MOCK_IO_PAGE_SIZE), one entry per mock IOPTE; the xarray's own
- *        lock, as the core may map and unmap concurrently
+ * @lock: serialises map and unmap, which the core may call concurrently
+ *        for different IOVA: protects @chunks' contents and which chunks
+ *        exist.  A mutex: mock domains are only mapped from process
+ *        context (this module's own calls and the IOMMU core's direct
+ *        mappings at attach)
+ * @chunks: IOVA / MOCK_IO_PAGE_SIZE / MOCK_PTE_CHUNK -> struct
+ *          mock_pte_chunk; a chunk exists while one of its IOPTEs is set
  * @huge: made for a MOCK_BPF_DEV_HUGE_IOVA device, and only such devices
  *        may attach
  * @iotlb_syncs: IOTLB syncs so far (IOMMU_TEST_OP_MD_CHECK_IOTLB)
  */
 struct mock_domain {
 	struct iommu_domain domain;
-	struct xarray pfns;
+	struct mutex lock; /* see above */
+	struct xarray chunks;
 	bool huge;
 	atomic_long_t iotlb_syncs;
 };
@@ -156,6 +181,30 @@ static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
 	return 0;
 }
 
+/* The IOPTE of mock page @index, or NULL when its chunk does not exist. */
+static unsigned long *mock_pte(struct mock_domain *mock, unsigned long index)
+{
+	struct mock_pte_chunk *chunk;
+
+	chunk = xa_load(&mock->chunks, index / MOCK_PTE_CHUNK);
+	return chunk ? &chunk->ptes[index % MOCK_PTE_CHUNK] : NULL;
+}
+
+/* Free the chunks numbered [first, last] with no IOPTE set; under lock. */
+static void mock_trim(struct mock_domain *mock, unsigned long first,
+		      unsigned long last)
+{
+	struct mock_pte_chunk *chunk;
+	unsigned long ci = first;
+
+	xa_for_each_range(&mock->chunks, ci, chunk, first, last) {
+		if (chunk->nmapped)
+			continue;
+		xa_erase(&mock->chunks, ci);
+		kfree_rcu(chunk, rcu);
+	}
+}
+
 static int mock_domain_map_pages(struct iommu_domain *domain,
 				 unsigned long iova, phys_addr_t paddr,
 				 size_t pgsize, size_t pgcount, int prot,
@@ -164,28 +213,60 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long n = pgsize * pgcount / MOCK_IO_PAGE_SIZE;
-	unsigned long i;
+	unsigned long last = first + n - 1, ci, i;
+	struct mock_pte_chunk *chunk;
+	unsigned long *pte;
 	int rc = 0;
 
+	BUILD_BUG_ON(sizeof(struct mock_pte_chunk) != 4096);
 	if (WARN_ON(iova % MOCK_IO_PAGE_SIZE || paddr % MOCK_IO_PAGE_SIZE))
 		return -EINVAL;
 	if (mock_inject(&mock_map_fail_nth))
 		return -ENOMEM;
+	mutex_lock(&mock->lock);
+	for (ci = first / MOCK_PTE_CHUNK; ci <= last / MOCK_PTE_CHUNK; ci++) {
+		if (xa_load(&mock->chunks, ci))
+			continue;
+		chunk = kzalloc(sizeof(*chunk), gfp);
+		if (!chunk) {
+			rc = -ENOMEM;
+			goto err_trim;
+		}
+		rc = xa_insert(&mock->chunks, ci, chunk, gfp);
+		if (rc) {
+			kfree(chunk);
+			goto err_trim;
+		}
+	}
+	chunk = NULL;
 	for (i = 0; i < n; i++) {
-		rc = xa_insert(&mock->pfns, first + i,
-			       xa_mk_value(paddr / MOCK_IO_PAGE_SIZE + i), gfp);
-		if (rc)
-			break;
-	}
-	if (rc) {
+		if (!chunk || !((first + i) % MOCK_PTE_CHUNK))
+			chunk = xa_load(&mock->chunks,
+					(first + i) / MOCK_PTE_CHUNK);
+		pte = &chunk->ptes[(first + i) % MOCK_PTE_CHUNK];
 		/* Mapping over a mapping is a bug of the caller's. */
-		WARN_ON(rc == -EBUSY);
-		while (i--)
-			xa_erase(&mock->pfns, first + i);
-		return rc;
+		if (WARN_ON(*pte)) {
+			rc = -EBUSY;
+			goto err_undo;
+		}
+		WRITE_ONCE(*pte, (paddr + i * MOCK_IO_PAGE_SIZE) |
+				 MOCK_PTE_VALID);
+		chunk->nmapped++;
 	}
+	mutex_unlock(&mock->lock);
 	*mapped = pgsize * pgcount;
 	return 0;
+
+err_undo:
+	while (i--) {
+		chunk = xa_load(&mock->chunks, (first + i) / MOCK_PTE_CHUNK);
+		WRITE_ONCE(chunk->ptes[(first + i) % MOCK_PTE_CHUNK], 0);
+		chunk->nmapped--;
+	}
+err_trim:
+	mock_trim(mock, first / MOCK_PTE_CHUNK, last / MOCK_PTE_CHUNK);
+	mutex_unlock(&mock->lock);
+	return rc;
 }
 
 static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
@@ -196,13 +277,28 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long n = pgsize * pgcount / MOCK_IO_PAGE_SIZE;
+	struct mock_pte_chunk *chunk = NULL;
 	unsigned long i;
 
+	mutex_lock(&mock->lock);
 	for (i = 0; i < n; i++) {
+		unsigned long ci = (first + i) / MOCK_PTE_CHUNK;
+		unsigned long *pte;
+
+		if (!chunk || !((first + i) % MOCK_PTE_CHUNK))
+			chunk = xa_load(&mock->chunks, ci);
+		pte = chunk ? &chunk->ptes[(first + i) % MOCK_PTE_CHUNK] : NULL;
 		/* Unmapping what is not mapped is a bug of the caller's. */
-		if (WARN_ON(!xa_erase(&mock->pfns, first + i)))
+		if (WARN_ON(!pte || !*pte))
 			break;
+		WRITE_ONCE(*pte, 0);
+		if (!--chunk->nmapped) {
+			xa_erase(&mock->chunks, ci);
+			kfree_rcu(chunk, rcu);
+			chunk = NULL;
+		}
 	}
+	mutex_unlock(&mock->lock);
 	iommu_iotlb_gather_add_range(gather, iova, i * MOCK_IO_PAGE_SIZE);
 	return i * MOCK_IO_PAGE_SIZE;
 }
@@ -216,13 +312,17 @@ static void mock_domain_iotlb_sync(struct iommu_domain *domain,
 static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 					    dma_addr_t iova)
 {
-	void *entry = xa_load(&to_mock_domain(domain)->pfns,
-			      iova / MOCK_IO_PAGE_SIZE);
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long *pte, val = 0;
 
-	if (!entry)
+	rcu_read_lock();
+	pte = mock_pte(mock, iova / MOCK_IO_PAGE_SIZE);
+	if (pte)
+		val = READ_ONCE(*pte);
+	rcu_read_unlock();
+	if (!val)
 		return 0;
-	return (phys_addr_t)xa_to_value(entry) * MOCK_IO_PAGE_SIZE +
-	       iova % MOCK_IO_PAGE_SIZE;
+	return (val & ~MOCK_PTE_VALID) + iova % MOCK_IO_PAGE_SIZE;
 }
 
 static void mock_domain_free(struct iommu_domain *domain)
@@ -230,8 +330,9 @@ static void mock_domain_free(struct iommu_domain *domain)
 	struct mock_domain *mock = to_mock_domain(domain);
 
 	/* The core unmapped everything before freeing. */
-	WARN_ON(!xa_empty(&mock->pfns));
-	xa_destroy(&mock->pfns);
+	WARN_ON(!xa_empty(&mock->chunks));
+	xa_destroy(&mock->chunks);
+	mutex_destroy(&mock->lock);
 	kfree(mock);
 }
 
@@ -251,7 +352,8 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
-	xa_init(&mock->pfns);
+	mutex_init(&mock->lock);
+	xa_init(&mock->chunks);
 	mock->huge = dev && (to_mock_dev(dev)->flags & MOCK_BPF_DEV_HUGE_IOVA);
 	mock->domain.ops = &mock_paging_domain_ops;
 	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
@@ -282,9 +384,9 @@ int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 	    uptr % MOCK_IO_PAGE_SIZE || check_add_overflow(uptr, length, &end))
 		return -EINVAL;
 	for (; uptr < end; uptr += MOCK_IO_PAGE_SIZE, iova += MOCK_IO_PAGE_SIZE) {
+		unsigned long *pte, val = 0;
 		struct page *page;
 		phys_addr_t want;
-		void *entry;
 		long got;
 
 		got = get_user_pages_fast(uptr & PAGE_MASK, 1, 0, &page);
@@ -292,9 +394,12 @@ int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 			return got < 0 ? got : -EFAULT;
 		want = page_to_phys(page) + uptr % PAGE_SIZE;
 		put_page(page);
-		entry = xa_load(&mock->pfns, iova / MOCK_IO_PAGE_SIZE);
-		if (!entry ||
-		    (phys_addr_t)xa_to_value(entry) * MOCK_IO_PAGE_SIZE != want)
+		mutex_lock(&mock->lock);
+		pte = mock_pte(mock, iova / MOCK_IO_PAGE_SIZE);
+		if (pte)
+			val = *pte;
+		mutex_unlock(&mock->lock);
+		if (val != (want | MOCK_PTE_VALID))
 			return -EINVAL;
 	}
 	return 0;
