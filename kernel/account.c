@@ -46,7 +46,8 @@
 
 /**
  * struct iommufd_ledger - charges shared by one party's pages objects
- * @hnode: in iommufd_ledgers; iommufd_ledgers_lock
+ * @hnode: in iommufd_ledgers; added and removed under iommufd_ledgers_lock,
+ *         looked up under it or RCU (iommufd_ledger_charged_current())
  * @mm: key: the members' address space (each member holds an mmgrab)
  * @user: key in IOPT_PAGES_ACCOUNT_USER mode (each member holds a reference)
  * @mode: key: how the charge is taken
@@ -58,6 +59,7 @@
  *           under @mutex, read locklessly for tracepoints
  * @task: the process of the first member (a reference), whose pid, name
  *        and RLIMIT_MEMLOCK the debugfs snapshot shows
+ * @rcu: the ledger is freed after a grace period, for lookups under RCU
  */
 struct iommufd_ledger {
 	struct hlist_node hnode;
@@ -69,6 +71,7 @@ struct iommufd_ledger {
 	struct rb_root_cached members_itree;
 	unsigned long charged;
 	struct task_struct *task;
+	struct rcu_head rcu;
 };
 
 #define IOMMUFD_LEDGER_HASH_BITS 6
@@ -77,7 +80,8 @@ static DEFINE_MUTEX(iommufd_ledgers_lock);
 
 /*
  * The ledger of the party (@mm, @mode, @user), or NULL.  @user is NULL
- * outside IOPT_PAGES_ACCOUNT_USER.  Under iommufd_ledgers_lock.
+ * outside IOPT_PAGES_ACCOUNT_USER.  Under iommufd_ledgers_lock, or RCU for
+ * a look that needs the ledger no longer than that.
  */
 static struct iommufd_ledger *ledger_find(struct mm_struct *mm,
 					  enum iopt_account_mode mode,
@@ -85,9 +89,9 @@ static struct iommufd_ledger *ledger_find(struct mm_struct *mm,
 {
 	struct iommufd_ledger *ledger;
 
-	lockdep_assert_held(&iommufd_ledgers_lock);
-	hash_for_each_possible(iommufd_ledgers, ledger, hnode,
-			       (unsigned long)mm ^ mode)
+	hash_for_each_possible_rcu(iommufd_ledgers, ledger, hnode,
+				   (unsigned long)mm ^ mode,
+				   lockdep_is_held(&iommufd_ledgers_lock))
 		if (ledger->mm == mm && ledger->mode == mode &&
 		    ledger->user == user)
 			return ledger;
@@ -119,8 +123,8 @@ int iommufd_ledger_join(struct iopt_pages *pages)
 	ledger->task = pages->source_task;
 	get_task_struct(ledger->task);
 	mutex_init(&ledger->mutex);
-	hash_add(iommufd_ledgers, &ledger->hnode,
-		 (unsigned long)ledger->mm ^ ledger->mode);
+	hash_add_rcu(iommufd_ledgers, &ledger->hnode,
+		     (unsigned long)ledger->mm ^ ledger->mode);
 found:
 	ledger->members++;
 	pages->ledger = ledger;
@@ -146,10 +150,10 @@ void iommufd_ledger_leave(struct iopt_pages *pages)
 	mutex_lock(&iommufd_ledgers_lock);
 	if (!--ledger->members) {
 		WARN_ON(ledger->charged);
-		hash_del(&ledger->hnode);
+		hash_del_rcu(&ledger->hnode);
 		put_task_struct(ledger->task);
 		mutex_destroy(&ledger->mutex);
-		kfree(ledger);
+		kfree_rcu(ledger, rcu);
 	}
 	mutex_unlock(&iommufd_ledgers_lock);
 	pages->ledger = NULL;
@@ -164,7 +168,9 @@ unsigned long iommufd_ledger_charged(struct iopt_pages *pages)
 
 /*
  * Pages charged by the calling process's party in @mode (what its next
- * mapping would join), for tracepoints.  0 with CAP_IPC_LOCK.
+ * mapping would join), for tracepoints and policies.  0 with CAP_IPC_LOCK.
+ * Called for every traced map: a lookup under RCU, and the capability
+ * only asked of a process that has a ledger.
  */
 unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode)
 {
@@ -173,13 +179,13 @@ unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode)
 	struct iommufd_ledger *ledger;
 	unsigned long charged = 0;
 
-	if (capable(CAP_IPC_LOCK))
-		return 0;
-	mutex_lock(&iommufd_ledgers_lock);
+	rcu_read_lock();
 	ledger = ledger_find(current->mm, mode, user);
 	if (ledger)
 		charged = READ_ONCE(ledger->charged);
-	mutex_unlock(&iommufd_ledgers_lock);
+	rcu_read_unlock();
+	if (charged && capable(CAP_IPC_LOCK))
+		return 0;
 	return charged;
 }
 
