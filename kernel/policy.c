@@ -251,14 +251,34 @@ static void policy_fill_device(struct iommufd_policy_device *d,
 }
 
 /*
+ * Run @ops's program for @hook on @ctx, if it has one (*has): a direct call
+ * of the struct_ops member, no function pointer of our own in between.
+ */
+static int policy_call(enum policy_hook hook,
+		       const struct iommufd_policy_ops *ops, const void *ctx,
+		       bool *has)
+{
+	switch (hook) {
+	case HOOK_BIND:
+		*has = ops->bind;
+		return *has ? ops->bind(ctx) : 0;
+	case HOOK_ATTACH:
+		*has = ops->attach;
+		return *has ? ops->attach(ctx) : 0;
+	case HOOK_MAP:
+		*has = ops->map;
+		return *has ? ops->map(ctx) : 0;
+	}
+	*has = false;
+	return 0;
+}
+
+/*
  * Ask every policy with a program for @hook; returns the first enforcing
- * denial.  @call runs one policy's program on the context.
+ * denial.
  */
 static int policy_run(enum policy_hook hook, const struct policy_object *object,
-		      const char *detail,
-		      int (*call)(const struct iommufd_policy_ops *ops,
-				  const void *ctx, bool *has),
-		      const void *ctx)
+		      const char *detail, const void *ctx)
 {
 	struct iommufd_policy *p;
 	int first = 0;
@@ -266,7 +286,7 @@ static int policy_run(enum policy_hook hook, const struct policy_object *object,
 	rcu_read_lock();
 	list_for_each_entry_rcu(p, &policy_list, node) {
 		bool has = false;
-		int rc = call(p->ops, ctx, &has);
+		int rc = policy_call(hook, p->ops, ctx, &has);
 
 		if (!has)
 			continue;
@@ -286,27 +306,6 @@ static int policy_run(enum policy_hook hook, const struct policy_object *object,
 	return first;
 }
 
-static int call_bind(const struct iommufd_policy_ops *ops, const void *ctx,
-		     bool *has)
-{
-	*has = ops->bind;
-	return *has ? ops->bind(ctx) : 0;
-}
-
-static int call_attach(const struct iommufd_policy_ops *ops, const void *ctx,
-		       bool *has)
-{
-	*has = ops->attach;
-	return *has ? ops->attach(ctx) : 0;
-}
-
-static int call_map(const struct iommufd_policy_ops *ops, const void *ctx,
-		    bool *has)
-{
-	*has = ops->map;
-	return *has ? ops->map(ctx) : 0;
-}
-
 int __iommufd_policy_bind(struct device *dev)
 {
 	struct iommufd_policy_bind_ctx *ctx;
@@ -321,7 +320,7 @@ int __iommufd_policy_bind(struct device *dev)
 	policy_device_detail(&ctx->dev, detail, sizeof(detail));
 	rc = policy_run(HOOK_BIND,
 			&(struct policy_object){ .name = dev_name(dev) }, detail,
-			call_bind, ctx);
+			ctx);
 	kfree(ctx);
 	return rc;
 }
@@ -345,7 +344,7 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 	policy_device_detail(&ctx->dev, detail, sizeof(detail));
 	rc = policy_run(HOOK_ATTACH,
 			&(struct policy_object){ .name = dev_name(dev) }, detail,
-			call_attach, ctx);
+			ctx);
 	kfree(ctx);
 	return rc;
 }
@@ -369,7 +368,7 @@ int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
 		ctx.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	}
 	return policy_run(HOOK_MAP, &(struct policy_object){ .ioas_id = ioas_id },
-			  "", call_map, &ctx);
+			  "", &ctx);
 }
 
 /* ---- the struct_ops type ------------------------------------------------ */
