@@ -257,7 +257,7 @@ static int iopt_check_iova(struct io_pagetable *iopt, unsigned long iova,
 
 /*
  * Sync @domain's IOTLB for what @gather collected, once, timed for the trace
- * event.  @id is the domain's HWPT.
+ * event when someone listens.  @id is the domain's HWPT.
  */
 static void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
 			    struct iommu_domain *domain,
@@ -265,12 +265,13 @@ static void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
 			    unsigned long npages)
 {
 	unsigned long start = gather->start, last = gather->end;
-	u64 t0 = ktime_get_ns();
+	u64 t0 = trace_iotlb_sync_enabled() ? ktime_get_ns() : 0;
 
 	iommu_iotlb_sync(domain, gather);
 	atomic_long_inc(&iommufd_stats.iotlb_syncs);
-	trace_iotlb_sync(iopt->id, id, start, last, npages,
-			 ktime_get_ns() - t0);
+	if (trace_iotlb_sync_enabled())
+		trace_iotlb_sync(iopt->id, id, start, last, npages,
+				 ktime_get_ns() - t0);
 }
 
 /* Unmap @area from every domain, syncing each IOTLB; then unpin. */
