@@ -91,8 +91,9 @@ TEST(tracefs_records_map_and_unmap)
 /*
  * A process without CAP_IPC_LOCK maps one buffer into two IOAS and pins it
  * through both: two map events, then a pin that charges 8 pages and one
- * that charges none (shared), both reporting 8 charged in all; on exit the
- * unpins release the 8.
+ * that charges none (shared), both reporting 8 charged in all; a third map
+ * reports the 8 its process has charged by then; on exit the unpins
+ * release the 8.
  */
 TEST(bpf_sees_events_and_charges)
 {
@@ -114,7 +115,7 @@ TEST(bpf_sees_events_and_charges)
 		struct rlimit rl = { 8 * PAGE, 8 * PAGE };
 		int fd = iommufd_open(), a1, a2;
 		uint32_t ioas1, ioas2;
-		uint64_t iova1, iova2;
+		uint64_t iova1, iova2, iova3;
 		char *buf, c;
 
 		buf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
@@ -135,7 +136,8 @@ TEST(bpf_sees_events_and_charges)
 		    ioas_map(fd, ioas1, buf, 8 * PAGE, &iova1) ||
 		    ioas_map(fd, ioas2, buf, 8 * PAGE, &iova2) ||
 		    test_access_pages(fd, a1, iova1, 8 * PAGE, buf, 0, NULL) ||
-		    test_access_pages(fd, a2, iova2, 8 * PAGE, buf, 0, NULL))
+		    test_access_pages(fd, a2, iova2, 8 * PAGE, buf, 0, NULL) ||
+		    ioas_map(fd, ioas1, buf, 8 * PAGE, &iova3))
 			_exit(3);
 		_exit(0);
 	}
@@ -144,9 +146,12 @@ TEST(bpf_sees_events_and_charges)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
 
-	ASSERT_EQ(2, skel->bss->nmaps);
+	ASSERT_EQ(3, skel->bss->nmaps);
 	ASSERT_EQ(8 * PAGE, skel->bss->map_length[0]);
 	ASSERT_NE(skel->bss->map_ioas[0], skel->bss->map_ioas[1]);
+	ASSERT_EQ(0, skel->bss->map_charged[0]);
+	ASSERT_EQ(0, skel->bss->map_charged[1]);
+	ASSERT_EQ(8, skel->bss->map_charged[2]);
 	ASSERT_EQ(2, skel->bss->npins);
 	ASSERT_EQ(8, skel->bss->pins[0].npages);
 	ASSERT_EQ(8, skel->bss->pins[0].ncharged);

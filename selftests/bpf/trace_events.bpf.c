@@ -14,6 +14,7 @@ int target_tgid;
 __u32 nmaps;
 __u32 map_ioas[MAX_EVENTS];
 __u64 map_length[MAX_EVENTS];
+__u64 map_charged[MAX_EVENTS];
 __u32 nunmaps;
 __u64 unmap_unmapped[MAX_EVENTS];
 __u32 npins;
@@ -36,6 +37,7 @@ int BPF_PROG(on_map, u32 ioas_id, unsigned long iova, unsigned long length,
 		return 0;
 	map_ioas[n] = ioas_id;
 	map_length[n] = length;
+	map_charged[n] = charged;
 	nmaps = n + 1;
 	return 0;
 }
