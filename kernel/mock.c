@@ -19,10 +19,11 @@
  * Mock devices have no DMA.  Their default domain is identity.  Paging
  * domains record each mapping, one mock IOPTE per half a CPU page
  * (upstream's mock page size), so the tests can check what the core
- * mapped, and count IOTLB syncs.  The IOPTEs are kept in arrays of 509
- * (one 4 KiB allocation), found through an xarray, so that the mock's page
- * table costs about what a real one does and the benchmarks on it measure
- * the core.  The domain's aperture and page sizes
+ * mapped, and count IOTLB syncs.  The IOPTEs are kept in tables of 512
+ * (4 KiB, 1 MiB of IOVA), found through an xarray and, as some real IOMMU
+ * page tables do, kept until the domain is freed once allocated, so that
+ * the mock's page table costs about what a real one does and the
+ * benchmarks on it measure the core.  The domain's aperture and page sizes
  * are upstream's; a domain made for a MOCK_BPF_DEV_HUGE_IOVA device also has
  * 1 MiB IOPTEs and takes only such devices, which gives the core a device
  * that cannot share another device's domain.  Failures of map and attach can
@@ -97,33 +98,23 @@ static struct mock_dev *to_mock_dev(struct device *dev)
 	return dev->platform_data;
 }
 
-/* Mock IOPTEs per table chunk: with its header, one 4 KiB allocation. */
-#define MOCK_PTE_CHUNK 509
+/* Mock IOPTEs per table: 4 KiB of them. */
+#define MOCK_PTE_CHUNK (PAGE_SIZE / sizeof(unsigned long))
 /* An IOPTE: the physical address of its 2 KiB, and this bit; 0 is none. */
 #define MOCK_PTE_VALID 1UL
-
-/**
- * struct mock_pte_chunk - MOCK_PTE_CHUNK IOPTEs of a mock domain
- * @rcu: freed after a grace period: iova_to_phys reads without the lock
- * @nmapped: IOPTEs set; the chunk is freed when none is left
- * @ptes: the IOPTEs
- */
-struct mock_pte_chunk {
-	struct rcu_head rcu;
-	unsigned long nmapped;
-	unsigned long ptes[MOCK_PTE_CHUNK];
-};
 
 /**
  * struct mock_domain - a paging domain of the mock IOMMU
  * @domain: the core's view
  * @lock: serialises map and unmap, which the core may call concurrently
- *        for different IOVA: protects @chunks' contents and which chunks
- *        exist.  A mutex: mock domains are only mapped from process
+ *        for different IOVA: protects the IOPTEs, which tables exist and
+ *        @nmapped.  A mutex: mock domains are only mapped from process
  *        context (this module's own calls and the IOMMU core's direct
- *        mappings at attach)
- * @chunks: IOVA / MOCK_IO_PAGE_SIZE / MOCK_PTE_CHUNK -> struct
- *          mock_pte_chunk; a chunk exists while one of its IOPTEs is set
+ *        mappings at attach).  iova_to_phys reads without it: tables are
+ *        only freed with the domain.
+ * @tables: IOVA / MOCK_IO_PAGE_SIZE / MOCK_PTE_CHUNK -> a table of
+ *          MOCK_PTE_CHUNK IOPTEs, allocated on first use
+ * @nmapped: IOPTEs set; 0 again when the domain is freed
  * @huge: made for a MOCK_BPF_DEV_HUGE_IOVA device, and only such devices
  *        may attach
  * @iotlb_syncs: IOTLB syncs so far (IOMMU_TEST_OP_MD_CHECK_IOTLB)
@@ -131,7 +122,8 @@ struct mock_pte_chunk {
 struct mock_domain {
 	struct iommu_domain domain;
 	struct mutex lock; /* see above */
-	struct xarray chunks;
+	struct xarray tables;
+	unsigned long nmapped;
 	bool huge;
 	atomic_long_t iotlb_syncs;
 };
@@ -181,28 +173,12 @@ static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
 	return 0;
 }
 
-/* The IOPTE of mock page @index, or NULL when its chunk does not exist. */
+/* The IOPTE of mock page @index, or NULL when its table does not exist. */
 static unsigned long *mock_pte(struct mock_domain *mock, unsigned long index)
 {
-	struct mock_pte_chunk *chunk;
+	unsigned long *table = xa_load(&mock->tables, index / MOCK_PTE_CHUNK);
 
-	chunk = xa_load(&mock->chunks, index / MOCK_PTE_CHUNK);
-	return chunk ? &chunk->ptes[index % MOCK_PTE_CHUNK] : NULL;
-}
-
-/* Free the chunks numbered [first, last] with no IOPTE set; under lock. */
-static void mock_trim(struct mock_domain *mock, unsigned long first,
-		      unsigned long last)
-{
-	struct mock_pte_chunk *chunk;
-	unsigned long ci = first;
-
-	xa_for_each_range(&mock->chunks, ci, chunk, first, last) {
-		if (chunk->nmapped)
-			continue;
-		xa_erase(&mock->chunks, ci);
-		kfree_rcu(chunk, rcu);
-	}
+	return table ? &table[index % MOCK_PTE_CHUNK] : NULL;
 }
 
 static int mock_domain_map_pages(struct iommu_domain *domain,
@@ -213,37 +189,37 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long n = pgsize * pgcount / MOCK_IO_PAGE_SIZE;
-	unsigned long last = first + n - 1, ci, i;
-	struct mock_pte_chunk *chunk;
-	unsigned long *pte;
+	unsigned long last = first + n - 1, ti, i;
+	unsigned long *table;
 	int rc = 0;
 
-	BUILD_BUG_ON(sizeof(struct mock_pte_chunk) != 4096);
 	if (WARN_ON(iova % MOCK_IO_PAGE_SIZE || paddr % MOCK_IO_PAGE_SIZE))
 		return -EINVAL;
 	if (mock_inject(&mock_map_fail_nth))
 		return -ENOMEM;
 	mutex_lock(&mock->lock);
-	for (ci = first / MOCK_PTE_CHUNK; ci <= last / MOCK_PTE_CHUNK; ci++) {
-		if (xa_load(&mock->chunks, ci))
+	for (ti = first / MOCK_PTE_CHUNK; ti <= last / MOCK_PTE_CHUNK; ti++) {
+		if (xa_load(&mock->tables, ti))
 			continue;
-		chunk = kzalloc(sizeof(*chunk), gfp);
-		if (!chunk) {
+		table = kzalloc(PAGE_SIZE, gfp);
+		if (!table) {
 			rc = -ENOMEM;
-			goto err_trim;
+			goto out_unlock;
 		}
-		rc = xa_insert(&mock->chunks, ci, chunk, gfp);
+		rc = xa_insert(&mock->tables, ti, table, gfp);
 		if (rc) {
-			kfree(chunk);
-			goto err_trim;
+			kfree(table);
+			goto out_unlock;
 		}
 	}
-	chunk = NULL;
+	table = NULL;
 	for (i = 0; i < n; i++) {
-		if (!chunk || !((first + i) % MOCK_PTE_CHUNK))
-			chunk = xa_load(&mock->chunks,
+		unsigned long *pte;
+
+		if (!table || !((first + i) % MOCK_PTE_CHUNK))
+			table = xa_load(&mock->tables,
 					(first + i) / MOCK_PTE_CHUNK);
-		pte = &chunk->ptes[(first + i) % MOCK_PTE_CHUNK];
+		pte = &table[(first + i) % MOCK_PTE_CHUNK];
 		/* Mapping over a mapping is a bug of the caller's. */
 		if (WARN_ON(*pte)) {
 			rc = -EBUSY;
@@ -251,20 +227,15 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 		}
 		WRITE_ONCE(*pte, (paddr + i * MOCK_IO_PAGE_SIZE) |
 				 MOCK_PTE_VALID);
-		chunk->nmapped++;
 	}
-	mutex_unlock(&mock->lock);
+	mock->nmapped += n;
 	*mapped = pgsize * pgcount;
-	return 0;
+	goto out_unlock;
 
 err_undo:
-	while (i--) {
-		chunk = xa_load(&mock->chunks, (first + i) / MOCK_PTE_CHUNK);
-		WRITE_ONCE(chunk->ptes[(first + i) % MOCK_PTE_CHUNK], 0);
-		chunk->nmapped--;
-	}
-err_trim:
-	mock_trim(mock, first / MOCK_PTE_CHUNK, last / MOCK_PTE_CHUNK);
+	while (i--)
+		WRITE_ONCE(*mock_pte(mock, first + i), 0);
+out_unlock:
 	mutex_unlock(&mock->lock);
 	return rc;
 }
@@ -277,27 +248,23 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long n = pgsize * pgcount / MOCK_IO_PAGE_SIZE;
-	struct mock_pte_chunk *chunk = NULL;
+	unsigned long *table = NULL;
 	unsigned long i;
 
 	mutex_lock(&mock->lock);
 	for (i = 0; i < n; i++) {
-		unsigned long ci = (first + i) / MOCK_PTE_CHUNK;
 		unsigned long *pte;
 
-		if (!chunk || !((first + i) % MOCK_PTE_CHUNK))
-			chunk = xa_load(&mock->chunks, ci);
-		pte = chunk ? &chunk->ptes[(first + i) % MOCK_PTE_CHUNK] : NULL;
+		if (!table || !((first + i) % MOCK_PTE_CHUNK))
+			table = xa_load(&mock->tables,
+					(first + i) / MOCK_PTE_CHUNK);
+		pte = table ? &table[(first + i) % MOCK_PTE_CHUNK] : NULL;
 		/* Unmapping what is not mapped is a bug of the caller's. */
 		if (WARN_ON(!pte || !*pte))
 			break;
 		WRITE_ONCE(*pte, 0);
-		if (!--chunk->nmapped) {
-			xa_erase(&mock->chunks, ci);
-			kfree_rcu(chunk, rcu);
-			chunk = NULL;
-		}
 	}
+	mock->nmapped -= i;
 	mutex_unlock(&mock->lock);
 	iommu_iotlb_gather_add_range(gather, iova, i * MOCK_IO_PAGE_SIZE);
 	return i * MOCK_IO_PAGE_SIZE;
@@ -313,13 +280,9 @@ static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 					    dma_addr_t iova)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long *pte, val = 0;
+	unsigned long *pte = mock_pte(mock, iova / MOCK_IO_PAGE_SIZE);
+	unsigned long val = pte ? READ_ONCE(*pte) : 0;
 
-	rcu_read_lock();
-	pte = mock_pte(mock, iova / MOCK_IO_PAGE_SIZE);
-	if (pte)
-		val = READ_ONCE(*pte);
-	rcu_read_unlock();
 	if (!val)
 		return 0;
 	return (val & ~MOCK_PTE_VALID) + iova % MOCK_IO_PAGE_SIZE;
@@ -328,10 +291,13 @@ static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 static void mock_domain_free(struct iommu_domain *domain)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long *table, ti;
 
 	/* The core unmapped everything before freeing. */
-	WARN_ON(!xa_empty(&mock->chunks));
-	xa_destroy(&mock->chunks);
+	WARN_ON(mock->nmapped);
+	xa_for_each(&mock->tables, ti, table)
+		kfree(table);
+	xa_destroy(&mock->tables);
 	mutex_destroy(&mock->lock);
 	kfree(mock);
 }
@@ -353,7 +319,7 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&mock->lock);
-	xa_init(&mock->chunks);
+	xa_init(&mock->tables);
 	mock->huge = dev && (to_mock_dev(dev)->flags & MOCK_BPF_DEV_HUGE_IOVA);
 	mock->domain.ops = &mock_paging_domain_ops;
 	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
