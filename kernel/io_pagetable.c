@@ -436,20 +436,20 @@ out_free:
  * @length: bytes
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE
  * @flags: IOPT_ALLOC_IOVA or 0
- * @ctx_mode: the accounting mode the context asks for
+ * @mode: how the memory is charged, from iopt_account_mode_current()
  *
  * Pins nothing: pages are pinned when an access (or a domain) needs them.
  */
 int iopt_map_user_pages(struct io_pagetable *iopt, unsigned long *iova,
 			unsigned long uptr, unsigned long length,
 			int iommu_prot, unsigned int flags,
-			enum iopt_account_mode ctx_mode)
+			enum iopt_account_mode mode)
 {
 	struct iopt_slice slice = {};
 	int rc;
 
 	slice.pages = iopt_alloc_pages(uptr, length, iommu_prot & IOMMU_WRITE,
-				       ctx_mode);
+				       mode);
 	if (IS_ERR(slice.pages))
 		return PTR_ERR(slice.pages);
 	slice.start_byte = uptr - slice.pages->uptr;

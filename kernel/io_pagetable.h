@@ -32,6 +32,7 @@
 #ifndef IOMMUFD_BPF_IO_PAGETABLE_H
 #define IOMMUFD_BPF_IO_PAGETABLE_H
 
+#include <linux/capability.h>
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -136,6 +137,19 @@ enum iopt_account_mode {
 	IOPT_PAGES_ACCOUNT_USER,	/* user->locked_vm */
 	IOPT_PAGES_ACCOUNT_MM,		/* mm->pinned_vm (VmPin) */
 };
+
+/*
+ * How a mapping the calling process makes now is charged: not at all with
+ * CAP_IPC_LOCK, else as its context says.  Asked once per map request, by
+ * the ioctl, for both the policy hook and the pages object.
+ */
+static inline enum iopt_account_mode
+iopt_account_mode_current(enum iopt_account_mode ctx_mode)
+{
+	if (ctx_mode == IOPT_PAGES_ACCOUNT_NONE || capable(CAP_IPC_LOCK))
+		return IOPT_PAGES_ACCOUNT_NONE;
+	return ctx_mode;
+}
 
 /**
  * struct iopt_pages - a range of user memory, pinned on demand
@@ -299,8 +313,7 @@ void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages);
 extern size_t iommufd_pin_batch_bytes;
 
 struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
-				    bool writable,
-				    enum iopt_account_mode ctx_mode);
+				    bool writable, enum iopt_account_mode mode);
 void iopt_release_pages(struct kref *kref);
 static inline void iopt_put_pages(struct iopt_pages *pages)
 {
@@ -337,7 +350,7 @@ enum { IOPT_ALLOC_IOVA = 1 << 0 };
 int iopt_map_user_pages(struct io_pagetable *iopt, unsigned long *iova,
 			unsigned long uptr, unsigned long length,
 			int iommu_prot, unsigned int flags,
-			enum iopt_account_mode ctx_mode);
+			enum iopt_account_mode mode);
 int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 		    unsigned long src_iova, unsigned long length,
 		    unsigned long *dst_iova, int iommu_prot,

@@ -204,6 +204,7 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
 	unsigned long iova = cmd->iova;
+	enum iopt_account_mode mode;
 	struct iommufd_ioas *ioas;
 	int iommu_prot, rc;
 	u64 t0;
@@ -219,10 +220,11 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	mode = iopt_account_mode_current(ucmd->ictx->account_mode);
 	rc = iommufd_policy_map(cmd->ioas_id,
 				cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
 				cmd->iova : 0, cmd->length, cmd->user_va,
-				iommu_prot, ucmd->ictx->account_mode);
+				iommu_prot, mode);
 	if (rc)
 		goto out_put;
 	/* Timed for the event only when someone listens. */
@@ -230,8 +232,7 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, cmd->user_va, cmd->length,
 				 iommu_prot,
 				 cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
-				 0 : IOPT_ALLOC_IOVA,
-				 ucmd->ictx->account_mode);
+				 0 : IOPT_ALLOC_IOVA, mode);
 	if (!rc) {
 		if (trace_ioas_map_enabled())
 			trace_ioas_map(cmd->ioas_id, iova, cmd->length,

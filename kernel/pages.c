@@ -41,8 +41,7 @@
 size_t iommufd_pin_batch_bytes = 65536;
 
 struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
-				    bool writable,
-				    enum iopt_account_mode ctx_mode)
+				    bool writable, enum iopt_account_mode mode)
 {
 	struct iopt_pages *pages;
 	unsigned long end;
@@ -69,10 +68,7 @@ struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 	pages->source_task = current->group_leader;
 	get_task_struct(pages->source_task);
 	pages->source_user = get_uid(current_user());
-	if (capable(CAP_IPC_LOCK))
-		pages->account_mode = IOPT_PAGES_ACCOUNT_NONE;
-	else
-		pages->account_mode = ctx_mode;
+	pages->account_mode = mode;
 
 	if (pages->account_mode != IOPT_PAGES_ACCOUNT_NONE) {
 		rc = iommufd_ledger_join(pages);

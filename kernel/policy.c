@@ -362,8 +362,7 @@ int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
 		.limit_pages = U64_MAX,
 	};
 	policy_fill_task(&ctx.task);
-	if (account_mode != IOPT_PAGES_ACCOUNT_NONE &&
-	    !capable(CAP_IPC_LOCK)) {
+	if (account_mode != IOPT_PAGES_ACCOUNT_NONE) {
 		ctx.charged_pages = iommufd_ledger_charged_current(account_mode);
 		ctx.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	}

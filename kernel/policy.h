@@ -46,6 +46,8 @@ void iommufd_policy_debugfs(struct dentry *dir);
 
 /*
  * The hooks: nothing but a patched-out branch while no policy is loaded.
+ * The map hook's @account_mode is how the mapping will be charged
+ * (iopt_account_mode_current(): none with CAP_IPC_LOCK).
  * IOMMUFD_BPF_NO_POLICY_HOOKS (make bench builds such a module to measure
  * that branch against) compiles them out: policies load but are never
  * asked.

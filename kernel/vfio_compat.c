@@ -218,6 +218,7 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
 	u32 valid = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	struct vfio_iommu_type1_dma_map map;
+	enum iopt_account_mode pin_mode;
 	unsigned long iova, mask;
 	int prot = 0;
 	u64 t0;
@@ -245,13 +246,14 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 		return exact ? -EINVAL : -EOVERFLOW;
 
 	iova = map.iova;
+	pin_mode = iopt_account_mode_current(mode);
 	rc = iommufd_policy_map(ioas->obj.id, iova, map.size, map.vaddr, prot,
-				mode);
+				pin_mode);
 	if (rc)
 		return rc;
 	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, map.vaddr, map.size, prot,
-				 0, mode);
+				 0, pin_mode);
 	if (rc == -EOVERFLOW && exact)
 		rc = -EINVAL;
 	if (!rc && trace_ioas_map_enabled())
