@@ -398,6 +398,48 @@ static void open_vfio(bool ours)
 		fail(what);
 }
 
+/* Workloads besides the map+unmap sizes, and where they are measured. */
+static const struct {
+	const char *name;
+	bool mock_only;		/* else on mock, vfio and type1 */
+} others[] = {
+	{ "small_10k", false }, { "churn4", false }, { "copy_1g", true },
+	{ "nodedup_1", true }, { "dedup_1", true }, { "dedup_2", true },
+	{ "dedup_8", true },
+};
+
+/*
+ * Is @w a workload of @backend?  Exits 2 with one line when it is not a
+ * workload at all, or not one of this backend's.
+ */
+static void check_workload(const char *w, const char *const *sizes, int n)
+{
+	char thp[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(thp, sizeof(thp), "%s_thp", sizes[i]);
+		if (!strcmp(w, sizes[i]) || !strcmp(w, thp))
+			return;
+	}
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if (strcmp(w, others[i].name))
+			continue;
+		if (backend == FLOOR) {
+			fprintf(stderr, "iommubench: %s is not measured on the floor (map_* only)\n",
+				w);
+			exit(2);
+		}
+		if (others[i].mock_only && backend != MOCK) {
+			fprintf(stderr, "iommubench: %s is only measured on mock\n", w);
+			exit(2);
+		}
+		return;
+	}
+	fprintf(stderr, "iommubench: no workload '%s' (map_4k, map_64k, map_2m, map_1g and their _thp, small_10k, churn4, copy_1g, nodedup_1, dedup_1, dedup_2, dedup_8)\n",
+		w);
+	exit(2);
+}
+
 static bool wanted(int argc, char **argv, const char *w)
 {
 	if (argc <= 3)
@@ -421,31 +463,50 @@ int main(int argc, char **argv)
 		{ "map_1g", GiB, 3 },
 	};
 
+	const char *size_names[] = { "map_4k", "map_64k", "map_2m", "map_1g" };
+	const char *env = getenv("IOMMUBENCH_REPEAT");
+
 	if (argc < 3) {
 		fprintf(stderr, "usage: iommubench mock|vfio|type1|floor CONFIG [WORKLOAD...]\n");
 		return 2;
 	}
-	/* bench/profile repeats the map/unmap workloads to outweigh setup. */
-	if (getenv("IOMMUBENCH_REPEAT"))
-		repeat = atoi(getenv("IOMMUBENCH_REPEAT"));
-	if (repeat < 1 || repeat > 100)
-		repeat = 1;
 	backend_name = argv[1];
 	config = argv[2];
-	if (!strcmp(argv[1], "mock") || !strcmp(argv[1], "floor")) {
-		backend = argv[1][0] == 'm' ? MOCK : FLOOR;
+	if (!strcmp(argv[1], "mock")) {
+		backend = MOCK;
+	} else if (!strcmp(argv[1], "floor")) {
+		backend = FLOOR;
+	} else if (!strcmp(argv[1], "vfio")) {
+		backend = VFIO;
+	} else if (!strcmp(argv[1], "type1")) {
+		backend = TYPE1;
+	} else {
+		fprintf(stderr, "iommubench: no backend '%s' (mock, vfio, type1, floor)\n",
+			argv[1]);
+		return 2;
+	}
+	for (int i = 3; i < argc; i++)
+		check_workload(argv[i], size_names, 4);
+	/* bench/profile repeats the map/unmap workloads to outweigh setup. */
+	if (env) {
+		char *end;
+		long r = strtol(env, &end, 10);
+
+		if (!*env || *end || r < 1 || r > 100) {
+			fprintf(stderr, "iommubench: IOMMUBENCH_REPEAT must be 1 to 100, not '%s'\n",
+				env);
+			return 2;
+		}
+		repeat = r;
+	}
+	if (backend == MOCK || backend == FLOOR) {
 		fd = iommufd_open();
 		if (fd < 0 || !mock_iommu_available(fd))
 			fail("/dev/iommu with the mock IOMMU (selftest=1)");
 		if (backend == MOCK)
 			ioas = mock_ioas();
-	} else if (!strcmp(argv[1], "vfio") || !strcmp(argv[1], "type1")) {
-		backend = argv[1][0] == 'v' ? VFIO : TYPE1;
-		open_vfio(backend == VFIO);
 	} else {
-		fprintf(stderr, "iommubench: no backend '%s' (mock, vfio, type1, floor)\n",
-			argv[1]);
-		return 2;
+		open_vfio(backend == VFIO);
 	}
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char thp[32];
