@@ -17,6 +17,7 @@
 #include <linux/err.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "../include/uapi/linux/iommufd.h"
@@ -45,12 +46,19 @@ enum iommufd_object_type {
  * @type: what the object is; fixed at allocation
  * @id: the object's index in the context's table; never reused while the
  *      object (or its reservation, during construction) is in the table
+ * @dying: its kernel owner is destroying it (iommufd_object_destroy_user()):
+ *         iommufd_get_object() no longer finds it.  Set under the table's
+ *         xa_lock.
  */
 struct iommufd_object {
 	refcount_t users;
 	enum iommufd_object_type type;
 	u32 id;
+	bool dying;
 };
+
+/* iommufd_object_destroy_user() waits here for short-term holders. */
+extern struct wait_queue_head iommufd_destroy_wait;
 
 /**
  * struct iommufd_ctx - one open /dev/iommu file
@@ -142,6 +150,14 @@ static inline void iommufd_put_object(struct iommufd_object *obj)
 {
 	/* The table's reference keeps this from reaching zero. */
 	refcount_dec(&obj->users);
+	/*
+	 * An owner destroying the object may be waiting for this.  Only the
+	 * global queue is touched after the decrement: the object may be
+	 * gone by then.  wq_has_sleeper()'s barrier pairs with the waiter's
+	 * between queueing itself and reading the count.
+	 */
+	if (wq_has_sleeper(&iommufd_destroy_wait))
+		wake_up_all(&iommufd_destroy_wait);
 }
 
 /*

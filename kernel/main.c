@@ -139,7 +139,8 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 
 	xa_lock(&ictx->objects);
 	obj = xa_load(&ictx->objects, id);
-	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
+	if (!obj || obj->dying ||
+	    (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
 	    !refcount_inc_not_zero(&obj->users))
 		obj = ERR_PTR(-ENOENT);
 	xa_unlock(&ictx->objects);
@@ -174,22 +175,34 @@ static int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 	return 0;
 }
 
+DECLARE_WAIT_QUEUE_HEAD(iommufd_destroy_wait);
+
+/* Long enough for any ioctl; a holder past it is a reference leaked. */
+#define IOMMUFD_DESTROY_WAIT_MS 60000
+
 /*
  * Destroy an object its kernel owner (a driver) holds a reference on, which
- * it gives up here.  Nothing else may hold the object any more: user space
- * cannot destroy it (EBUSY while the owner's reference exists), and lookups
- * by type do not reach objects of kernel owners.
+ * it gives up here.  User space cannot destroy such an object (EBUSY while
+ * the owner's reference exists), but an ioctl may be using it right now (a
+ * device looked up for IOMMU_HWPT_ALLOC or IOMMU_GET_HW_INFO): hide it from
+ * new lookups, wait for those to put it back, then free it.
  */
 void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj)
 {
 	xa_lock(&ictx->objects);
+	obj->dying = true;
+	xa_unlock(&ictx->objects);
+
+	/* The table's reference and the owner's are what stays. */
+	if (WARN_ON(!wait_event_timeout(iommufd_destroy_wait,
+					refcount_read(&obj->users) == 2,
+					msecs_to_jiffies(IOMMUFD_DESTROY_WAIT_MS))))
+		return; /* leaked, rather than freed under a holder */
+
+	xa_lock(&ictx->objects);
 	refcount_dec(&obj->users);
-	if (WARN_ON(!refcount_dec_if_one(&obj->users))) {
-		/* Leaked, rather than freed under a holder. */
-		xa_unlock(&ictx->objects);
-		return;
-	}
+	WARN_ON(!refcount_dec_if_one(&obj->users));
 	__xa_erase(&ictx->objects, obj->id);
 	xa_unlock(&ictx->objects);
 	iommufd_object_free(obj);
@@ -294,7 +307,8 @@ struct iommufd_object *iommufd_get_next_object(struct iommufd_ctx *ictx,
 
 	xa_lock(&ictx->objects);
 	xa_for_each_start(&ictx->objects, *index, obj, *index) {
-		if (obj->type != type || !refcount_inc_not_zero(&obj->users))
+		if (obj->type != type || obj->dying ||
+		    !refcount_inc_not_zero(&obj->users))
 			continue;
 		(*index)++;
 		xa_unlock(&ictx->objects);

@@ -5,6 +5,9 @@
  * refusal of devices whose firmware demands a direct mapping.  Uses mock
  * devices (selftest=1).
  */
+#include <pthread.h>
+#include <sched.h>
+
 #include "harness.h"
 #include "iommufd_utils.h"
 
@@ -200,6 +203,67 @@ static int hw_info(int fd, uint32_t dev_id, void *buf, uint32_t *len,
 	*len = cmd.data_len;
 	*type = cmd.out_data_type;
 	return rc;
+}
+
+/* A thread asking IOMMU_GET_HW_INFO of whatever device *dev_id names. */
+struct hw_info_loop {
+	int fd;
+	uint32_t dev_id;
+	bool stop;
+	long found, gone, other;
+};
+
+static void *hw_info_thread(void *arg)
+{
+	struct hw_info_loop *l = arg;
+	struct iommu_test_hw_info info;
+
+	while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t len = sizeof(info), type = 0;
+		uint32_t id = __atomic_load_n(&l->dev_id, __ATOMIC_ACQUIRE);
+
+		if (!hw_info(l->fd, id, &info, &len, 0, &type))
+			__atomic_add_fetch(&l->found, 1, __ATOMIC_RELEASE);
+		else if (errno == ENOENT)
+			__atomic_add_fetch(&l->gone, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_add_fetch(&l->other, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Removing a device while another thread's ioctl is using it (looked up
+ * for IOMMU_GET_HW_INFO): the unbind waits for that ioctl and frees the
+ * device; the other thread sees the device, then ENOENT, nothing else.
+ * Before, the unbind found the ioctl's reference, WARNed and leaked.
+ */
+TEST_F(devices, unbind_waits_for_ioctls_using_the_device)
+{
+	long before = iommufd_stat("device");
+	struct hw_info_loop l = { .fd = self->fd };
+	uint32_t stdev, dev_id;
+	pthread_t thread;
+	int i;
+
+	ASSERT_OK(pthread_create(&thread, NULL, hw_info_thread, &l));
+	for (i = 0; i < 100; i++) {
+		long seen = __atomic_load_n(&l.found, __ATOMIC_ACQUIRE);
+
+		stdev = mock(self->fd, 0, MOCK_BPF_RESV_NONE, NULL);
+		ASSERT_NE(0, stdev);
+		ASSERT_OK(test_bpf_bind(self->fd, stdev, &dev_id));
+		__atomic_store_n(&l.dev_id, dev_id, __ATOMIC_RELEASE);
+		/* Until the thread has used this device at least once. */
+		while (__atomic_load_n(&l.found, __ATOMIC_ACQUIRE) == seen)
+			sched_yield();
+		ASSERT_OK(iommufd_destroy(self->fd, stdev));
+	}
+	__atomic_store_n(&l.stop, true, __ATOMIC_RELEASE);
+	ASSERT_OK(pthread_join(thread, NULL));
+	ASSERT_EQ(before, iommufd_stat("device"));
+	ASSERT_LE(100, l.found);
+	ASSERT_EQ(0, l.other);
 }
 
 TEST_F(devices, get_hw_info)
