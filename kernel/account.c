@@ -347,8 +347,9 @@ void iommufd_ledgers_show(struct seq_file *m)
 		char comm[TASK_COMM_LEN];
 
 		get_task_comm(comm, ledger->task);
-		seq_printf(m, "%d\t%s\t%s\t%lu\t%lu\n",
-			   task_tgid_nr(ledger->task), comm, modes[ledger->mode],
+		seq_printf(m, "%d\t", task_tgid_nr(ledger->task));
+		iommufd_seq_comm(m, comm);
+		seq_printf(m, "\t%s\t%lu\t%lu\n", modes[ledger->mode],
 			   READ_ONCE(ledger->charged),
 			   limit == RLIM_INFINITY ? ULONG_MAX : limit >> PAGE_SHIFT);
 	}

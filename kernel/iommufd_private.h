@@ -145,6 +145,7 @@ typedef void (*iommufd_ctx_fn)(struct seq_file *m, struct iommufd_ctx *ictx);
 void iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn);
 void iommufd_ledgers_show(struct seq_file *m);
 void iommufd_snapshot_debugfs(struct dentry *dir);
+void iommufd_seq_comm(struct seq_file *m, const char *comm);
 
 static inline void iommufd_put_object(struct iommufd_object *obj)
 {

@@ -13,9 +13,20 @@
 #include <linux/debugfs.h>
 #include <linux/iommu.h>
 #include <linux/seq_file.h>
+#include <linux/string_helpers.h>
 
 #include "iommufd_private.h"
 #include "io_pagetable.h"
+
+/*
+ * A command name as a snapshot field: tabs, newlines and backslashes
+ * escaped (\t, \n, \\), as /proc/PID/status escapes its Name, so that
+ * every line has its fields and no more.
+ */
+void iommufd_seq_comm(struct seq_file *m, const char *comm)
+{
+	seq_escape_str(m, comm, ESCAPE_SPACE | ESCAPE_SPECIAL, "\t\n\\");
+}
 
 /* Pages of @area pinned now (by domains or accesses). */
 static unsigned long area_pinned(struct iopt_area *area)
@@ -53,8 +64,10 @@ static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 			accesses++;
 		up_read(&iopt->iova_rwsem);
 		up_read(&iopt->domains_rwsem);
-		seq_printf(m, "%d\t%s\t%llu\t%u\t%lu\t%lu\t%lu\t%lu\t%lu\n",
-			   ictx->owner, ictx->owner_comm, ictx->id, obj->id, areas,
+		seq_printf(m, "%d\t", ictx->owner);
+		iommufd_seq_comm(m, ictx->owner_comm);
+		seq_printf(m, "\t%llu\t%u\t%lu\t%lu\t%lu\t%lu\t%lu\n",
+			   ictx->id, obj->id, areas,
 			   bytes, pinned, domains, accesses);
 		iommufd_put_object(obj);
 	}
@@ -133,10 +146,12 @@ static void devices_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 		}
 		domain = device_domain(idev->dev);
 		mutex_unlock(&idev->igroup->lock);
-		seq_printf(m, "%s\t%d\t%d\t%s\t%llu\t%u\t%u\t%u\t%s\t%s\n",
-			   dev_name(idev->dev), iommu_group_id(idev->group),
-			   ictx->owner, ictx->owner_comm, ictx->id, idev->obj.id,
-			   hwpt_id, ioas_id, domain, device_direct(idev->dev));
+		seq_printf(m, "%s\t%d\t%d\t", dev_name(idev->dev),
+			   iommu_group_id(idev->group), ictx->owner);
+		iommufd_seq_comm(m, ictx->owner_comm);
+		seq_printf(m, "\t%llu\t%u\t%u\t%u\t%s\t%s\n", ictx->id,
+			   idev->obj.id, hwpt_id, ioas_id, domain,
+			   device_direct(idev->dev));
 	}
 	mutex_unlock(&ictx->devices_lock);
 }
@@ -164,9 +179,10 @@ static void contexts_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 	list_for_each(pos, &ictx->devices)
 		devices++;
 	mutex_unlock(&ictx->devices_lock);
-	seq_printf(m, "%llu\t%d\t%s\t%s\t%lu\t%lu\n", ictx->id, ictx->owner,
-		   ictx->owner_comm, ictx->vfio ? "vfio" : "iommufd", ioas,
-		   devices);
+	seq_printf(m, "%llu\t%d\t", ictx->id, ictx->owner);
+	iommufd_seq_comm(m, ictx->owner_comm);
+	seq_printf(m, "\t%s\t%lu\t%lu\n", ictx->vfio ? "vfio" : "iommufd",
+		   ioas, devices);
 }
 
 static int contexts_show(struct seq_file *m, void *unused)

@@ -6,6 +6,7 @@
  * owner, HWPT, IOAS, domain, direct regions), with absolute numbers for a
  * known state.
  */
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -180,6 +181,9 @@ TEST_F(snapshot, processes)
 	if (!pid) {
 		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
 
+		/* Only the parent's ends: its exit must end the wait below. */
+		close(go[0]);
+		close(done[1]);
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
 		    setuid(65534) ||
 		    ioas_map_fixed(fd, ioas, self->buf, 4 * PAGE, IOVA) ||
@@ -188,6 +192,7 @@ TEST_F(snapshot, processes)
 		_exit(0);
 	}
 	close(go[1]);
+	close(done[0]);
 	ASSERT_EQ(1, read(go[0], &c, 1));
 	snprintf(line, sizeof(line), "\n%d\tsnapshot\tuser\t4\t64\n", pid);
 	ASSERT_NE(NULL, strstr(read_text(DIR "processes"), line));
@@ -198,6 +203,59 @@ TEST_F(snapshot, processes)
 	ASSERT_OK(ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL));
 	snprintf(line, sizeof(line), "\n%d\t", pid);
 	ASSERT_EQ(NULL, strstr(read_text(DIR "processes"), line));
+}
+
+/*
+ * A command name with a tab, a newline and a backslash is escaped as
+ * /proc/PID/status escapes it: each line keeps its fields, and no line is
+ * cut in two.
+ */
+TEST_F(snapshot, command_names_are_escaped)
+{
+	int fd = self->fd, go[2], done[2], status;
+	char line[160], c;
+	uint32_t ioas;
+	pid_t pid;
+
+	ASSERT_OK(ioas_alloc(fd, &ioas));
+	ASSERT_OK(test_mock_domain(fd, ioas, 0, NULL, NULL, NULL));
+	ASSERT_OK(pipe(go));
+	ASSERT_OK(pipe(done));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
+		uint32_t own;
+		int fd2;
+
+		/* Only the parent's ends: its exit must end the wait below. */
+		close(go[0]);
+		close(done[1]);
+		if (prctl(PR_SET_NAME, "a\tb\nc\\d"))
+			_exit(1);
+		fd2 = open("/dev/iommu", O_RDWR);
+		if (fd2 < 0 || ioas_alloc(fd2, &own))
+			_exit(2);
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
+		    setuid(65534) ||
+		    ioas_map_fixed(fd, ioas, self->buf, 4 * PAGE, IOVA) ||
+		    write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(3);
+		_exit(0);
+	}
+	close(go[1]);
+	close(done[0]);
+	ASSERT_EQ(1, read(go[0], &c, 1));
+	snprintf(line, sizeof(line), "\t%d\ta\\tb\\nc\\\\d\tiommufd\t1\t0\n",
+		 pid);
+	ASSERT_NE(NULL, strstr(read_text(DIR "contexts"), line));
+	snprintf(line, sizeof(line), "\n%d\ta\\tb\\nc\\\\d\tuser\t4\t64\n", pid);
+	ASSERT_NE(NULL, strstr(read_text(DIR "processes"), line));
+	ASSERT_EQ(NULL, strstr(read_text(DIR "contexts"), "\nc\\d"));
+	ASSERT_EQ(1, write(done[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_OK(ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL));
 }
 
 TEST_HARNESS_MAIN

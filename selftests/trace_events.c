@@ -120,6 +120,7 @@ TEST(bpf_sees_events_and_charges)
 
 		buf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		close(go[1]);
 		if (fd < 0 || buf == MAP_FAILED || read(go[0], &c, 1) != 1)
 			_exit(1);
 		memset(buf, 1, 8 * PAGE);

@@ -152,33 +152,24 @@ fail:
 }
 
 /*
- * Split @line into exactly @n tab-separated fields.  A command name may
- * hold tabs itself: extra fields belong to field @comm.  -1 when there are
- * too few.
+ * Split @line into exactly @n tab-separated fields; -1 when it has more or
+ * fewer.  The module escapes tabs and newlines in command names (\t, \n),
+ * so a well-formed line has exactly its fields.
  */
-static int split(char *line, char **f, int n, int comm)
+static int split(char *line, char **f, int n)
 {
-	char *all[32];
-	int k = 0, extra;
+	int k = 0;
 
-	all[k++] = line;
-	for (char *p = line; *p && k < 32; p++) {
-		if (*p == '\t') {
-			*p = '\0';
-			all[k++] = p + 1;
-		}
+	f[k++] = line;
+	for (char *p = line; *p; p++) {
+		if (*p != '\t')
+			continue;
+		if (k == n)
+			return -1;
+		*p = '\0';
+		f[k++] = p + 1;
 	}
-	if (k < n)
-		return -1;
-	extra = k - n;
-	for (int i = 0; i < extra; i++)
-		all[comm + i + 1][-1] = '\t';
-	for (int i = 0, j = 0; i < n; i++, j++) {
-		f[i] = all[j];
-		if (i == comm)
-			j += extra;
-	}
-	return 0;
+	return k == n ? 0 : -1;
 }
 
 /*
@@ -187,7 +178,7 @@ static int split(char *line, char **f, int n, int comm)
  */
 typedef int (*row_fn)(struct sample *smp, char **f, void *ctx);
 
-static int read_table(const char *file, const char *header, int n, int comm,
+static int read_table(const char *file, const char *header, int n,
 		      row_fn row, struct sample *smp, void *ctx, char *err,
 		      size_t errlen)
 {
@@ -214,7 +205,7 @@ static int read_table(const char *file, const char *header, int n, int comm,
 			*next++ = '\0';
 		else
 			next = line + strlen(line);
-		if (split(line, f, n, comm))
+		if (split(line, f, n))
 			continue;
 		ret = row(smp, f, ctx);
 	}
@@ -486,16 +477,16 @@ int sampler_take(struct sampler *s, struct sample *smp, char *err,
 	memset(smp, 0, sizeof(*smp));
 	smp->time = now(CLOCK_REALTIME);
 	mono = now(CLOCK_MONOTONIC);
-	if (read_table("contexts", "ctx\tpid\tcomm\tkind\tioas\tdevices", 6, 2,
+	if (read_table("contexts", "ctx\tpid\tcomm\tkind\tioas\tdevices", 6,
 		       context_row, smp, s, err, errlen) ||
 	    read_table("processes", "pid\tcomm\tmode\tcharged_pages\tlimit_pages",
-		       5, 1, charge_row, smp, s, err, errlen) ||
+		       5, charge_row, smp, s, err, errlen) ||
 	    read_table("ioas",
 		       "pid\tcomm\tctx\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses",
-		       9, 1, ioas_row, smp, s, err, errlen) ||
+		       9, ioas_row, smp, s, err, errlen) ||
 	    read_table("devices",
 		       "device\tgroup\tpid\tcomm\tctx\tdev_id\thwpt\tioas\tdomain\tdirect",
-		       10, 3, dev_row, smp, s, err, errlen))
+		       10, dev_row, smp, s, err, errlen))
 		goto fail;
 	if (read_collector(s, smp, &cur, &ncur)) {
 		set_err(err, errlen, "out of memory");
