@@ -164,44 +164,89 @@ TEST_F(snapshot, contexts)
 	ASSERT_EQ(0, own_ctx());
 }
 
-/* A charged process, its charge and its limit, while it holds them. */
-TEST_F(snapshot, processes)
-{
-	int fd = self->fd, go[2], done[2], status;
-	char line[160], c;
-	uint32_t ioas;
+/**
+ * struct charged_child - a process charged for 4 pages, held until released
+ * @pid: the process
+ * @done: write a byte here to let it exit
+ */
+struct charged_child {
 	pid_t pid;
+	int done;
+};
 
-	ASSERT_OK(ioas_alloc(fd, &ioas));
-	ASSERT_OK(test_mock_domain(fd, ioas, 0, NULL, NULL, NULL));
-	ASSERT_OK(pipe(go));
-	ASSERT_OK(pipe(done));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
+/*
+ * Fork a process that (named @name, with a /dev/iommu file of its own,
+ * when @name is set) maps 4 pages of @buf into @ioas of @fd as nobody with
+ * a 64-page limit, and holds them until released.  0 once it has mapped.
+ */
+static int charged_child(int fd, uint32_t ioas, void *buf, const char *name,
+			 struct charged_child *cc)
+{
+	int go[2], done[2];
+	char c;
+
+	if (pipe(go) || pipe(done))
+		return -1;
+	cc->pid = fork();
+	if (cc->pid < 0)
+		return -1;
+	if (!cc->pid) {
 		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
+		uint32_t own;
+		int fd2;
 
 		/* Only the parent's ends: its exit must end the wait below. */
 		close(go[0]);
 		close(done[1]);
+		if (name) {
+			/* Named first: a context takes its owner's name. */
+			if (prctl(PR_SET_NAME, name))
+				_exit(1);
+			fd2 = open("/dev/iommu", O_RDWR);
+			if (fd2 < 0 || ioas_alloc(fd2, &own))
+				_exit(1);
+		}
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
 		    setuid(65534) ||
-		    ioas_map_fixed(fd, ioas, self->buf, 4 * PAGE, IOVA) ||
+		    ioas_map_fixed(fd, ioas, buf, 4 * PAGE, IOVA) ||
 		    write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
-			_exit(1);
+			_exit(2);
 		_exit(0);
 	}
 	close(go[1]);
 	close(done[0]);
-	ASSERT_EQ(1, read(go[0], &c, 1));
-	snprintf(line, sizeof(line), "\n%d\tsnapshot\tuser\t4\t64\n", pid);
+	cc->done = done[1];
+	return read(go[0], &c, 1) == 1 ? 0 : -1;
+}
+
+/* Let it exit: its exit status. */
+static int release_child(struct charged_child *cc)
+{
+	int status = -1;
+
+	if (write(cc->done, "x", 1) != 1 ||
+	    waitpid(cc->pid, &status, 0) != cc->pid)
+		return -1;
+	close(cc->done);
+	return status;
+}
+
+/* A charged process, its charge and its limit, while it holds them. */
+TEST_F(snapshot, processes)
+{
+	struct charged_child cc;
+	char line[160];
+	uint32_t ioas;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, NULL, NULL));
+	ASSERT_OK(charged_child(self->fd, ioas, self->buf, NULL, &cc));
+	snprintf(line, sizeof(line), "\n%d\tsnapshot\tuser\t4\t64\n", cc.pid);
 	ASSERT_NE(NULL, strstr(read_text(DIR "processes"), line));
-	ASSERT_EQ(1, write(done[1], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, release_child(&cc));
 	/* The mapping (and its charge) stays with the IOAS until unmapped. */
-	ASSERT_OK(ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL));
-	snprintf(line, sizeof(line), "\n%d\t", pid);
+	ASSERT_OK(ioas_unmap(self->fd, ioas, 0, UINT64_MAX, NULL));
+	snprintf(line, sizeof(line), "\n%d\t", cc.pid);
 	ASSERT_EQ(NULL, strstr(read_text(DIR "processes"), line));
 }
 
@@ -212,50 +257,22 @@ TEST_F(snapshot, processes)
  */
 TEST_F(snapshot, command_names_are_escaped)
 {
-	int fd = self->fd, go[2], done[2], status;
-	char line[160], c;
+	struct charged_child cc;
+	char line[160];
 	uint32_t ioas;
-	pid_t pid;
 
-	ASSERT_OK(ioas_alloc(fd, &ioas));
-	ASSERT_OK(test_mock_domain(fd, ioas, 0, NULL, NULL, NULL));
-	ASSERT_OK(pipe(go));
-	ASSERT_OK(pipe(done));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
-		uint32_t own;
-		int fd2;
-
-		/* Only the parent's ends: its exit must end the wait below. */
-		close(go[0]);
-		close(done[1]);
-		if (prctl(PR_SET_NAME, "a\tb\nc\\d"))
-			_exit(1);
-		fd2 = open("/dev/iommu", O_RDWR);
-		if (fd2 < 0 || ioas_alloc(fd2, &own))
-			_exit(2);
-		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
-		    setuid(65534) ||
-		    ioas_map_fixed(fd, ioas, self->buf, 4 * PAGE, IOVA) ||
-		    write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
-			_exit(3);
-		_exit(0);
-	}
-	close(go[1]);
-	close(done[0]);
-	ASSERT_EQ(1, read(go[0], &c, 1));
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, NULL, NULL));
+	ASSERT_OK(charged_child(self->fd, ioas, self->buf, "a\tb\nc\\d", &cc));
 	snprintf(line, sizeof(line), "\t%d\ta\\tb\\nc\\\\d\tiommufd\t1\t0\n",
-		 pid);
+		 cc.pid);
 	ASSERT_NE(NULL, strstr(read_text(DIR "contexts"), line));
-	snprintf(line, sizeof(line), "\n%d\ta\\tb\\nc\\\\d\tuser\t4\t64\n", pid);
+	snprintf(line, sizeof(line), "\n%d\ta\\tb\\nc\\\\d\tuser\t4\t64\n",
+		 cc.pid);
 	ASSERT_NE(NULL, strstr(read_text(DIR "processes"), line));
 	ASSERT_EQ(NULL, strstr(read_text(DIR "contexts"), "\nc\\d"));
-	ASSERT_EQ(1, write(done[1], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, status);
-	ASSERT_OK(ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL));
+	ASSERT_EQ(0, release_child(&cc));
+	ASSERT_OK(ioas_unmap(self->fd, ioas, 0, UINT64_MAX, NULL));
 }
 
 TEST_HARNESS_MAIN
