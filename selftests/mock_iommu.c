@@ -193,6 +193,29 @@ TEST_F(mock, bad_specs)
 	ASSERT_EQ(before, iommufd_stat("selftest_device"));
 }
 
+/* BPF_INJECT's reserved word must be 0; nothing is armed when it is not. */
+TEST_F(mock, inject_reserved_must_be_zero)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_BPF_INJECT,
+		.bpf_inject = { .map_fail_nth = 1, .__reserved = 1 },
+	};
+	uint32_t ioas, hwpt;
+	uint64_t iova = 0;
+	char *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_TEST_CMD, &cmd));
+	/* The first map into a mock domain still works. */
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, &hwpt, NULL));
+	ASSERT_OK(ioas_map(self->fd, ioas, buf, 4096, &iova));
+	ASSERT_OK(test_check_map(self->fd, hwpt, iova, buf, 4096));
+	munmap(buf, 4096);
+}
+
 /*
  * The benchmarks' floor pins every page and leaves none pinned: the pin
  * count of each page (MD_CHECK_REFS) is back to 0, also when a hole makes
