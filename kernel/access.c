@@ -56,7 +56,7 @@ void iommufd_access_destroy_object(struct iommufd_object *obj)
 	struct iommufd_access *access =
 		container_of(obj, struct iommufd_access, obj);
 
-	if (access->ioas)
+	if (access->ioas_unpin)
 		iommufd_access_detach(access);
 	mutex_destroy(&access->ioas_lock);
 	fput(access->ictx->file);
@@ -67,78 +67,111 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	iommufd_object_destroy_user(access->ictx, &access->obj);
 }
 
-static int access_set_ioas(struct iommufd_access *access, u32 ioas_id)
+/*
+ * Move the access from the IOAS it is on to @new_ioas (NULL: detach), with
+ * ioas_lock held.  On success the caller's reference on @new_ioas becomes
+ * the attachment's; on failure the caller still holds it.
+ *
+ * What the driver pinned through the old IOAS must be unpinned there: its
+ * unmap callback does that, and takes ioas_lock, so the lock is dropped
+ * around the call.  Meanwhile @ioas is NULL, so new pins fail with -ENOENT,
+ * and @ioas_unpin still names the old IOAS, where the callback's unpins go.
+ * Another change arriving in that window finds @ioas and @ioas_unpin
+ * different and gets -EBUSY.
+ */
+static int access_change_ioas(struct iommufd_access *access,
+			      struct iommufd_ioas *new_ioas)
 {
-	struct iommufd_ioas *new_ioas = NULL, *old_ioas = access->ioas;
+	struct iommufd_ioas *old_ioas = access->ioas_unpin;
+	u32 old_list_id = access->iopt_access_list_id;
 	u32 new_list_id = 0;
 	int rc;
 
 	lockdep_assert_held(&access->ioas_lock);
-	if (ioas_id) {
-		new_ioas = iommufd_get_ioas(access->ictx, ioas_id);
-		if (IS_ERR(new_ioas))
-			return PTR_ERR(new_ioas);
+	if (access->ioas != old_ioas)
+		return -EBUSY;
+	if (new_ioas && new_ioas == old_ioas) {
+		iommufd_put_object(&new_ioas->obj);
+		return 0;
+	}
+	if (new_ioas) {
 		rc = iopt_add_access(&new_ioas->iopt, access, &new_list_id);
-		if (rc) {
-			iommufd_put_object(&new_ioas->obj);
+		if (rc)
 			return rc;
-		}
-		/* The lookup's reference becomes the attachment's. */
 	}
 	if (old_ioas) {
-		/*
-		 * Whatever the driver still has pinned through the old IOAS
-		 * goes now: its unmap callback unpins, which takes
-		 * ioas_lock.  The driver must not pin concurrently.
-		 */
-		mutex_unlock(&access->ioas_lock);
-		access->ops->unmap(access->data, 0, ULONG_MAX);
-		mutex_lock(&access->ioas_lock);
-		iopt_remove_access(&old_ioas->iopt, access->iopt_access_list_id);
+		access->ioas = NULL;
+		if (access->ops->unmap) {
+			mutex_unlock(&access->ioas_lock);
+			access->ops->unmap(access->data, 0, ULONG_MAX);
+			mutex_lock(&access->ioas_lock);
+		}
+		iopt_remove_access(&old_ioas->iopt, old_list_id);
 		iommufd_put_object(&old_ioas->obj);
 	}
 	access->ioas = new_ioas;
+	access->ioas_unpin = new_ioas;
 	access->iopt_access_list_id = new_list_id;
 	return 0;
 }
 
-/* Attach to the IOAS @ioas_id; -EINVAL if already attached. */
+/* Look up @ioas_id and move the access there; ENOENT for a bad ID. */
+static int access_change_ioas_id(struct iommufd_access *access, u32 ioas_id)
+{
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	ioas = iommufd_get_ioas(access->ictx, ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = access_change_ioas(access, ioas);
+	if (rc)
+		iommufd_put_object(&ioas->obj);
+	return rc;
+}
+
+/* Attach to the IOAS @ioas_id; -EINVAL if attached or being moved. */
 int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
 {
 	int rc;
 
 	mutex_lock(&access->ioas_lock);
-	if (access->ioas)
+	if (access->ioas || access->ioas_unpin)
 		rc = -EINVAL;
 	else
-		rc = access_set_ioas(access, ioas_id);
+		rc = access_change_ioas_id(access, ioas_id);
 	mutex_unlock(&access->ioas_lock);
 	return rc;
 }
 
 /*
- * Move to another IOAS.  The old IOAS is let go only once the new one is
- * attached; the driver is told to unpin everything it holds through the old
- * one first (its unmap callback over the whole IOVA space).
+ * Move to another IOAS (as upstream: the same one is a no-op).  The old IOAS
+ * is let go only once the new one is attached; the driver is told to unpin
+ * everything it holds through the old one first (its unmap callback over
+ * the whole IOVA space).  -EBUSY while another move is under way.
  */
 int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 {
 	int rc;
 
 	mutex_lock(&access->ioas_lock);
-	if (!access->ioas)
+	if (!access->ioas_unpin)
 		rc = -ENOENT;
 	else
-		rc = access_set_ioas(access, ioas_id);
+		rc = access_change_ioas_id(access, ioas_id);
 	mutex_unlock(&access->ioas_lock);
 	return rc;
 }
 
+/*
+ * Let the IOAS go.  A move under way (another thread in the driver's unmap
+ * callback) is the driver's bug: the access stays where that move leaves it.
+ */
 void iommufd_access_detach(struct iommufd_access *access)
 {
 	mutex_lock(&access->ioas_lock);
-	if (!WARN_ON(!access->ioas))
-		WARN_ON(access_set_ioas(access, 0));
+	if (!WARN_ON(!access->ioas_unpin))
+		WARN_ON(access_change_ioas(access, NULL));
 	mutex_unlock(&access->ioas_lock);
 }
 
@@ -187,24 +220,28 @@ static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 }
 
 /*
- * Check an IOVA range and lock the attached IOAS's table for reading (with
- * ioas_lock held): *iopt and *last are set on success.  access_unlock()
- * undoes it.
+ * Check an IOVA range and lock an IOAS's table for reading (with ioas_lock
+ * held): the attached IOAS to pin or copy, or, with @unpin, the one pins were
+ * made through (the old one while the access moves).  *iopt and *last are
+ * set on success.  access_unlock() undoes it.
  */
 static int access_lock_range(struct iommufd_access *access, unsigned long iova,
-			     unsigned long length, struct io_pagetable **iopt,
-			     unsigned long *last)
+			     unsigned long length, bool unpin,
+			     struct io_pagetable **iopt, unsigned long *last)
 {
+	struct iommufd_ioas *ioas;
+
 	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, last))
 		return -EOVERFLOW;
 	mutex_lock(&access->ioas_lock);
-	if (!access->ioas) {
+	ioas = unpin ? access->ioas_unpin : access->ioas;
+	if (!ioas) {
 		mutex_unlock(&access->ioas_lock);
 		return -ENOENT;
 	}
-	*iopt = &access->ioas->iopt;
+	*iopt = &ioas->iopt;
 	down_read(&(*iopt)->iova_rwsem);
 	return 0;
 }
@@ -240,7 +277,7 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 
 	if (WARN_ON(!access->ops->unmap))
 		return -EINVAL;
-	rc = access_lock_range(access, iova, length, &iopt, &last);
+	rc = access_lock_range(access, iova, length, false, &iopt, &last);
 	if (rc)
 		return rc;
 	for (area = iopt_walk_first(&walk, iopt, iova, last); area;
@@ -286,7 +323,8 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 	struct io_pagetable *iopt;
 	unsigned long last;
 
-	if (WARN_ON(access_lock_range(access, iova, length, &iopt, &last)))
+	if (WARN_ON(access_lock_range(access, iova, length, true, &iopt,
+				      &last)))
 		return;
 	access_unpin_range(iopt, iova, last);
 	access_unlock(access, iopt);
@@ -309,7 +347,7 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 	unsigned long last, len;
 	int rc = 0;
 
-	rc = access_lock_range(access, iova, length, &iopt, &last);
+	rc = access_lock_range(access, iova, length, false, &iopt, &last);
 	if (rc)
 		return rc;
 	for (area = iopt_walk_first(&walk, iopt, iova, last); area;

@@ -254,9 +254,13 @@ struct iommufd_access_ops {
  * @data: passed to @ops
  * @iova_alignment: PAGE_SIZE for drivers that pin pages, else 1
  * @ioas_lock: serialises attach/detach/replace with pins and copies;
- *             protects @ioas and @iopt_access_list_id
- * @ioas: the attached IOAS (holding a reference on it), or NULL
- * @iopt_access_list_id: index in ioas->iopt.access_list
+ *             protects @ioas, @ioas_unpin and @iopt_access_list_id
+ * @ioas: the attached IOAS, where pins and copies go; NULL when detached
+ *        and while the access moves to another IOAS (access_change_ioas())
+ * @ioas_unpin: the IOAS the access's pins were made through, holding the
+ *              attachment's reference on it; equal to @ioas except while
+ *              the access moves, when it is the old one
+ * @iopt_access_list_id: index in ioas_unpin->iopt.access_list
  */
 struct iommufd_access {
 	struct iommufd_object obj;
@@ -266,6 +270,7 @@ struct iommufd_access {
 	unsigned long iova_alignment;
 	struct mutex ioas_lock; /* see above */
 	struct iommufd_ioas *ioas;
+	struct iommufd_ioas *ioas_unpin;
 	u32 iopt_access_list_id;
 };
 

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "iommufd_utils.h"
+#include "uffd_utils.h"
 
 #define PAGE 4096UL
 #define NPAGES 64
@@ -1076,6 +1077,127 @@ TEST_F(access, replace_ioas_while_pinned)
 	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
 	ASSERT_OK(ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 	ASSERT_OK(iommufd_destroy(self->fd, self->ioas));
+}
+
+static int test_access_replace_ioas(int fd, int access_fd, uint32_t ioas)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* As upstream: an IOAS ID of 0 names no IOAS, it does not detach. */
+TEST_F(access, replace_ioas_with_id_0_is_enoent)
+{
+	uint64_t val;
+
+	ASSERT_ERRNO(ENOENT, test_access_replace_ioas(self->fd, self->access,
+						      0));
+	/* Still attached: the access pins and copies through the IOAS. */
+	ASSERT_OK(test_access_pages(self->fd, self->access, self->iova, PAGE,
+				    self->buf, 0, NULL));
+	ASSERT_OK(test_access_rw(self->fd, self->access, self->iova, &val,
+				 sizeof(val), 0));
+	ASSERT_ERRNO(EBUSY, iommufd_destroy(self->fd, self->ioas));
+}
+
+/* One ioctl of a test thread, and what it returned. */
+struct access_call {
+	pthread_t thread;
+	int fd, access;
+	uint64_t iova;
+	void *uptr;
+	uint32_t ioas;
+	int rc, err;
+};
+
+static void *access_pages_thread(void *arg)
+{
+	struct access_call *c = arg;
+
+	c->rc = test_access_pages(c->fd, c->access, c->iova, PAGE, c->uptr, 0,
+				  NULL);
+	c->err = errno;
+	return NULL;
+}
+
+static void *access_replace_thread(void *arg)
+{
+	struct access_call *c = arg;
+
+	c->rc = test_access_replace_ioas(c->fd, c->access, c->ioas);
+	c->err = errno;
+	return NULL;
+}
+
+/*
+ * While an access moves to another IOAS (the driver unpinning what it holds
+ * through the old one), a second move gets EBUSY and copies find no IOAS;
+ * once the move is done, the old IOAS is free and the new one held once.
+ * The move is held in that window deterministically: a pin whose page check
+ * waits on a userfaultfd page holds the test driver's lock, which the
+ * driver's unmap callback (called by the move) waits for.
+ */
+TEST_F(access, replace_ioas_while_another_replace_runs)
+{
+	struct access_call pin = { .fd = self->fd, .access = self->access,
+				   .iova = self->iova };
+	struct access_call move = { .fd = self->fd, .access = self->access };
+	struct uffd_hold hold;
+	uint32_t other, third;
+	bool in_window = false;
+	uint64_t val;
+	int i;
+
+	ASSERT_OK(ioas_alloc(self->fd, &other));
+	ASSERT_OK(ioas_alloc(self->fd, &third));
+	ASSERT_OK(uffd_hold_init(&hold));
+	pin.uptr = hold.page;
+	ASSERT_OK(pthread_create(&pin.thread, NULL, access_pages_thread, &pin));
+	ASSERT_OK(uffd_hold_wait(&hold, 10000));
+	move.ioas = other;
+	ASSERT_OK(pthread_create(&move.thread, NULL, access_replace_thread,
+				 &move));
+	/* The move has begun once copies find no IOAS. */
+	for (i = 0; i < 1000 && !in_window; i++) {
+		in_window = test_access_rw(self->fd, self->access, self->iova,
+					   &val, sizeof(val), 0) &&
+			    errno == ENOENT;
+		if (!in_window)
+			usleep(10000);
+	}
+	EXPECT_TRUE(in_window);
+	/* (A pin would wait for the test driver's lock, held by @pin.) */
+	if (in_window)
+		EXPECT_ERRNO(EBUSY, test_access_replace_ioas(self->fd,
+							     self->access,
+							     third));
+	ASSERT_OK(uffd_hold_release(&hold));
+	pthread_join(pin.thread, NULL);
+	pthread_join(move.thread, NULL);
+	uffd_hold_destroy(&hold);
+	/* The held pin's page check failed (the zero page is another page). */
+	ASSERT_EQ(-1, pin.rc);
+	ASSERT_EQ(EBADE, pin.err);
+	ASSERT_EQ(0, move.rc);
+	/* Where the access is now: on @other, and @third was never joined. */
+	ASSERT_OK(test_check_refs(self->fd, self->buf, NPAGES * PAGE, 0));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	ASSERT_OK(iommufd_destroy(self->fd, self->ioas));
+	ASSERT_OK(iommufd_destroy(self->fd, third));
+	ASSERT_ERRNO(EBUSY, iommufd_destroy(self->fd, other));
+	ASSERT_OK(ioas_map(self->fd, other, self->buf, PAGE, &val));
+	ASSERT_OK(test_access_rw(self->fd, self->access, val, &val,
+				 sizeof(val), 0));
+	close(self->access);
+	self->access = -1;
+	ASSERT_OK(ioas_unmap(self->fd, other, 0, UINT64_MAX, NULL));
+	ASSERT_OK(iommufd_destroy(self->fd, other));
 }
 
 /* A process killed with pages pinned leaves nothing pinned or charged. */
