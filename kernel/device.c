@@ -319,6 +319,18 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 		goto out_put;
 	}
 
+	cmd->out_capabilities = 0;
+	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	cmd->out_max_pasid_log2 = idev->dev->iommu->max_pasids ?
+				  ilog2(idev->dev->iommu->max_pasids) : 0;
+	/*
+	 * The device is let go before user memory is touched: a copy that
+	 * faults for long (userfaultfd) must not hold up the device's unbind.
+	 */
+	iommufd_put_object(obj);
+	obj = NULL;
+
 	copy = min(cmd->data_len, len);
 	if (copy_to_user(ubuf, data, copy) ||
 	    (cmd->data_len > copy &&
@@ -327,15 +339,11 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 		goto out_put;
 	}
 	cmd->data_len = len;
-	cmd->out_capabilities = 0;
-	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
-		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
-	cmd->out_max_pasid_log2 = idev->dev->iommu->max_pasids ?
-				  ilog2(idev->dev->iommu->max_pasids) : 0;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
 	kfree(data);
-	iommufd_put_object(obj);
+	if (obj)
+		iommufd_put_object(obj);
 	return rc;
 }
 

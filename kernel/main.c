@@ -177,15 +177,18 @@ static int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 
 DECLARE_WAIT_QUEUE_HEAD(iommufd_destroy_wait);
 
-/* Long enough for any ioctl; a holder past it is a reference leaked. */
-#define IOMMUFD_DESTROY_WAIT_MS 60000
-
 /*
  * Destroy an object its kernel owner (a driver) holds a reference on, which
  * it gives up here.  User space cannot destroy such an object (EBUSY while
  * the owner's reference exists), but an ioctl may be using it right now (a
  * device looked up for IOMMU_HWPT_ALLOC or IOMMU_GET_HW_INFO): hide it from
  * new lookups, wait for those to put it back, then free it.
+ *
+ * The wait has no time limit: the owner frees what the object refers to
+ * (the device) once this returns, so giving up would free it under the
+ * holder.  An ioctl that may block for long (on user memory) drops its
+ * device reference first (iommufd_get_hw_info()); a reference never put back
+ * shows up as a hung task.
  */
 void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj)
@@ -195,10 +198,7 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 	xa_unlock(&ictx->objects);
 
 	/* The table's reference and the owner's are what stays. */
-	if (WARN_ON(!wait_event_timeout(iommufd_destroy_wait,
-					refcount_read(&obj->users) == 2,
-					msecs_to_jiffies(IOMMUFD_DESTROY_WAIT_MS))))
-		return; /* leaked, rather than freed under a holder */
+	wait_event(iommufd_destroy_wait, refcount_read(&obj->users) == 2);
 
 	xa_lock(&ictx->objects);
 	refcount_dec(&obj->users);

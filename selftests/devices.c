@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "iommufd_utils.h"
+#include "uffd_utils.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -264,6 +265,76 @@ TEST_F(devices, unbind_waits_for_ioctls_using_the_device)
 	ASSERT_EQ(before, iommufd_stat("device"));
 	ASSERT_LE(100, l.found);
 	ASSERT_EQ(0, l.other);
+}
+
+struct hw_info_call {
+	int fd;
+	uint32_t dev_id;
+	void *data;
+	int rc, err;
+};
+
+static void *hw_info_call_thread(void *arg)
+{
+	struct hw_info_call *c = arg;
+	uint32_t len = sizeof(struct iommu_test_hw_info), type = 0;
+
+	c->rc = hw_info(c->fd, c->dev_id, c->data, &len, 0, &type);
+	c->err = errno;
+	return NULL;
+}
+
+static void *destroy_thread(void *arg)
+{
+	struct hw_info_call *c = arg;
+
+	c->rc = iommufd_destroy(c->fd, c->dev_id);
+	c->err = errno;
+	return NULL;
+}
+
+/*
+ * IOMMU_GET_HW_INFO held for as long as user space likes in its copy out
+ * (the answer goes to a userfaultfd page nobody fills) does not hold up the
+ * device's removal: the device is let go before user memory is touched.
+ * Before, the removal waited 60 s, gave up with a WARN, freed the device
+ * anyway, and the ioctl crashed the kernel when it went on.
+ */
+TEST_F(devices, unbind_is_not_held_up_by_hw_info_blocked_on_user_memory)
+{
+	long before = iommufd_stat("device");
+	struct hw_info_call info = { .fd = self->fd }, destroy = { .fd = self->fd };
+	struct timespec deadline;
+	pthread_t info_thread, destroy_tid;
+	struct uffd_hold hold;
+	uint32_t stdev;
+	int joined;
+
+	stdev = mock(self->fd, 0, MOCK_BPF_RESV_NONE, NULL);
+	ASSERT_NE(0, stdev);
+	ASSERT_OK(test_bpf_bind(self->fd, stdev, &info.dev_id));
+	ASSERT_OK(uffd_hold_init(&hold));
+	info.data = hold.page;
+	ASSERT_OK(pthread_create(&info_thread, NULL, hw_info_call_thread,
+				 &info));
+	ASSERT_OK(uffd_hold_wait(&hold, 10000));
+	/* The ioctl is inside its copy out; remove the device now. */
+	destroy.dev_id = stdev;
+	ASSERT_OK(pthread_create(&destroy_tid, NULL, destroy_thread,
+				 &destroy));
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	joined = pthread_timedjoin_np(destroy_tid, NULL, &deadline);
+	EXPECT_EQ(0, joined);
+	ASSERT_OK(uffd_hold_release(&hold));
+	if (joined)
+		pthread_join(destroy_tid, NULL);
+	pthread_join(info_thread, NULL);
+	uffd_hold_destroy(&hold);
+	ASSERT_EQ(0, destroy.rc);
+	/* The ioctl finished its answer from what it gathered before. */
+	ASSERT_EQ(0, info.rc);
+	ASSERT_EQ(before, iommufd_stat("device"));
 }
 
 TEST_F(devices, get_hw_info)
