@@ -12,7 +12,8 @@
  * upstream's selftest uses to put its mock devices on a private bus.  Here
  * the mock devices are platform devices, a bus the IOMMU core watches, and
  * the mock IOMMU has a firmware node of its own (a software node): each mock
- * device's fwspec names that node before the device is added, so the core
+ * device's fwspec names that node before the device is added (set by hand,
+ * see mock_dev_set_fwspec() for why that is race-free), so the core
  * hands it to this driver, while every device without a fwspec keeps going
  * to the platform's IOMMU driver (the core picks that one for a NULL node).
  *
@@ -175,7 +176,13 @@ static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
 	if (to_mock_domain(domain)->huge !=
 	    !!(mdev->flags & MOCK_BPF_DEV_HUGE_IOVA))
 		return -EINVAL;
-	if (mock_inject(&mock_attach_fail_nth))
+	/*
+	 * Only a change of domain is made to fail.  Attaching the domain the
+	 * group is on is the IOMMU core undoing a failed change for the
+	 * group's other devices, which it requires to succeed.
+	 */
+	if (domain != iommu_get_domain_for_dev(dev) &&
+	    mock_inject(&mock_attach_fail_nth))
 		return -EIO;
 	return 0;
 }
@@ -561,6 +568,56 @@ static bool mock_resv_type_valid(u32 type)
 	return false;
 }
 
+/*
+ * Give a mock device, before it is added, the fwspec that names the mock
+ * IOMMU, so the IOMMU core's bus notifier hands the device to this driver.
+ *
+ * iommu_fwspec_init() would do it, but on 6.12 it requires the core's
+ * iommu_probe_device_lock (lockdep asserts it), which only the OF and ACPI
+ * IORT/VIOT firmware code takes and which is not exported.  The lock keeps
+ * dev->iommu stable against a concurrent probe of the same device; a device
+ * that is not yet added cannot be probed, and nothing else can reach it, so
+ * setting the fields here races with nothing.  What is set is what
+ * iommu_fwspec_init() sets: a zeroed struct dev_iommu with its mutex, and a
+ * fwspec holding a reference on the IOMMU's firmware node.  From the add on
+ * the core owns both and frees them with the device (dev_iommu_free()), or
+ * when its probe fails; mock_dev_free_fwspec() frees them when the add never
+ * got that far.
+ */
+static int mock_dev_set_fwspec(struct device *dev)
+{
+	struct iommu_fwspec *fwspec;
+	struct dev_iommu *param;
+
+	param = kzalloc(sizeof(*param), GFP_KERNEL);
+	if (!param)
+		return -ENOMEM;
+	fwspec = kzalloc(struct_size(fwspec, ids, 1), GFP_KERNEL);
+	if (!fwspec) {
+		kfree(param);
+		return -ENOMEM;
+	}
+	mutex_init(&param->lock);
+	fwspec->iommu_fwnode =
+		fwnode_handle_get(dev_fwnode(&mock_iommu_pdev->dev));
+	param->fwspec = fwspec;
+	dev->iommu = param;
+	return 0;
+}
+
+static void mock_dev_free_fwspec(struct device *dev)
+{
+	struct dev_iommu *param = dev->iommu;
+
+	if (!param)
+		return;
+	dev->iommu = NULL;
+	fwnode_handle_put(param->fwspec->iommu_fwnode);
+	kfree(param->fwspec);
+	mutex_destroy(&param->lock);
+	kfree(param);
+}
+
 /**
  * iommufd_mock_device_create() - add a mock device behind the mock IOMMU
  * @spec: what the device is (struct iommu_test_cmd's bpf_mock_device)
@@ -629,12 +686,14 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 		if (rc)
 			goto err_put;
 	}
-	rc = iommu_fwspec_init(&pdev->dev, dev_fwnode(&mock_iommu_pdev->dev));
+	rc = mock_dev_set_fwspec(&pdev->dev);
 	if (rc)
 		goto err_put;
 	rc = platform_device_add(pdev);
-	if (rc)
+	if (rc) {
+		mock_dev_free_fwspec(&pdev->dev);
 		goto err_put;
+	}
 	if (!pdev->dev.iommu_group) {
 		/* The IOMMU core did not give it to the mock IOMMU. */
 		iommufd_mock_device_destroy(pdev);

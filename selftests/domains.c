@@ -620,6 +620,35 @@ TEST_F(domains, replace)
 	ASSERT_EQ(self->hwpts + 1, iommufd_stat("hwpt_paging"));
 }
 
+/*
+ * The IOMMU core undoes a failed change of domain by attaching the group's
+ * devices again to the domain they are on, and requires that to succeed:
+ * an armed attach failure must not fire there, only on a real change.
+ */
+TEST_F(domains, injected_attach_failure_spares_the_cores_undo)
+{
+	uint32_t stdev, hwpt, huge_hwpt, ioas2;
+	int kmsg = kmsg_mark();
+
+	ASSERT_GE(kmsg, 0);
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, &stdev, &hwpt,
+				   NULL));
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas,
+				   MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL,
+				   &huge_hwpt, NULL));
+	ASSERT_NE(hwpt, huge_hwpt);
+	ASSERT_OK(test_inject(self->fd, 0, 1));
+	/* The huge-IOVA domain does not suit the device: the core undoes. */
+	ASSERT_ERRNO(EINVAL, test_replace(self->fd, stdev, huge_hwpt, NULL));
+	ASSERT_EQ(0, kmsg_count(kmsg, "WARNING"));
+	close(kmsg);
+	/* Still armed: the next real change is the one that fails. */
+	ASSERT_OK(ioas_alloc(self->fd, &ioas2));
+	ASSERT_ERRNO(EIO, test_replace(self->fd, stdev, ioas2, NULL));
+	ASSERT_OK(test_inject(self->fd, 0, 0));
+	ASSERT_OK(test_replace(self->fd, stdev, ioas2, NULL));
+}
+
 struct churn {
 	int fd;
 	uint32_t ioas;
