@@ -49,12 +49,18 @@ enum iommufd_object_type {
  * @dying: its kernel owner is destroying it (iommufd_object_destroy_user()):
  *         iommufd_get_object() no longer finds it.  Set under the table's
  *         xa_lock.
+ * @observers: debugfs snapshot readers looking at the object
+ *             (iommufd_observe_next_object()); taken under the table's
+ *             xa_lock while the object is published.  They keep it from
+ *             being freed (iommufd_object_free() waits for them), never from
+ *             being destroyed: IOMMU_DESTROY does not see them.
  */
 struct iommufd_object {
 	refcount_t users;
 	enum iommufd_object_type type;
 	u32 id;
 	bool dying;
+	atomic_t observers;
 };
 
 /* iommufd_object_destroy_user() waits here for short-term holders. */
@@ -81,7 +87,11 @@ extern struct wait_queue_head iommufd_destroy_wait;
  *             (IOMMU_VFIO_IOAS), or NULL; no reference of its own: under
  *             xa_lock of @objects, and cleared there when the IOAS is
  *             removed
- * @node: in the module's list of contexts (for the debugfs snapshot)
+ * @node: in the module's list of contexts (for the debugfs snapshot), under
+ *        ctx_list_lock
+ * @observers: snapshot readers looking at the context
+ *             (iommufd_walk_contexts()), taken under ctx_list_lock while the
+ *             context is listed; its release waits for them after unlisting
  * @id: a number no other context of this module load has, for the snapshot
  * @vfio: a VFIO container's context (iommufd_file_create()), not /dev/iommu's
  * @owner: the process that opened it (or, for a VFIO container, set the
@@ -97,6 +107,7 @@ struct iommufd_ctx {
 	struct xarray groups;
 	struct iommufd_ioas *vfio_ioas;
 	struct list_head node;
+	atomic_t observers;
 	u64 id;
 	bool vfio;
 	pid_t owner;
@@ -137,12 +148,13 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj);
 void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
 					struct iommufd_object *obj);
-struct iommufd_object *iommufd_get_next_object(struct iommufd_ctx *ictx,
-					       unsigned long *index,
-					       enum iommufd_object_type type);
+struct iommufd_object *
+iommufd_observe_next_object(struct iommufd_ctx *ictx, unsigned long *index,
+			    enum iommufd_object_type type);
+void iommufd_object_unobserve(struct iommufd_object *obj);
 struct seq_file;
 typedef void (*iommufd_ctx_fn)(struct seq_file *m, struct iommufd_ctx *ictx);
-void iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn);
+int iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn);
 void iommufd_ledgers_show(struct seq_file *m);
 void iommufd_snapshot_debugfs(struct dentry *dir);
 void iommufd_seq_comm(struct seq_file *m, const char *comm);

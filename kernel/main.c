@@ -101,8 +101,12 @@ void iommufd_object_finalize(struct iommufd_ctx *ictx,
 	WARN_ON(old);
 }
 
+DECLARE_WAIT_QUEUE_HEAD(iommufd_destroy_wait);
+
+/* Free an object no longer in its table, once no snapshot reader sees it. */
 static void iommufd_object_free(struct iommufd_object *obj)
 {
+	wait_event(iommufd_destroy_wait, !atomic_read(&obj->observers));
 	iommufd_object_ops[obj->type].destroy(obj);
 	atomic_long_dec(&iommufd_stats.objects[obj->type]);
 	kfree(obj);
@@ -174,8 +178,6 @@ static int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 	iommufd_object_free(obj);
 	return 0;
 }
-
-DECLARE_WAIT_QUEUE_HEAD(iommufd_destroy_wait);
 
 /*
  * Destroy an object its kernel owner (a driver) holds a reference on, which
@@ -280,42 +282,75 @@ static void iommufd_ctx_unlist(struct iommufd_ctx *ictx)
 	mutex_unlock(&ctx_list_lock);
 }
 
-/*
- * Call @fn on every live context.  A context leaves the list before its
- * objects are destroyed, so @fn finds it whole; @fn takes references on
- * the objects it looks at (iommufd_get_next_object()).
- */
-void iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn)
+static void iommufd_wake_destroyers(atomic_t *observers)
 {
-	struct iommufd_ctx *ictx;
-
-	mutex_lock(&ctx_list_lock);
-	list_for_each_entry(ictx, &ctx_list, node)
-		fn(m, ictx);
-	mutex_unlock(&ctx_list_lock);
+	/* The global queue only: the observed may be freed at once. */
+	if (atomic_dec_and_test(observers))
+		wake_up_all(&iommufd_destroy_wait);
 }
 
 /*
- * The next published object of @type at or after *index, with a reference
- * (put it after); *index is advanced past it.  NULL at the end.
+ * Call @fn for every live context, for the debugfs snapshot.  ctx_list_lock
+ * is held only to take each context as an observer: @fn may sleep on the
+ * context's locks (behind a map stuck on user memory) without holding up
+ * the open or close of any other /dev/iommu file.  A context's release
+ * waits for its observers once it is off the list.
  */
-struct iommufd_object *iommufd_get_next_object(struct iommufd_ctx *ictx,
-					       unsigned long *index,
-					       enum iommufd_object_type type)
+int iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn)
+{
+	struct iommufd_ctx **ctxs, *ictx;
+	unsigned int n = 0, i;
+
+	mutex_lock(&ctx_list_lock);
+	list_for_each_entry(ictx, &ctx_list, node)
+		n++;
+	ctxs = kmalloc_array(n, sizeof(*ctxs), GFP_KERNEL);
+	if (!ctxs) {
+		mutex_unlock(&ctx_list_lock);
+		return -ENOMEM;
+	}
+	n = 0;
+	list_for_each_entry(ictx, &ctx_list, node) {
+		atomic_inc(&ictx->observers);
+		ctxs[n++] = ictx;
+	}
+	mutex_unlock(&ctx_list_lock);
+
+	for (i = 0; i < n; i++) {
+		fn(m, ctxs[i]);
+		iommufd_wake_destroyers(&ctxs[i]->observers);
+	}
+	kfree(ctxs);
+	return 0;
+}
+
+/*
+ * The next published object of @type at or after *index, held as an
+ * observer (iommufd_object_unobserve() after); *index is advanced past it.
+ * NULL at the end.
+ */
+struct iommufd_object *
+iommufd_observe_next_object(struct iommufd_ctx *ictx, unsigned long *index,
+			    enum iommufd_object_type type)
 {
 	struct iommufd_object *obj;
 
 	xa_lock(&ictx->objects);
 	xa_for_each_start(&ictx->objects, *index, obj, *index) {
-		if (obj->type != type || obj->dying ||
-		    !refcount_inc_not_zero(&obj->users))
+		if (obj->type != type || obj->dying)
 			continue;
+		atomic_inc(&obj->observers);
 		(*index)++;
 		xa_unlock(&ictx->objects);
 		return obj;
 	}
 	xa_unlock(&ictx->objects);
 	return NULL;
+}
+
+void iommufd_object_unobserve(struct iommufd_object *obj)
+{
+	iommufd_wake_destroyers(&obj->observers);
 }
 
 static int iommufd_fops_open(struct inode *inode, struct file *filp)
@@ -345,6 +380,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	/* No ioctl runs any more: nothing looks at the compat IOAS. */
 	ictx->vfio_ioas = NULL;
 	iommufd_ctx_unlist(ictx);
+	wait_event(iommufd_destroy_wait, !atomic_read(&ictx->observers));
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, index, obj) {

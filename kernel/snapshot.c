@@ -40,8 +40,8 @@ static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 	struct iommufd_object *obj;
 	unsigned long index = 0;
 
-	while ((obj = iommufd_get_next_object(ictx, &index,
-					      IOMMUFD_OBJ_IOAS))) {
+	while ((obj = iommufd_observe_next_object(ictx, &index,
+						  IOMMUFD_OBJ_IOAS))) {
 		struct iommufd_ioas *ioas =
 			container_of(obj, struct iommufd_ioas, obj);
 		struct io_pagetable *iopt = &ioas->iopt;
@@ -69,15 +69,14 @@ static void ioas_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 		seq_printf(m, "\t%llu\t%u\t%lu\t%lu\t%lu\t%lu\t%lu\n",
 			   ictx->id, obj->id, areas,
 			   bytes, pinned, domains, accesses);
-		iommufd_put_object(obj);
+		iommufd_object_unobserve(obj);
 	}
 }
 
 static int ioas_show(struct seq_file *m, void *unused)
 {
 	seq_puts(m, "pid\tcomm\tctx\tioas\tareas\tmapped_bytes\tpinned_pages\tdomains\taccesses\n");
-	iommufd_walk_contexts(m, ioas_show_ctx);
-	return 0;
+	return iommufd_walk_contexts(m, ioas_show_ctx);
 }
 DEFINE_SHOW_ATTRIBUTE(ioas);
 
@@ -159,8 +158,7 @@ static void devices_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 static int devices_show(struct seq_file *m, void *unused)
 {
 	seq_puts(m, "device\tgroup\tpid\tcomm\tctx\tdev_id\thwpt\tioas\tdomain\tdirect\n");
-	iommufd_walk_contexts(m, devices_show_ctx);
-	return 0;
+	return iommufd_walk_contexts(m, devices_show_ctx);
 }
 DEFINE_SHOW_ATTRIBUTE(devices);
 
@@ -188,8 +186,7 @@ static void contexts_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 static int contexts_show(struct seq_file *m, void *unused)
 {
 	seq_puts(m, "ctx\tpid\tcomm\tkind\tioas\tdevices\n");
-	iommufd_walk_contexts(m, contexts_show_ctx);
-	return 0;
+	return iommufd_walk_contexts(m, contexts_show_ctx);
 }
 DEFINE_SHOW_ATTRIBUTE(contexts);
 

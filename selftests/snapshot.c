@@ -6,12 +6,15 @@
  * owner, HWPT, IOAS, domain, direct regions), with absolute numbers for a
  * known state.
  */
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "harness.h"
 #include "iommufd_utils.h"
+#include "uffd_utils.h"
 
 #define PAGE 4096UL
 #define IOVA (MOCK_APERTURE_START + (1UL << 20))
@@ -273,6 +276,152 @@ TEST_F(snapshot, command_names_are_escaped)
 	ASSERT_EQ(NULL, strstr(read_text(DIR "contexts"), "\nc\\d"));
 	ASSERT_EQ(0, release_child(&cc));
 	ASSERT_OK(ioas_unmap(self->fd, ioas, 0, UINT64_MAX, NULL));
+}
+
+/* A thread doing one thing, and what came of it. */
+struct snap_call {
+	pthread_t thread;
+	int fd, rc, err;
+	pid_t tid;
+	uint32_t ioas;
+	void *buf;
+	volatile bool stop;
+	long reads;
+};
+
+static void *map_thread(void *arg)
+{
+	struct snap_call *c = arg;
+
+	c->rc = ioas_map_fixed(c->fd, c->ioas, c->buf, PAGE, IOVA);
+	c->err = errno;
+	return NULL;
+}
+
+/* read_text() for threads: into @buf; the bytes read, or -1. */
+static ssize_t read_into(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len, total = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((len = read(fd, buf + total, size - 1 - total)) > 0)
+		total += len;
+	close(fd);
+	buf[total] = 0;
+	return len < 0 ? -1 : total;
+}
+
+static void *read_ioas_thread(void *arg)
+{
+	struct snap_call *c = arg;
+	char buf[4096];
+
+	__atomic_store_n(&c->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	do {
+		if (read_into(DIR "ioas", buf, sizeof(buf)) >= 0)
+			c->reads++;
+	} while (!c->stop);
+	return NULL;
+}
+
+static void *open_thread(void *arg)
+{
+	struct snap_call *c = arg;
+
+	c->fd = iommufd_open();
+	c->err = errno;
+	return NULL;
+}
+
+/* The state letter of thread @tid of this process ('D', 'S', ...). */
+static char task_state(pid_t tid)
+{
+	char path[64], text[512], *paren;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	if (read_into(path, text, sizeof(text)) < 0)
+		return '?';
+	paren = strrchr(text, ')');
+	return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+/*
+ * A map stuck in pinning (its memory a userfaultfd page) holds its IOAS's
+ * table; a snapshot reader waits for it.  Opening /dev/iommu, anywhere,
+ * must not wait too: the reader once waited holding the module-wide list
+ * of contexts, which every open and close takes.
+ */
+TEST_F(snapshot, open_is_not_held_up_by_a_reader_behind_a_stuck_map)
+{
+	struct snap_call map = { .fd = self->fd }, reader = { .stop = true };
+	struct snap_call opener = { .fd = -1 };
+	struct timespec deadline;
+	struct uffd_hold hold;
+	int i, joined;
+
+	ASSERT_OK(ioas_alloc(self->fd, &map.ioas));
+	ASSERT_OK(test_mock_domain(self->fd, map.ioas, 0, NULL, NULL, NULL));
+	ASSERT_OK(uffd_hold_init(&hold));
+	map.buf = hold.page;
+	ASSERT_OK(pthread_create(&map.thread, NULL, map_thread, &map));
+	ASSERT_OK(uffd_hold_wait(&hold, 10000));
+	/* One read, which waits for the map's IOAS. */
+	ASSERT_OK(pthread_create(&reader.thread, NULL, read_ioas_thread,
+				 &reader));
+	for (i = 0; i < 1000; i++) {
+		pid_t tid = __atomic_load_n(&reader.tid, __ATOMIC_ACQUIRE);
+
+		if (tid && task_state(tid) == 'D')
+			break;
+		usleep(10000);
+	}
+	EXPECT_NE(1000, i);
+	ASSERT_OK(pthread_create(&opener.thread, NULL, open_thread, &opener));
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	joined = pthread_timedjoin_np(opener.thread, NULL, &deadline);
+	EXPECT_EQ(0, joined);
+	ASSERT_OK(uffd_hold_release(&hold));
+	if (joined)
+		pthread_join(opener.thread, NULL);
+	pthread_join(reader.thread, NULL);
+	pthread_join(map.thread, NULL);
+	uffd_hold_destroy(&hold);
+	ASSERT_LE(0, opener.fd);
+	close(opener.fd);
+	ASSERT_EQ(0, map.rc);
+}
+
+/*
+ * Snapshot readers never change what a caller gets: IOAS destroyed while a
+ * reader walks them are destroyed (a reader's reference once made
+ * IOMMU_DESTROY answer EBUSY).
+ */
+TEST_F(snapshot, readers_never_make_destroy_busy)
+{
+	struct snap_call reader = { 0 };
+	int i, busy = 0;
+	uint32_t ioas;
+	uint64_t iova;
+
+	ASSERT_OK(pthread_create(&reader.thread, NULL, read_ioas_thread,
+				 &reader));
+	for (i = 0; i < 2000; i++) {
+		ASSERT_OK(ioas_alloc(self->fd, &ioas));
+		ASSERT_OK(ioas_map(self->fd, ioas, self->buf, 4 * PAGE, &iova));
+		if (iommufd_destroy(self->fd, ioas)) {
+			ASSERT_EQ(EBUSY, errno);
+			busy++;
+			while (iommufd_destroy(self->fd, ioas))
+				;
+		}
+	}
+	reader.stop = true;
+	pthread_join(reader.thread, NULL);
+	ASSERT_EQ(0, busy);
+	ASSERT_LT(10, reader.reads);
 }
 
 TEST_HARNESS_MAIN
