@@ -24,7 +24,7 @@
  * the IOTLB invalidation, syncs each domain's IOTLB once, and only then
  * unpins the memory.
  *
- * Lock order: domains_rwsem, iova_rwsem, pages->mutex, the ledger's mutex.
+ * Lock order: see the top of iommufd_private.h.
  *
  * Conventions: "last" is always an inclusive end; IOVA, user address and page
  * index ranges never wrap.

@@ -8,6 +8,41 @@
  * Objects are refcounted; user space destroys one with IOMMU_DESTROY, and
  * closing the fd destroys all that remain.  Destruction never fails: nothing
  * on a destroy path allocates memory.
+ *
+ * Lock order.  This is the one statement of it; each lock's own comment
+ * says what it protects, and lockdep (make check-debug) checks the order.
+ * A lock is taken only after those it is listed under, outermost first:
+ *
+ *   VFIO's container lock (held around every backend call)
+ *     backend->lock                                  vfio_backend.c
+ *       the core's locks below
+ *   staccess->lock (the test driver's)               selftest.c
+ *     access->ioas_lock
+ *       iopt->iova_rwsem ...
+ *   ictx->devices_lock
+ *     igroup->lock ...  (the debugfs devices file)
+ *     the IOMMU core's group mutex (claiming DMA ownership)
+ *   ioas->mutex
+ *     igroup->lock
+ *       hwpt->msi_lock
+ *       the IOMMU core's group mutex (attach, replace, detach)
+ *         mock->lock, mock_groups_lock               mock.c
+ *       iopt->iova_rwsem (reserved regions of a device)
+ *     iopt->domains_rwsem
+ *       iopt->iova_rwsem
+ *         pages->mutex
+ *           ledger->mutex
+ *
+ * Taken with none of the above held, and nothing taken inside: ctx_list_lock
+ * (main.c), iommufd_ledgers_lock (account.c), policy_mutex (policy.c).
+ * Innermost spinlocks: xa_lock of a context's objects, the decision log's
+ * log_lock.  Where a path needs a lock that is above one it holds, it drops
+ * and starts over: unmap releases both rwsems before asking accesses to
+ * unpin (their callbacks take the driver's lock, then ioas_lock); moving an
+ * access drops ioas_lock around the driver's unmap callback; an automatic
+ * HWPT is destroyed (taking its IOAS's mutex) only after igroup->lock is
+ * released.  A free waits for snapshot observers (iommufd_object_free()),
+ * which take only the locks of what they observe, never this path's.
  */
 #ifndef IOMMUFD_BPF_PRIVATE_H
 #define IOMMUFD_BPF_PRIVATE_H

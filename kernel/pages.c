@@ -19,7 +19,9 @@
  * nothing (destroy never fails); physically contiguous runs are found again
  * by walking it, whoever needs them.
  *
- * Locking: pages->mutex, then the ledger's mutex (account.c).
+ * Locking: what pages->mutex and the ledger's mutex protect is said at
+ * struct iopt_pages and in account.c; their order, at the top of
+ * iommufd_private.h.
  */
 #include <linux/highmem.h>
 #include <linux/iommu.h>

@@ -21,9 +21,9 @@
  * the IOAS, and are told to unpin through their dma_unmap callback when an
  * unmap reaches what they pinned.
  *
- * Locking: backend->lock protects the group and device lists; it is taken
- * before any lock of the core, and the core calls back (access unmap) with
- * none of its own held.
+ * Locking: backend->lock protects the group and device lists (its place in
+ * the lock order: the top of iommufd_private.h); the core calls back
+ * (access unmap) with none of its own locks held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
