@@ -41,7 +41,7 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench check conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench check check-debug debug-kernel conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -56,6 +56,9 @@ help:
 	@echo 'make             build the module, BPF objects, tools and selftests'
 	@echo 'make check       build, then run every test (host and VM)'
 	@echo "make conformance upstream's iommufd selftests against the module, in the VM"
+	@echo 'make check-debug the VM suite and conformance in a lockdep/KASAN/kmemleak kernel'
+	@echo '                 (built once into /var/cache/iommufd-bpf, about 30 minutes)'
+	@echo 'make debug-kernel build only that kernel'
 	@echo 'make demo        show the module at work in the VM'
 	@echo 'make bench       benchmarks in the VM: table, build/bench.json (docs/perf.md)'
 	@echo 'make checkpatch  checkpatch.pl --strict over kernel/ and include/'
@@ -197,6 +200,13 @@ check: all
 
 conformance: all
 	@$(TOP)/selftests/conformance
+
+# The debug kernel is cached outside the work tree (scripts/debug-kernel).
+debug-kernel:
+	@$(TOP)/scripts/debug-kernel >/dev/null
+
+check-debug: all
+	@$(TOP)/selftests/check-debug
 
 demo: all
 	@$(TOP)/selftests/vm-run --rmrr -- $(TOP)/selftests/demo.sh
