@@ -110,7 +110,8 @@ int iommufd_ledger_join(struct iopt_pages *pages)
 	ledger = ledger_find(pages->source_mm, pages->account_mode, user);
 	if (ledger)
 		goto found;
-	ledger = kzalloc(sizeof(*ledger), GFP_KERNEL_ACCOUNT);
+	ledger = iommufd_should_fail() ? NULL :
+		 kzalloc(sizeof(*ledger), GFP_KERNEL_ACCOUNT);
 	if (!ledger) {
 		mutex_unlock(&iommufd_ledgers_lock);
 		return -ENOMEM;

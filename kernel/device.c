@@ -102,14 +102,16 @@ static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
 		igroup->users++;
 		return igroup;
 	}
-	igroup = kzalloc(sizeof(*igroup), GFP_KERNEL_ACCOUNT);
+	igroup = iommufd_should_fail() ? NULL :
+		 kzalloc(sizeof(*igroup), GFP_KERNEL_ACCOUNT);
 	if (!igroup)
 		return ERR_PTR(-ENOMEM);
 	igroup->users = 1;
 	mutex_init(&igroup->lock);
 	INIT_LIST_HEAD(&igroup->devices);
 	igroup->group = iommu_group_ref_get(group);
-	rc = xa_err(xa_store(&ictx->groups, iommu_group_id(group), igroup,
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     xa_err(xa_store(&ictx->groups, iommu_group_id(group), igroup,
 			     GFP_KERNEL_ACCOUNT));
 	if (rc) {
 		iommu_group_put(group);
@@ -381,7 +383,8 @@ static int hwpt_setup_msi(struct iommufd_hwpt_paging *hwpt,
 		return 0;
 	mutex_lock(&hwpt->msi_lock);
 	if (!hwpt->msi_cookie) {
-		rc = iommu_get_msi_cookie(hwpt->domain, start);
+		rc = iommufd_should_fail() ? -ENOMEM :
+		     iommu_get_msi_cookie(hwpt->domain, start);
 		if (!rc) {
 			hwpt->msi_cookie = true;
 			hwpt->sw_msi_start = start;
@@ -432,7 +435,8 @@ static int device_attach_hwpt(struct iommufd_device *idev,
 	if (rc)
 		goto out_unlock;
 	if (!igroup->hwpt) {
-		rc = iommu_attach_group(hwpt->domain, igroup->group);
+		rc = iommufd_should_fail() ? -ENOMEM :
+		     iommu_attach_group(hwpt->domain, igroup->group);
 		if (rc) {
 			iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev->dev);
 			goto out_unlock;
@@ -479,7 +483,8 @@ static int device_replace_hwpt(struct iommufd_device *idev,
 		if (rc)
 			goto err_unreserve;
 	}
-	rc = iommu_group_replace_domain(igroup->group, hwpt->domain);
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     iommu_group_replace_domain(igroup->group, hwpt->domain);
 	if (rc)
 		goto err_unreserve;
 	list_for_each_entry(cur, &igroup->devices, attach_item) {

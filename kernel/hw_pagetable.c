@@ -43,7 +43,8 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	INIT_LIST_HEAD(&hwpt->hwpt_item);
 	mutex_init(&hwpt->msi_lock);
 
-	hwpt->domain = iommu_paging_domain_alloc(idev->dev);
+	hwpt->domain = iommufd_should_fail() ? ERR_PTR(-ENOMEM) :
+		       iommu_paging_domain_alloc(idev->dev);
 	if (IS_ERR(hwpt->domain)) {
 		rc = PTR_ERR(hwpt->domain);
 		hwpt->domain = NULL;

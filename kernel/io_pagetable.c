@@ -354,7 +354,8 @@ static int iopt_map_slices(struct io_pagetable *iopt,
 	int rc = 0;
 
 	for (i = 0; i < nslices; i++) {
-		slices[i].area = kzalloc(sizeof(*slices[i].area),
+		slices[i].area = iommufd_should_fail() ? NULL :
+				 kzalloc(sizeof(*slices[i].area),
 					 GFP_KERNEL_ACCOUNT);
 		if (!slices[i].area) {
 			rc = -ENOMEM;
@@ -490,7 +491,8 @@ static int iopt_get_slices(struct io_pagetable *iopt, unsigned long iova,
 		rc = -ENOENT;
 		goto out_unlock;
 	}
-	slices = kcalloc(n, sizeof(*slices), GFP_KERNEL_ACCOUNT);
+	slices = iommufd_should_fail() ? NULL :
+		 kcalloc(n, sizeof(*slices), GFP_KERNEL_ACCOUNT);
 	if (!slices) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -694,7 +696,8 @@ static int __iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 	if (iopt_area_iter_first(iopt, start, last) ||
 	    interval_tree_iter_first(&iopt->allowed_itree, start, last))
 		return -EADDRINUSE;
-	reserved = kzalloc(sizeof(*reserved), GFP_KERNEL_ACCOUNT);
+	reserved = iommufd_should_fail() ? NULL :
+		   kzalloc(sizeof(*reserved), GFP_KERNEL_ACCOUNT);
 	if (!reserved)
 		return -ENOMEM;
 	reserved->node.start = start;
@@ -827,7 +830,8 @@ int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
 	int rc;
 
 	down_write(&iopt->iova_rwsem);
-	rc = xa_alloc(&iopt->access_list, list_id, access, xa_limit_16b,
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     xa_alloc(&iopt->access_list, list_id, access, xa_limit_16b,
 		      GFP_KERNEL_ACCOUNT);
 	if (rc)
 		goto out_unlock;
@@ -897,7 +901,8 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	first = xa_empty(&iopt->domains);
-	rc = xa_reserve(&iopt->domains, id, GFP_KERNEL_ACCOUNT);
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     xa_reserve(&iopt->domains, id, GFP_KERNEL_ACCOUNT);
 	if (rc)
 		goto out_unlock;
 	rc = iopt_reserve_aperture(iopt, domain);
@@ -1049,7 +1054,7 @@ static int iopt_split_area(struct io_pagetable *iopt, unsigned long iova)
 		return -EINVAL;
 	if (atomic_read(&area->num_accesses))
 		return -EBUSY;
-	tail = kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
+	tail = iommufd_should_fail() ? NULL : kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
 	if (!tail)
 		return -ENOMEM;
 

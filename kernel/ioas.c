@@ -133,7 +133,8 @@ static int ioas_load_iovas(struct rb_root_cached *itree,
 			return -EOVERFLOW;
 		if (interval_tree_iter_first(itree, range.start, range.last))
 			return -EINVAL;
-		allowed = kzalloc(sizeof(*allowed), GFP_KERNEL_ACCOUNT);
+		allowed = iommufd_should_fail() ? NULL :
+			  kzalloc(sizeof(*allowed), GFP_KERNEL_ACCOUNT);
 		if (!allowed)
 			return -ENOMEM;
 		allowed->node.start = range.start;

@@ -50,6 +50,8 @@
 #include <linux/atomic.h>
 #include <linux/container_of.h>
 #include <linux/err.h>
+#include <linux/jump_label.h>
+#include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -207,6 +209,54 @@ static inline void iommufd_put_object(struct iommufd_object *obj)
 	if (wq_has_sleeper(&iommufd_destroy_wait))
 		wake_up_all(&iommufd_destroy_wait);
 }
+
+/**
+ * struct iommufd_fail_point - one place where the module can fail for want
+ * of a resource (fail.c); one static instance per use of
+ * iommufd_should_fail()
+ * @file: its source file
+ * @line: its line
+ * @reached: times reached while a countdown was armed
+ * @node: in fail.c's list of reached points, from the first time
+ */
+struct iommufd_fail_point {
+	const char *file;
+	unsigned int line;
+	atomic_long_t reached;
+	struct list_head node;
+};
+
+DECLARE_STATIC_KEY_FALSE(iommufd_fail_nth_armed);
+bool __iommufd_fail_nth(struct iommufd_fail_point *point);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+bool iommufd_fail_attr(void);
+#else
+static inline bool iommufd_fail_attr(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * Should this point fail as if the resource were missing (-ENOMEM)?  Asked
+ * before every allocation, insertion, pin, map, domain allocation and
+ * attach; each use is a point of its own (fail.c).
+ */
+#define iommufd_should_fail()						\
+	({								\
+		static struct iommufd_fail_point __fail_point = {	\
+			.file = __FILE__,				\
+			.line = __LINE__,				\
+		};							\
+		(static_branch_unlikely(&iommufd_fail_nth_armed) &&	\
+		 __iommufd_fail_nth(&__fail_point)) ||			\
+		iommufd_fail_attr();					\
+	})
+
+struct dentry;
+int iommufd_fail_nth_arm(u32 nth, u32 *remaining);
+void iommufd_fail_init(struct dentry *dir);
+void iommufd_fail_exit(void);
 
 /*
  * Module-wide counts, for leak checks in the selftests and for operators

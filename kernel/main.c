@@ -74,13 +74,14 @@ struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
 	struct iommufd_object *obj;
 	int rc;
 
-	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	obj = iommufd_should_fail() ? NULL : kzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	obj->type = type;
 	refcount_set(&obj->users, 1);
 
-	rc = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
 		      GFP_KERNEL_ACCOUNT);
 	if (rc) {
 		kfree(obj);
@@ -256,7 +257,7 @@ static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode,
 	static atomic64_t last_id;
 	struct iommufd_ctx *ictx;
 
-	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
+	ictx = iommufd_should_fail() ? NULL : kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
 	if (!ictx)
 		return NULL;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
@@ -304,7 +305,8 @@ int iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn)
 	mutex_lock(&ctx_list_lock);
 	list_for_each_entry(ictx, &ctx_list, node)
 		n++;
-	ctxs = kmalloc_array(n, sizeof(*ctxs), GFP_KERNEL);
+	ctxs = iommufd_should_fail() ? NULL :
+	       kmalloc_array(n, sizeof(*ctxs), GFP_KERNEL);
 	if (!ctxs) {
 		mutex_unlock(&ctx_list_lock);
 		return -ENOMEM;
@@ -660,6 +662,7 @@ static int __init iommufd_init(void)
 			    &iommufd_stats_fops);
 	iommufd_policy_debugfs(iommufd_debugfs);
 	iommufd_snapshot_debugfs(iommufd_debugfs);
+	iommufd_fail_init(iommufd_debugfs);
 	return 0;
 
 err_vfio:
@@ -678,6 +681,7 @@ static void __exit iommufd_exit(void)
 	iommufd_vfio_backend_unregister();
 	misc_deregister(&iommufd_misc_dev);
 	iommufd_mock_iommu_unregister();
+	iommufd_fail_exit();
 }
 
 module_init(iommufd_init);

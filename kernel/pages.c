@@ -54,7 +54,7 @@ struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 	if (check_add_overflow(uptr, length, &end))
 		return ERR_PTR(-EOVERFLOW);
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = iommufd_should_fail() ? NULL : kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
@@ -143,14 +143,15 @@ static int pfn_chunks_prepare(struct iopt_pages *pages, unsigned long start,
 
 		if (xa_load(&pages->pfn_chunks, ci))
 			continue;
-		chunk = iommufd_inject_chunk_fail() ? NULL :
+		chunk = iommufd_inject_chunk_fail() || iommufd_should_fail() ? NULL :
 			kzalloc(struct_size(chunk, entries, cap),
 				GFP_KERNEL_ACCOUNT);
 		if (!chunk) {
 			rc = -ENOMEM;
 			break;
 		}
-		rc = xa_insert(&pages->pfn_chunks, ci, chunk,
+		rc = iommufd_should_fail() ? -ENOMEM :
+		     xa_insert(&pages->pfn_chunks, ci, chunk,
 			       GFP_KERNEL_ACCOUNT);
 		if (rc) {
 			kfree(chunk);
@@ -243,6 +244,8 @@ static long pages_pin_user(struct iopt_pages *pages, unsigned long uaddr,
 	int locked = 1;
 	long rc;
 
+	if (iommufd_should_fail())
+		return -ENOMEM;
 	if (current->mm == pages->source_mm)
 		return pin_user_pages_fast(uaddr, n, gup_flags, upages);
 
@@ -281,7 +284,8 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 	long got;
 	int rc = 0;
 
-	upages = kvmalloc_array(batch, sizeof(*upages), GFP_KERNEL_ACCOUNT);
+	upages = iommufd_should_fail() ? NULL :
+		 kvmalloc_array(batch, sizeof(*upages), GFP_KERNEL_ACCOUNT);
 	if (!upages)
 		return -ENOMEM;
 	while (index <= last) {
@@ -470,7 +474,8 @@ int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 		access->users++;
 		goto out_pages;
 	}
-	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
+	access = iommufd_should_fail() ? NULL :
+		 kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
 	if (!access) {
 		rc = -ENOMEM;
 		goto err_unlock;
@@ -694,7 +699,8 @@ static int map_domain_pages(struct iopt_area *area, struct iommu_domain *domain)
 			rc = -EFAULT;
 			goto err_unmap;
 		}
-		rc = iommu_map(domain, iova,
+		rc = iommufd_should_fail() ? -ENOMEM :
+		     iommu_map(domain, iova,
 			       PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset,
 			       len, prot, GFP_KERNEL_ACCOUNT);
 		if (rc)
@@ -786,7 +792,8 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 			left -= len;
 			offset = 0;
 		}
-		mapped = iommu_map_sg(domain, iova, sgt.sgl, n, prot,
+		mapped = iommufd_should_fail() ? -ENOMEM :
+			 iommu_map_sg(domain, iova, sgt.sgl, n, prot,
 				      GFP_KERNEL_ACCOUNT);
 		if (mapped != chunk) {
 			/* A short map would be a driver's bug: undo it too. */

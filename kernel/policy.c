@@ -312,7 +312,7 @@ int __iommufd_policy_bind(struct device *dev)
 	char detail[48];
 	int rc;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = iommufd_should_fail() ? NULL : kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
 	policy_fill_device(&ctx->dev, dev);
@@ -332,7 +332,7 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 	char detail[48];
 	int rc;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = iommufd_should_fail() ? NULL : kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
 	policy_fill_device(&ctx->dev, dev);
@@ -440,7 +440,7 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 	struct iommufd_policy *p, *cur;
 	int rc = 0;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = iommufd_should_fail() ? NULL : kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	p->ops = ops;
@@ -551,7 +551,7 @@ static int decisions_show(struct seq_file *m, void *unused)
 	struct policy_log_entry *e;
 	u64 seq, first, next;
 
-	e = kmalloc(sizeof(*e), GFP_KERNEL);
+	e = iommufd_should_fail() ? NULL : kmalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	seq_puts(m, "seq\ttime_ns\thook\tobject\tpid\tcomm\tverdict\tpolicy\terrno\tdetail\n");

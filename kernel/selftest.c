@@ -474,7 +474,8 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd, u32 ioas_id,
 	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
 
-	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
+	staccess = iommufd_should_fail() ? NULL :
+		   kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
 	if (!staccess)
 		return -ENOMEM;
 	mutex_init(&staccess->lock);
@@ -592,12 +593,13 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd, u32 access_fd,
 
 	npages = (ALIGN(iova + length, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) /
 		 PAGE_SIZE;
-	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = iommufd_should_fail() ? NULL :
+		kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages) {
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
+	item = iommufd_should_fail() ? NULL : kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
 	if (!item) {
 		rc = -ENOMEM;
 		goto out_free_pages;
@@ -679,7 +681,7 @@ static int iommufd_test_access_rw(u32 access_fd, u64 iova, u64 length,
 	staccess = selftest_access_get(access_fd);
 	if (IS_ERR(staccess))
 		return PTR_ERR(staccess);
-	tmp = kvzalloc(length, GFP_KERNEL_ACCOUNT);
+	tmp = iommufd_should_fail() ? NULL : kvzalloc(length, GFP_KERNEL_ACCOUNT);
 	if (!tmp) {
 		rc = -ENOMEM;
 		goto out_put;
@@ -702,6 +704,7 @@ out_put:
 int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
+	int rc;
 
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
@@ -749,6 +752,10 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 				    cmd->bpf_inject.attach_fail_nth,
 				    cmd->bpf_inject.chunk_fail_nth);
 		return 0;
+	case IOMMU_TEST_OP_BPF_FAIL_NTH:
+		rc = iommufd_fail_nth_arm(cmd->bpf_fail_nth.nth,
+					  &cmd->bpf_fail_nth.out_remaining);
+		return rc ?: iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 		return iommufd_test_mock_domain(ucmd, cmd->id, 0);
 	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:

@@ -111,7 +111,8 @@ static void *backend_open(unsigned long type)
 
 	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
 		return ERR_PTR(-EINVAL);
-	backend = kzalloc(sizeof(*backend), GFP_KERNEL_ACCOUNT);
+	backend = iommufd_should_fail() ? NULL :
+		  kzalloc(sizeof(*backend), GFP_KERNEL_ACCOUNT);
 	if (!backend)
 		return ERR_PTR(-ENOMEM);
 	backend->v2 = type == VFIO_TYPE1v2_IOMMU;
@@ -244,8 +245,10 @@ static int backend_group_attach(struct vfio_backend *backend,
 		return -ENODEV;
 	gd.room = gd.n;
 	gd.n = 0;
-	gd.devs = kcalloc(gd.room, sizeof(*gd.devs), GFP_KERNEL);
-	bg->idevs = kcalloc(gd.room, sizeof(*bg->idevs), GFP_KERNEL);
+	gd.devs = iommufd_should_fail() ? NULL :
+		  kcalloc(gd.room, sizeof(*gd.devs), GFP_KERNEL);
+	bg->idevs = iommufd_should_fail() ? NULL :
+		    kcalloc(gd.room, sizeof(*bg->idevs), GFP_KERNEL);
 	if (!gd.devs || !bg->idevs) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -299,7 +302,7 @@ static int backend_attach_group(void *data, struct iommu_group *group,
 	/* Without an IOMMU there is nothing to serve. */
 	if (type != VFIO_IOMMU && type != VFIO_EMULATED_IOMMU)
 		return -EINVAL;
-	bg = kzalloc(sizeof(*bg), GFP_KERNEL_ACCOUNT);
+	bg = iommufd_should_fail() ? NULL : kzalloc(sizeof(*bg), GFP_KERNEL_ACCOUNT);
 	if (!bg)
 		return -ENOMEM;
 	bg->group = group;
@@ -376,10 +379,12 @@ static void backend_register_device(void *data, struct vfio_device *vdev)
 
 	if (!vdev->ops->dma_unmap)
 		return;
-	v = kzalloc(sizeof(*v), GFP_KERNEL);
-	/* VFIO cannot take a failure here; such a device must not pin. */
-	if (WARN_ON(!v))
-		return;
+	/*
+	 * VFIO cannot take a failure here, and a device pinning pages that is
+	 * never told of unmaps would keep DMA to memory given back: a small
+	 * allocation that waits rather than fails.
+	 */
+	v = kzalloc(sizeof(*v), GFP_KERNEL | __GFP_NOFAIL);
 	v->vdev = vdev;
 	mutex_lock(&backend->lock);
 	list_add_tail(&v->node, &backend->vdevs);

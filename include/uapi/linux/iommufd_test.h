@@ -126,6 +126,7 @@ enum {
 	IOMMU_TEST_OP_BPF_ATTACH = 0x103,
 	IOMMU_TEST_OP_BPF_DETACH = 0x104,
 	IOMMU_TEST_OP_BPF_PIN_FLOOR = 0x105,
+	IOMMU_TEST_OP_BPF_FAIL_NTH = 0x106,
 };
 
 #define MOCK_BPF_RESV_NONE 0xffffffff
@@ -196,6 +197,18 @@ struct iommu_test_bpf_pin_floor {
 	__aligned_u64 uptr;
 	__aligned_u64 length;
 	__aligned_u64 out_pages;
+};
+
+/*
+ * IOMMU_TEST_OP_BPF_FAIL_NTH: arm the calling thread's failure countdown
+ * (@id unused): the @nth point of failure (an allocation, insertion, pin,
+ * map, domain allocation or attach) the thread reaches from now on fails
+ * with ENOMEM, once; 0 disarms.  Returns in @out_remaining the points the
+ * previous countdown had still to pass: 0 if it fired (or there was none).
+ */
+struct iommu_test_bpf_fail_nth {
+	__u32 nth;
+	__u32 out_remaining;
 };
 
 struct iommu_test_cmd {
@@ -283,6 +296,7 @@ struct iommu_test_cmd {
 		struct iommu_test_bpf_inject bpf_inject;
 		struct iommu_test_bpf_attach bpf_attach;
 		struct iommu_test_bpf_pin_floor bpf_pin_floor;
+		struct iommu_test_bpf_fail_nth bpf_fail_nth;
 	};
 	__u32 last;
 };
