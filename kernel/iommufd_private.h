@@ -456,7 +456,11 @@ struct iommufd_group {
 /**
  * struct iommufd_device - a device bound to a context
  * @obj: object header; the binding driver holds a reference until unbind
- * @ictx: the context, which owns the device's group for DMA
+ * @ictx: the context, which owns the device's group for DMA.  No reference:
+ *        the binder keeps the context alive until it unbinds (the VFIO
+ *        backend holds the container's file from SET_IOMMU to after its
+ *        last unbind; the test command's device object lives in the
+ *        context, and the context's release unbinds it)
  * @group: the device's IOMMU group (a reference)
  * @igroup: the context's state of that group
  * @dev: the device (a reference)
