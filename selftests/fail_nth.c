@@ -70,22 +70,6 @@ static int fail_nth(int fd, uint32_t nth, uint32_t *remaining)
 	return rc;
 }
 
-/* The module's counts but the IOTLB syncs (which only grow). */
-static void counts(char *out, size_t size)
-{
-	char *text = read_text(STATS_PATH), *line;
-
-	out[0] = 0;
-	if (!text)
-		return;
-	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "iotlb_syncs ", 12)) {
-			strncat(out, line, size - strlen(out) - 2);
-			strcat(out, "\n");
-		}
-	}
-}
-
 static void env_close(struct env *e)
 {
 	if (e->link)
@@ -113,7 +97,7 @@ static unsigned int sweep(struct __test_meta *_metadata,
 	uint32_t nth, remaining = 0;
 	int rc, err, check;
 
-	counts(before, sizeof(before));
+	iommufd_counts(before, sizeof(before));
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		struct env e = { .fd = iommufd_open(), .access = -1,
 				 .fd2 = -1, .group = -1 };
@@ -138,7 +122,7 @@ static unsigned int sweep(struct __test_meta *_metadata,
 			EXPECT_EQ(-1, rc);
 			EXPECT_EQ(ENOMEM, err);
 		}
-		counts(after, sizeof(after));
+		iommufd_counts(after, sizeof(after));
 		EXPECT_EQ(0, strcmp(before, after));
 		if (strcmp(before, after))
 			TH_LOG("nth %u left:\n%s\nwas:\n%s", nth, after, before);
@@ -149,7 +133,7 @@ static unsigned int sweep(struct __test_meta *_metadata,
 			break;
 	}
 	ASSERT_GT(MAX_NTH, nth);
-	counts(after, sizeof(after));
+	iommufd_counts(after, sizeof(after));
 	ASSERT_EQ(0, strcmp(before, after));
 	return nth - 1;
 }
@@ -314,8 +298,8 @@ static int op_access_rw(struct env *e)
 			      sizeof(data), 0);
 }
 
-/* The VFIO type1 interface on /dev/iommu, with a mock domain under it. */
-static int setup_vfio_compat(struct env *e)
+/* The VFIO type1 interface (@type) on /dev/iommu, over a mock domain. */
+static int setup_vfio_compat_type(struct env *e, unsigned long type)
 {
 	struct iommu_vfio_ioas set = {
 		.size = sizeof(set),
@@ -325,8 +309,15 @@ static int setup_vfio_compat(struct env *e)
 	if (setup_one_domain(e))
 		return -1;
 	set.ioas_id = e->ioas;
-	return ioctl(e->fd, IOMMU_VFIO_IOAS, &set) ?:
-	       ioctl(e->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0;
+	if (ioctl(e->fd, IOMMU_VFIO_IOAS, &set) ||
+	    ioctl(e->fd, VFIO_SET_IOMMU, type) < 0)
+		return -1;
+	return 0;
+}
+
+static int setup_vfio_compat(struct env *e)
+{
+	return setup_vfio_compat_type(e, VFIO_TYPE1v2_IOMMU);
 }
 
 static int op_vfio_map(struct env *e)
@@ -430,18 +421,8 @@ static int setup_sw_msi_device(struct env *e)
 /* Type1 (v1) unmaps part of a mapping: the area is cut in two. */
 static int setup_vfio_v1_mapped(struct env *e)
 {
-	struct iommu_vfio_ioas set = {
-		.size = sizeof(set),
-		.op = IOMMU_VFIO_IOAS_SET,
-	};
-
-	if (setup_one_domain(e))
-		return -1;
-	set.ioas_id = e->ioas;
-	if (ioctl(e->fd, IOMMU_VFIO_IOAS, &set) ||
-	    ioctl(e->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU) < 0)
-		return -1;
-	return map_dma(e->fd, buf, BUF_SIZE, IOVA);
+	return setup_vfio_compat_type(e, VFIO_TYPE1_IOMMU) ?:
+	       map_dma(e->fd, buf, BUF_SIZE, IOVA);
 }
 
 static int op_vfio_unmap_part(struct env *e)

@@ -518,22 +518,6 @@ static int process_run(uint64_t seed, int index, unsigned long calls,
 	return 0;
 }
 
-/* The module's counts but the IOTLB syncs (which only grow). */
-static void counts(char *out, size_t size)
-{
-	char *text = read_text(STATS_PATH), *line;
-
-	out[0] = 0;
-	if (!text)
-		return;
-	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "iotlb_syncs ", 12)) {
-			strncat(out, line, size - strlen(out) - 2);
-			strcat(out, "\n");
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long calls = 2000;
@@ -581,7 +565,7 @@ int main(int argc, char **argv)
 		if (bufs[p] == MAP_FAILED)
 			return 1;
 	}
-	counts(before, sizeof(before));
+	iommufd_counts(before, sizeof(before));
 	for (p = 0; p < processes; p++) {
 		pids[p] = fork();
 		if (pids[p] < 0)
@@ -600,7 +584,7 @@ int main(int argc, char **argv)
 
 	/* Files are released at the last close: let deferred ones finish. */
 	for (p = 0; p < 50; p++) {
-		counts(after, sizeof(after));
+		iommufd_counts(after, sizeof(after));
 		if (!strcmp(before, after))
 			break;
 		usleep(100000);
