@@ -322,15 +322,7 @@ static int setup_vfio_compat(struct env *e)
 
 static int op_vfio_map(struct env *e)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)buf,
-		.iova = IOVA,
-		.size = BUF_SIZE,
-	};
-
-	return ioctl(e->fd, VFIO_IOMMU_MAP_DMA, &map);
+	return map_dma(e->fd, buf, BUF_SIZE, IOVA);
 }
 
 static int setup_policy(struct env *e)
