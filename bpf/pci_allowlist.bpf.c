@@ -9,27 +9,26 @@
  * devices with neither are refused.
  *
  * Knob: allow=VVVV:DDDD[:CCCCCC],... (hex, up to 32 entries; iommupolicy
- * packs each as vendor << 48 | device << 32 | 1 << 31 when a class is
- * given | class).  deny_errno=N picks the errno (default EPERM).
+ * packs each as pci_allowlist.h says).  deny_errno=N picks the errno
+ * (default EPERM).
  */
 #include "policy_common.h"
+#include "pci_allowlist.h"
 
-#define MAX_ALLOW 32
-#define HAS_CLASS (1ULL << 31)
-
-const volatile __u64 allow[MAX_ALLOW];
+const volatile __u64 allow[PCI_ALLOW_MAX];
 const volatile __u32 deny_errno = EPERM;
 
 static bool listed(const struct iommufd_policy_device *d)
 {
-	for (int i = 0; i < MAX_ALLOW; i++) {
+	for (int i = 0; i < PCI_ALLOW_MAX; i++) {
 		__u64 e = allow[i];
 
 		if (!e)
 			break;
-		if ((e >> 48) != d->vendor || ((e >> 32) & 0xffff) != d->device)
+		if (PCI_ALLOW_VENDOR(e) != d->vendor ||
+		    PCI_ALLOW_DEVICE(e) != d->device)
 			continue;
-		if ((e & HAS_CLASS) && (e & 0xffffff) != d->class)
+		if ((e & PCI_ALLOW_HAS_CLASS) && PCI_ALLOW_CLASS(e) != d->class)
 			continue;
 		return true;
 	}
@@ -39,7 +38,8 @@ static bool listed(const struct iommufd_policy_device *d)
 SEC("struct_ops/bind")
 int BPF_PROG(allowlist, const struct iommufd_policy_bind_ctx *c)
 {
-	if (c->dev.kind != DEV_PCI && c->dev.kind != DEV_MOCK)
+	if (c->dev.kind != IOMMUFD_POLICY_DEV_PCI &&
+	    c->dev.kind != IOMMUFD_POLICY_DEV_MOCK)
 		return -(int)deny_errno;
 	return listed(&c->dev) ? 0 : -(int)deny_errno;
 }

@@ -18,6 +18,7 @@
 
 #include "iommufd_private.h"
 #include "io_pagetable.h"
+#include "policy.h"
 
 /**
  * iommufd_access_create() - create an access in @ictx
@@ -292,6 +293,21 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 			rc = -EPERM;
 			break;
 		}
+		/* The pinned pages become reachable by the access's device. */
+		rc = iommufd_policy_map(&(struct iommufd_policy_map_req){
+			.op = IOMMUFD_POLICY_MAP_ACCESS,
+			.ioas_id = access->ioas->obj.id,
+			.iova = walk.cur,
+			.length = walk.end - walk.cur + 1,
+			.uptr = area->pages->uptr +
+				iopt_area_start_byte(area, walk.cur),
+			.prot = flags & IOMMUFD_ACCESS_RW_WRITE ?
+				IOMMU_READ | IOMMU_WRITE : IOMMU_READ,
+			.account_mode = IOPT_PAGES_ACCOUNT_NONE,
+			.owner = area->pages->source_task,
+		});
+		if (rc)
+			break;
 		first_index = iopt_area_iova_to_index(area, walk.cur);
 		last_index = iopt_area_iova_to_index(area, walk.end);
 		rc = iopt_pages_add_access(area->pages, first_index,

@@ -43,6 +43,7 @@
 
 #include "iommufd_private.h"
 #include "io_pagetable.h"
+#include "policy.h"
 
 /**
  * struct iommufd_ledger - charges shared by one party's pages objects
@@ -278,12 +279,19 @@ bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
 	return true;
 }
 
-/* Charge @npages to the party's limit; -ENOMEM past RLIMIT_MEMLOCK. */
-int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages)
+/*
+ * Charge @npages, pinned from @uptr for IOAS @ioas_id, to the party's
+ * limit: -ENOMEM past RLIMIT_MEMLOCK, or a charge policy's errno.  The
+ * policies are asked about the very total the charge is then added to (a
+ * concurrent charge of the same user in between makes them asked again).
+ */
+int iommufd_ledger_charge(struct iopt_pages *pages, u32 ioas_id,
+			  unsigned long uptr, unsigned long npages)
 {
 	struct iommufd_ledger *ledger = pages->ledger;
 	unsigned long limit, cur;
 	s64 cur64;
+	int rc;
 
 	lockdep_assert_held(&ledger->mutex);
 	if (!npages)
@@ -296,6 +304,10 @@ int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages)
 		do {
 			if (cur + npages < cur || cur + npages > limit)
 				return -ENOMEM;
+			rc = iommufd_policy_charge(pages, ioas_id, uptr, npages,
+						   cur, limit);
+			if (rc)
+				return rc;
 		} while (!atomic_long_try_cmpxchg(&ledger->user->locked_vm,
 						  &cur, cur + npages));
 		break;
@@ -304,6 +316,10 @@ int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages)
 		do {
 			if ((u64)cur64 + npages > limit)
 				return -ENOMEM;
+			rc = iommufd_policy_charge(pages, ioas_id, uptr, npages,
+						   cur64, limit);
+			if (rc)
+				return rc;
 		} while (!atomic64_try_cmpxchg(&ledger->mm->pinned_vm, &cur64,
 					       cur64 + npages));
 		break;

@@ -76,6 +76,61 @@ static bool device_direct_region(struct device *dev, phys_addr_t *start,
 	return found;
 }
 
+struct group_walk {
+	struct device **devs;
+	unsigned int n;
+	unsigned int room;
+};
+
+static int group_walk_one(struct device *dev, void *data)
+{
+	struct group_walk *w = data;
+
+	if (w->devs && w->n < w->room)
+		w->devs[w->n] = get_device(dev);
+	w->n++;
+	return 0;
+}
+
+/**
+ * iommufd_group_devices() - take every device of an IOMMU group
+ * @group: the group
+ * @n: set to how many
+ *
+ * The devices are taken (a reference each) under the group's mutex and
+ * used after it is dropped: binding, attaching and asking the IOMMU driver
+ * about a device take it again.  A device that joins meanwhile is not
+ * among them.  Returns the array, for iommufd_group_devices_put(), or an
+ * ERR_PTR: -ENODEV for an empty group, -ENOMEM.
+ */
+struct device **iommufd_group_devices(struct iommu_group *group,
+				      unsigned int *n)
+{
+	struct group_walk w = {};
+
+	iommu_group_for_each_dev(group, &w, group_walk_one);
+	if (!w.n)
+		return ERR_PTR(-ENODEV);
+	w.room = w.n;
+	w.n = 0;
+	w.devs = iommufd_should_fail() ? NULL :
+		 kcalloc(w.room, sizeof(*w.devs), GFP_KERNEL);
+	if (!w.devs)
+		return ERR_PTR(-ENOMEM);
+	iommu_group_for_each_dev(group, &w, group_walk_one);
+	*n = min(w.n, w.room);
+	return w.devs;
+}
+
+void iommufd_group_devices_put(struct device **devs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		put_device(devs[i]);
+	kfree(devs);
+}
+
 /*
  * Can the device's MSI reach nothing but what its group may write?  Mock
  * devices say so themselves; for real ones the IOMMU core knows.
@@ -180,8 +235,12 @@ struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
 		rc = -EINVAL;
 		goto err_group;
 	}
-	/* Loaded policies first: they may refuse more, and say so. */
-	rc = iommufd_policy_bind(dev);
+	/*
+	 * Loaded policies first: they may refuse more, and say so.  VFIO's
+	 * group binds each of its devices; any other bind claims the whole
+	 * group with this one device, and so asks about all of them.
+	 */
+	rc = iommufd_policy_bind(dev, !(flags & IOMMUFD_BIND_GROUP_OWNED));
 	if (rc)
 		goto err_group;
 	if (!iommufd_device_msi_isolated(dev, group) &&

@@ -16,6 +16,7 @@
 
 #include "iommufd_private.h"
 #include "io_pagetable.h"
+#include "policy.h"
 #include "trace.h"
 
 /*
@@ -513,6 +514,46 @@ out_unlock:
 	return rc;
 }
 
+/*
+ * Ask the map policies about each slice a copy makes reachable through
+ * @dst: its own user memory and owner, the IOVA it is copied from and to.
+ */
+static int iopt_copy_policy(struct io_pagetable *dst, struct io_pagetable *src,
+			    const struct iopt_slice *slices,
+			    unsigned int nslices, unsigned long src_iova,
+			    unsigned long dst_iova, int iommu_prot,
+			    enum iopt_account_mode mode)
+{
+	u32 dst_id = container_of(dst, struct iommufd_ioas, iopt)->obj.id;
+	u32 src_id = container_of(src, struct iommufd_ioas, iopt)->obj.id;
+	unsigned long off = 0;
+	unsigned int i;
+	int rc;
+
+	if (!iommufd_policy_enabled())
+		return 0;
+	for (i = 0; i < nslices; i++) {
+		const struct iopt_pages *pages = slices[i].pages;
+
+		rc = __iommufd_policy_map(&(struct iommufd_policy_map_req){
+			.op = IOMMUFD_POLICY_MAP_COPY,
+			.ioas_id = dst_id,
+			.iova = dst_iova ? dst_iova + off : 0,
+			.length = slices[i].length,
+			.uptr = pages->uptr + slices[i].start_byte,
+			.prot = iommu_prot,
+			.account_mode = mode,
+			.src_ioas_id = src_id,
+			.src_iova = src_iova + off,
+			.owner = pages->source_task,
+		});
+		if (rc)
+			return rc;
+		off += slices[i].length;
+	}
+	return 0;
+}
+
 /**
  * iopt_copy_pages() - map what one table maps into another (or the same)
  * @dst: the table to map into
@@ -522,14 +563,16 @@ out_unlock:
  * @dst_iova: the IOVA in @dst; chosen and returned with IOPT_ALLOC_IOVA
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE of the new areas
  * @flags: IOPT_ALLOC_IOVA or 0
+ * @mode: how the caller's pins are charged, for the policies
  *
- * The new areas share the pages objects of the source, so nothing is pinned
- * or charged a second time.
+ * The map policies are asked about each source area's memory first.  The
+ * new areas share the pages objects of the source: a page pinned already is
+ * not pinned or charged a second time.
  */
 int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 		    unsigned long src_iova, unsigned long length,
 		    unsigned long *dst_iova, int iommu_prot,
-		    unsigned int flags)
+		    unsigned int flags, enum iopt_account_mode mode)
 {
 	struct iopt_slice *slices;
 	unsigned int nslices, i;
@@ -538,8 +581,12 @@ int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 	rc = iopt_get_slices(src, src_iova, length, &slices, &nslices);
 	if (rc)
 		return rc;
-	rc = iopt_map_slices(dst, slices, nslices, length, dst_iova,
-			     iommu_prot, flags);
+	rc = iopt_copy_policy(dst, src, slices, nslices, src_iova,
+			      flags & IOPT_ALLOC_IOVA ? 0 : *dst_iova,
+			      iommu_prot, mode);
+	if (!rc)
+		rc = iopt_map_slices(dst, slices, nslices, length, dst_iova,
+				     iommu_prot, flags);
 	for (i = 0; i < nslices; i++)
 		if (slices[i].pages)
 			iopt_put_pages(slices[i].pages);

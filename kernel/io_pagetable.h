@@ -304,7 +304,8 @@ bool iommufd_ledger_carried(struct iopt_pages *pages, unsigned long index,
 			    unsigned long pfn);
 bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
 			    unsigned long pfn);
-int iommufd_ledger_charge(struct iopt_pages *pages, unsigned long npages);
+int iommufd_ledger_charge(struct iopt_pages *pages, u32 ioas_id,
+			  unsigned long uptr, unsigned long npages);
 unsigned long iommufd_ledger_charged(struct iopt_pages *pages);
 unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode);
 void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages);
@@ -354,7 +355,7 @@ int iopt_map_user_pages(struct io_pagetable *iopt, unsigned long *iova,
 int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 		    unsigned long src_iova, unsigned long length,
 		    unsigned long *dst_iova, int iommu_prot,
-		    unsigned int flags);
+		    unsigned int flags, enum iopt_account_mode mode);
 int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);

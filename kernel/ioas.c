@@ -222,10 +222,15 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	mode = iopt_account_mode_current(ucmd->ictx->account_mode);
-	rc = iommufd_policy_map(cmd->ioas_id,
-				cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
-				cmd->iova : 0, cmd->length, cmd->user_va,
-				iommu_prot, mode);
+	rc = iommufd_policy_map(&(struct iommufd_policy_map_req){
+		.op = IOMMUFD_POLICY_MAP_USER,
+		.ioas_id = cmd->ioas_id,
+		.iova = cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ? cmd->iova : 0,
+		.length = cmd->length,
+		.uptr = cmd->user_va,
+		.prot = iommu_prot,
+		.account_mode = mode,
+	});
 	if (rc)
 		goto out_put;
 	/* Timed for the event only when someone listens. */
@@ -273,7 +278,8 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 	rc = iopt_copy_pages(&dst->iopt, &src->iopt, cmd->src_iova, cmd->length,
 			     &iova, iommu_prot,
 			     cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
-			     0 : IOPT_ALLOC_IOVA);
+			     0 : IOPT_ALLOC_IOVA,
+			     iopt_account_mode_current(ucmd->ictx->account_mode));
 	if (!rc) {
 		cmd->dst_iova = iova;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

@@ -509,6 +509,9 @@ int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
 int iommufd_device_detach(struct iommufd_device *idev);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 bool iommufd_device_msi_isolated(struct device *dev, struct iommu_group *group);
+struct device **iommufd_group_devices(struct iommu_group *group,
+				      unsigned int *n);
+void iommufd_group_devices_put(struct device **devs, unsigned int n);
 
 /* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
 extern bool iommufd_selftest_enabled;

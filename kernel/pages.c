@@ -176,7 +176,7 @@ static int pfn_chunks_prepare(struct iopt_pages *pages, unsigned long start,
  * the caller unpins them.
  */
 static int pages_store(struct iopt_pages *pages, unsigned long index,
-		       struct page **upages, unsigned long n,
+		       struct page **upages, unsigned long n, u32 ioas_id,
 		       unsigned long *ncharged, unsigned long *charged)
 {
 	unsigned long last = index + n - 1, i = 0, charge = 0;
@@ -213,7 +213,9 @@ static int pages_store(struct iopt_pages *pages, unsigned long index,
 		}
 	}
 	if (pages->ledger)
-		rc = iommufd_ledger_charge(pages, charge);
+		rc = iommufd_ledger_charge(pages, ioas_id,
+					   pages->uptr + (index << PAGE_SHIFT),
+					   charge);
 	if (rc) {
 		for (i = 0; i < n; i++) {
 			chunk = xa_load(&pages->pfn_chunks,
@@ -297,7 +299,7 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 			rc = got ? got : -EFAULT;
 			break;
 		}
-		rc = pages_store(pages, index, upages, got, &ncharged,
+		rc = pages_store(pages, index, upages, got, ioas_id, &ncharged,
 				 &charged);
 		if (rc) {
 			unpin_user_pages(upages, got);

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * iommufd-bpf: BPF policy hooks at bind, attach and map.
+ * iommufd-bpf: BPF policy hooks at bind, attach, map and charge.
  *
  * Policies are BPF struct_ops maps of type struct iommufd_policy_ops (see
  * policy.h), registered with the BPF core when the module loads.  Attaching
  * one (a struct_ops link) adds it to the end of the policy list; its
- * programs are then asked, in load order, before every bind, attach and
- * map.  The first enforcing policy to return a negative errno denies, and
- * the caller gets that errno; policies in audit mode are asked too, and
- * their denials are logged, never enforced.  Every decision fires
+ * programs are then asked, in load order, before every bind, attach, map
+ * (and copy, and access pin) and charge of pinned pages.  The first
+ * enforcing policy to return a negative errno denies, and the caller gets
+ * that errno; policies in audit mode are asked too, and their denials are
+ * logged, never enforced.  Every decision fires
  * iommufd:policy_decision, is counted per policy and kept in a short log
  * (debugfs iommufd_bpf/decisions); a denial also logs one ratelimited line
  * naming the policy.  With no policy loaded a static key skips all of it.
@@ -65,8 +66,8 @@ struct iommufd_policy {
 static LIST_HEAD(policy_list);
 static DEFINE_MUTEX(policy_mutex);
 
-enum policy_hook { HOOK_BIND, HOOK_ATTACH, HOOK_MAP };
-static const char *const hook_names[] = { "bind", "attach", "map" };
+enum policy_hook { HOOK_BIND, HOOK_ATTACH, HOOK_MAP, HOOK_CHARGE };
+static const char *const hook_names[] = { "bind", "attach", "map", "charge" };
 
 enum policy_verdict { VERDICT_ALLOW, VERDICT_DENY, VERDICT_AUDIT };
 static const char *const verdict_names[] = { "allow", "deny", "audit-deny" };
@@ -103,20 +104,23 @@ static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 {
 	struct policy_log_entry *e;
 	unsigned long flags;
-	char buf[32];
 	const char *object = o->name;
+	char buf[32];
+	bool quiet;
 
 	if (verdict == VERDICT_ALLOW)
 		atomic64_inc(&p->allowed);
 	else
 		atomic64_inc(&p->denied);
 	/*
-	 * An allowed map is counted and traced, not logged: a process mapping
-	 * in a loop would otherwise push every denial out of the log.  Its
-	 * name ("ioas N") is only written out when something reads it.
+	 * An allowed map or charge is counted and traced, not logged: a
+	 * process mapping in a loop would otherwise push every denial out of
+	 * the log.  Its name ("ioas N") is only written out when something
+	 * reads it.
 	 */
-	if (hook == HOOK_MAP && verdict == VERDICT_ALLOW &&
-	    !trace_policy_decision_enabled())
+	quiet = (hook == HOOK_MAP || hook == HOOK_CHARGE) &&
+		verdict == VERDICT_ALLOW;
+	if (quiet && !trace_policy_decision_enabled())
 		return;
 	if (!object) {
 		snprintf(buf, sizeof(buf), "ioas %u", o->ioas_id);
@@ -124,7 +128,7 @@ static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 	}
 	trace_policy_decision(hook_names[hook], p->name, verdict_names[verdict],
 			      err, object);
-	if (hook == HOOK_MAP && verdict == VERDICT_ALLOW)
+	if (quiet)
 		return;
 	if (verdict != VERDICT_ALLOW)
 		pr_info_ratelimited("policy %s %s %s of %s%s%s by %s[%d]: errno %d\n",
@@ -158,14 +162,15 @@ static int policy_errno(int rc)
 	return rc;
 }
 
-static void policy_fill_task(struct iommufd_policy_task *t)
+static void policy_fill_task(struct iommufd_policy_task *t,
+			     struct task_struct *task)
 {
-	t->pid = task_tgid_nr(current);
-	t->uid = from_kuid_munged(&init_user_ns, current_uid());
+	t->pid = task_tgid_nr(task);
+	t->uid = from_kuid_munged(&init_user_ns, task_uid(task));
 	rcu_read_lock();
-	t->cgroup_id = cgroup_id(task_dfl_cgroup(current));
+	t->cgroup_id = cgroup_id(task_dfl_cgroup(task));
 	rcu_read_unlock();
-	memcpy(t->comm, current->comm, sizeof(t->comm));
+	__get_task_comm(t->comm, sizeof(t->comm), task);
 }
 
 static int count_device(struct device *dev, void *data)
@@ -268,6 +273,9 @@ static int policy_call(enum policy_hook hook,
 	case HOOK_MAP:
 		*has = ops->map;
 		return *has ? ops->map(ctx) : 0;
+	case HOOK_CHARGE:
+		*has = ops->charge;
+		return *has ? ops->charge(ctx) : 0;
 	}
 	*has = false;
 	return 0;
@@ -306,7 +314,7 @@ static int policy_run(enum policy_hook hook, const struct policy_object *object,
 	return first;
 }
 
-int __iommufd_policy_bind(struct device *dev)
+static int policy_bind_one(struct device *dev)
 {
 	struct iommufd_policy_bind_ctx *ctx;
 	char detail[48];
@@ -316,12 +324,40 @@ int __iommufd_policy_bind(struct device *dev)
 	if (!ctx)
 		return -ENOMEM;
 	policy_fill_device(&ctx->dev, dev);
-	policy_fill_task(&ctx->task);
+	policy_fill_task(&ctx->task, current);
 	policy_device_detail(&ctx->dev, detail, sizeof(detail));
 	rc = policy_run(HOOK_BIND,
 			&(struct policy_object){ .name = dev_name(dev) }, detail,
 			ctx);
 	kfree(ctx);
+	return rc;
+}
+
+/*
+ * Ask about @dev, then about every other device of its group: binding one
+ * device claims the DMA of all of them.
+ */
+int __iommufd_policy_bind(struct device *dev, bool whole_group)
+{
+	struct iommu_group *group;
+	struct device **devs;
+	unsigned int i, n;
+	int rc;
+
+	rc = policy_bind_one(dev);
+	if (rc || !whole_group)
+		return rc;
+	group = iommu_group_get(dev);
+	if (!group)
+		return 0;
+	devs = iommufd_group_devices(group, &n);
+	iommu_group_put(group);
+	if (IS_ERR(devs))
+		return PTR_ERR(devs);
+	for (i = 0; i < n && !rc; i++)
+		if (devs[i] != dev)
+			rc = policy_bind_one(devs[i]);
+	iommufd_group_devices_put(devs, n);
 	return rc;
 }
 
@@ -336,7 +372,7 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 	if (!ctx)
 		return -ENOMEM;
 	policy_fill_device(&ctx->dev, dev);
-	policy_fill_task(&ctx->task);
+	policy_fill_task(&ctx->task, current);
 	ctx->pt_id = pt_id;
 	ctx->ioas_id = ioas_id;
 	ctx->hwpt_id = hwpt_id;
@@ -349,25 +385,71 @@ int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 	return rc;
 }
 
-int __iommufd_policy_map(u32 ioas_id, unsigned long iova,
-			 unsigned long length, unsigned long uptr, int prot,
-			 int account_mode)
+/*
+ * Pages charged now to the party @task's pins are charged to in @mode: the
+ * counter RLIMIT_MEMLOCK is checked against.
+ */
+static unsigned long party_charged(struct task_struct *task,
+				   struct user_struct *user, int mode)
+{
+	if (mode == IOPT_PAGES_ACCOUNT_USER)
+		return atomic_long_read(&user->locked_vm);
+	return task->mm ? atomic64_read(&task->mm->pinned_vm) : 0;
+}
+
+int __iommufd_policy_map(const struct iommufd_policy_map_req *req)
 {
 	struct iommufd_policy_map_ctx ctx = {
-		.ioas_id = ioas_id,
-		.prot = prot & (IOMMU_READ | IOMMU_WRITE),
-		.iova = iova,
-		.length = length,
-		.uptr = uptr,
+		.ioas_id = req->ioas_id,
+		.prot = req->prot & (IOMMU_READ | IOMMU_WRITE),
+		.iova = req->iova,
+		.length = req->length,
+		.uptr = req->uptr,
 		.limit_pages = U64_MAX,
+		.op = req->op,
+		.src_ioas_id = req->src_ioas_id,
+		.src_iova = req->src_iova,
+		.page_size = PAGE_SIZE,
 	};
-	policy_fill_task(&ctx.task);
-	if (account_mode != IOPT_PAGES_ACCOUNT_NONE) {
-		ctx.charged_pages = iommufd_ledger_charged_current(account_mode);
+
+	policy_fill_task(&ctx.task, current);
+	policy_fill_task(&ctx.owner, req->owner ?: current);
+	if (req->account_mode != IOPT_PAGES_ACCOUNT_NONE) {
+		ctx.charged_pages = party_charged(current, current_user(),
+						  req->account_mode);
 		ctx.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	}
-	return policy_run(HOOK_MAP, &(struct policy_object){ .ioas_id = ioas_id },
+	return policy_run(HOOK_MAP,
+			  &(struct policy_object){ .ioas_id = req->ioas_id },
 			  "", &ctx);
+}
+
+int __iommufd_policy_charge(struct iopt_pages *pages, u32 ioas_id,
+			    unsigned long uptr, unsigned long npages,
+			    unsigned long charged, unsigned long limit)
+{
+	struct iommufd_policy_charge_ctx ctx = {
+		.ioas_id = ioas_id,
+		.mode = pages->account_mode == IOPT_PAGES_ACCOUNT_USER ?
+			IOMMUFD_POLICY_CHARGE_USER : IOMMUFD_POLICY_CHARGE_MM,
+		.uptr = uptr,
+		.pages = npages,
+		.charged_pages = charged,
+		.limit_pages = limit,
+		.page_size = PAGE_SIZE,
+	};
+	char detail[48];
+
+	policy_fill_task(&ctx.owner, pages->source_task);
+	/* The user charged, which the owner may have stopped being. */
+	if (pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
+		ctx.owner.uid = from_kuid_munged(&init_user_ns,
+						 pages->source_user->uid);
+	snprintf(detail, sizeof(detail), "+%lu pages, %lu charged", npages,
+		 charged);
+	return policy_run(HOOK_CHARGE,
+			  &(struct policy_object){ .ioas_id = ioas_id },
+			  detail, &ctx);
 }
 
 /* ---- the struct_ops type ------------------------------------------------ */
@@ -411,6 +493,23 @@ static int policy_init_member(const struct btf_type *t,
 			return -EINVAL;
 		ops->flags = uops->flags;
 		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Programs are run under rcu_read_lock() in the policy walk, and some hooks
+ * are asked under the module's mutexes and spinlocks (docs/policy.md): a
+ * sleepable program ("struct_ops.s/") would be offered helpers that sleep.
+ */
+static int policy_check_member(const struct btf_type *t,
+			       const struct btf_member *member,
+			       const struct bpf_prog *prog)
+{
+	if (prog->sleepable) {
+		pr_info_ratelimited("policy program %s refused: policies may not sleep (use SEC(\"struct_ops/...\"))\n",
+				    prog->aux->name);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -501,15 +600,22 @@ static int stub_map(const struct iommufd_policy_map_ctx *ctx)
 	return 0;
 }
 
+static int stub_charge(const struct iommufd_policy_charge_ctx *ctx)
+{
+	return 0;
+}
+
 static struct iommufd_policy_ops policy_stubs = {
 	.bind = stub_bind,
 	.attach = stub_attach,
 	.map = stub_map,
+	.charge = stub_charge,
 };
 
 static struct bpf_struct_ops policy_struct_ops = {
 	.verifier_ops = &policy_verifier_ops,
 	.init = policy_init,
+	.check_member = policy_check_member,
 	.init_member = policy_init_member,
 	.reg = policy_reg,
 	.unreg = policy_unreg,
@@ -532,12 +638,13 @@ static int policies_show(struct seq_file *m, void *unused)
 	seq_puts(m, "name\thooks\tmode\tsince\tallowed\tdenied\n");
 	mutex_lock(&policy_mutex);
 	list_for_each_entry(p, &policy_list, node)
-		seq_printf(m, "%s\t%s%s%s%s\t%s\t%lld\t%lld\t%lld\n", p->name,
+		seq_printf(m, "%s\t%s%s%s%s%s\t%s\t%lld\t%lld\t%lld\n", p->name,
 			   p->ops->bind ? "bind," : "",
 			   p->ops->attach ? "attach," : "",
 			   p->ops->map ? "map," : "",
-			   p->ops->bind || p->ops->attach || p->ops->map ?
-			   "" : "-",
+			   p->ops->charge ? "charge," : "",
+			   p->ops->bind || p->ops->attach || p->ops->map ||
+			   p->ops->charge ? "" : "-",
 			   p->audit ? "audit" : "enforce", (s64)p->since,
 			   atomic64_read(&p->allowed),
 			   atomic64_read(&p->denied));

@@ -201,22 +201,6 @@ static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
 	}
 }
 
-struct group_devices {
-	struct device **devs;
-	unsigned int n;
-	unsigned int room;
-};
-
-static int collect_device(struct device *dev, void *data)
-{
-	struct group_devices *gd = data;
-
-	if (gd->devs && gd->n < gd->room)
-		gd->devs[gd->n] = get_device(dev);
-	gd->n++;
-	return 0;
-}
-
 /* Detach and unbind the first @n devices of @bg. */
 static void backend_group_release(struct vfio_backend_group *bg,
 				  unsigned int n, unsigned int attached)
@@ -236,31 +220,25 @@ static void backend_group_release(struct vfio_backend_group *bg,
 static int backend_group_attach(struct vfio_backend *backend,
 				struct vfio_backend_group *bg)
 {
-	struct group_devices gd = {};
-	unsigned int i, bound = 0, attached = 0;
+	unsigned int i, n, bound = 0, attached = 0;
+	struct device **devs;
 	int rc = 0;
 
-	iommu_group_for_each_dev(bg->group, &gd, collect_device);
-	if (!gd.n)
-		return -ENODEV;
-	gd.room = gd.n;
-	gd.n = 0;
-	gd.devs = iommufd_should_fail() ? NULL :
-		  kcalloc(gd.room, sizeof(*gd.devs), GFP_KERNEL);
+	devs = iommufd_group_devices(bg->group, &n);
+	if (IS_ERR(devs))
+		return PTR_ERR(devs);
 	bg->idevs = iommufd_should_fail() ? NULL :
-		    kcalloc(gd.room, sizeof(*bg->idevs), GFP_KERNEL);
-	if (!gd.devs || !bg->idevs) {
+		    kcalloc(n, sizeof(*bg->idevs), GFP_KERNEL);
+	if (!bg->idevs) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	iommu_group_for_each_dev(bg->group, &gd, collect_device);
-	gd.n = min(gd.n, gd.room);
 
-	for (i = 0; i < gd.n; i++) {
+	for (i = 0; i < n; i++) {
 		u32 id;
 
 		bg->idevs[i] = iommufd_device_bind_flags(backend->ictx,
-							 gd.devs[i], &id,
+							 devs[i], &id,
 							 IOMMUFD_BIND_GROUP_OWNED);
 		if (IS_ERR(bg->idevs[i])) {
 			rc = PTR_ERR(bg->idevs[i]);
@@ -282,9 +260,7 @@ static int backend_group_attach(struct vfio_backend *backend,
 err_release:
 	backend_group_release(bg, bound, attached);
 out_free:
-	for (i = 0; i < gd.n; i++)
-		put_device(gd.devs[i]);
-	kfree(gd.devs);
+	iommufd_group_devices_put(devs, n);
 	if (rc) {
 		kfree(bg->idevs);
 		bg->idevs = NULL;

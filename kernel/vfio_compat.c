@@ -247,8 +247,15 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 
 	iova = map.iova;
 	pin_mode = iopt_account_mode_current(mode);
-	rc = iommufd_policy_map(ioas->obj.id, iova, map.size, map.vaddr, prot,
-				pin_mode);
+	rc = iommufd_policy_map(&(struct iommufd_policy_map_req){
+		.op = IOMMUFD_POLICY_MAP_USER,
+		.ioas_id = ioas->obj.id,
+		.iova = iova,
+		.length = map.size,
+		.uptr = map.vaddr,
+		.prot = prot,
+		.account_mode = pin_mode,
+	});
 	if (rc)
 		return rc;
 	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;

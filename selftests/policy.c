@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * BPF policies at bind, attach and map (struct_ops iommufd_policy_ops),
- * with mock devices: deny with the policy's errno, audit mode, stacking in
- * load order (the first deny wins), the contexts' facts, unloading (also
- * while other threads map), names taken, the decision log, the event and
- * the log line, and the verifier refusing bad policies.
+ * BPF policies at bind, attach, map and charge (struct_ops
+ * iommufd_policy_ops), with mock devices: deny with the policy's errno,
+ * audit mode, stacking in load order (the first deny wins), the contexts'
+ * facts, every way memory is exposed asked (map, copy, VFIO's map on
+ * /dev/iommu, access pins), charges asked where pages are pinned, a bind
+ * asked about its whole group, unloading (also while other threads map),
+ * names taken, the decision log, the event and the log line, and the
+ * verifier (and the module) refusing bad policies.
  */
 #include <bpf/libbpf.h>
 #include <limits.h>
@@ -14,12 +17,14 @@
 
 #include "harness.h"
 #include "iommufd_utils.h"
+#include "vfio_utils.h"
 #include <linux/iommufd_policy.h>
 
 #include "policy_test.skel.h"
 
 #define PAGE 4096UL
 #define IOVA (MOCK_APERTURE_START + (1UL << 20))
+#define RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define DECISIONS "/sys/kernel/debug/iommufd_bpf/decisions"
 #define POLICIES "/sys/kernel/debug/iommufd_bpf/policies"
 
@@ -120,7 +125,7 @@ TEST_F(policy, deny_bind_with_the_policys_errno)
 	ASSERT_EQ(1, kmsg_count(kmsg, line));
 	close(kmsg);
 	text = read_text(POLICIES);
-	ASSERT_NE(NULL, strstr(text, "first\tbind,attach,map,\tenforce\t"));
+	ASSERT_NE(NULL, strstr(text, "first\tbind,attach,map,charge,\tenforce\t"));
 	ASSERT_NE(NULL, strstr(text, "\t1\t1\n"));
 	text = read_text(DECISIONS);
 	snprintf(line, sizeof(line), "\tbind\tiommufd_bpf_mock.%u\t%d\tpolicy\tdeny\tfirst\t-13\t-\n",
@@ -316,6 +321,183 @@ TEST_F(policy, map_hook_sees_the_charge)
 	});
 }
 
+/* A copy exposes memory through another IOAS: the map policies decide it. */
+TEST_F(policy, map_hook_decides_copies)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	uint32_t a, b, c;
+	uint64_t iova = 0;
+
+	ASSERT_OK(ioas_alloc(self->fd, &a));
+	ASSERT_OK(ioas_alloc(self->fd, &b));
+	ASSERT_OK(ioas_alloc(self->fd, &c));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	self->skel->bss->deny_map_ioas = b;
+	ASSERT_OK(ioas_map_fixed(self->fd, a, self->buf, 8 * PAGE, IOVA));
+	ASSERT_EQ(IOMMUFD_POLICY_MAP_USER, bss->last_map.op);
+	ASSERT_EQ(0, bss->last_map.src_ioas_id);
+	ASSERT_EQ(getpid(), bss->last_map.owner.pid);
+	ASSERT_EQ(PAGE, bss->last_map.page_size);
+	/* Mapping where it is allowed, copying where it is not: refused. */
+	ASSERT_ERRNO(EXDEV, ioas_copy(self->fd, b, a, IOVA + PAGE, 2 * PAGE,
+				      &iova, RW));
+	ASSERT_EQ(IOMMUFD_POLICY_MAP_COPY, bss->last_map.op);
+	ASSERT_EQ(b, bss->last_map.ioas_id);
+	ASSERT_EQ(a, bss->last_map.src_ioas_id);
+	ASSERT_EQ(IOVA + PAGE, bss->last_map.src_iova);
+	ASSERT_EQ(0, bss->last_map.iova);
+	ASSERT_EQ(2 * PAGE, bss->last_map.length);
+	ASSERT_EQ((uintptr_t)self->buf + PAGE, bss->last_map.uptr);
+	ASSERT_EQ(getpid(), bss->last_map.owner.pid);
+	/* Elsewhere the copy goes through. */
+	ASSERT_OK(ioas_copy(self->fd, c, a, IOVA, 8 * PAGE, &iova, RW));
+	ASSERT_EQ(c, bss->last_map.ioas_id);
+	ASSERT_EQ(8 * PAGE, bss->last_map.length);
+}
+
+/* VFIO's type1 map on /dev/iommu is a map like any other. */
+TEST_F(policy, map_hook_decides_vfio_maps_on_dev_iommu)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	uint32_t ioas;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, NULL, NULL));
+	ASSERT_OK(set_compat_ioas(self->fd, ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	self->skel->data->max_map_length = PAGE;
+	ASSERT_ERRNO(EDQUOT, map_dma(self->fd, self->buf, 2 * PAGE, IOVA));
+	ASSERT_EQ(IOMMUFD_POLICY_MAP_USER, bss->last_map.op);
+	ASSERT_EQ(IOVA, bss->last_map.iova);
+	ASSERT_OK(map_dma(self->fd, self->buf, PAGE, IOVA));
+	ASSERT_EQ(ioas, bss->last_map.ioas_id);
+}
+
+/* Pages an access pins reach its (emulated) device: decided too. */
+TEST_F(policy, map_hook_decides_access_pins)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	uint32_t ioas;
+	int access;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(ioas_map_fixed(self->fd, ioas, self->buf, 8 * PAGE, IOVA));
+	ASSERT_OK(test_create_access(self->fd, ioas,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &access));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	self->skel->bss->deny_access_pins = 1;
+	ASSERT_ERRNO(EXDEV, test_access_pages(self->fd, access, IOVA + PAGE,
+					      2 * PAGE, NULL, 0, NULL));
+	ASSERT_EQ(IOMMUFD_POLICY_MAP_ACCESS, bss->last_map.op);
+	ASSERT_EQ(ioas, bss->last_map.ioas_id);
+	ASSERT_EQ(IOVA + PAGE, bss->last_map.iova);
+	ASSERT_EQ(2 * PAGE, bss->last_map.length);
+	ASSERT_EQ((uintptr_t)self->buf + PAGE, bss->last_map.uptr);
+	ASSERT_EQ(1, bss->last_map.prot);	/* read only */
+	ASSERT_EQ(getpid(), bss->last_map.owner.pid);
+	ASSERT_EQ(0, iommufd_stat("pinned_pages"));
+	self->skel->bss->deny_access_pins = 0;
+	ASSERT_OK(test_access_pages(self->fd, access, IOVA + PAGE, 2 * PAGE,
+				    NULL, 0, NULL));
+	close(access);
+}
+
+/*
+ * The charge hook: asked where pages are pinned (here when a domain comes
+ * under existing maps), with only the pages newly charged, the party's
+ * total before them and its limit; memory charged already is not asked
+ * about again.
+ */
+TEST_F(policy, charge_hook_asked_where_pages_are_charged)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	int fd = self->fd;
+	char *buf = self->buf;
+	uint32_t a, b;
+
+	ASSERT_OK(ioas_alloc(fd, &a));
+	ASSERT_OK(ioas_alloc(fd, &b));
+	ASSERT_OK(test_mock_domain(fd, b, 0, NULL, NULL, NULL));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	RUN_AS_CHILD({
+		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
+		uint64_t before, iova;
+
+		CHILD_CHECK(1, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
+			       !setgid(65534) && !setuid(65534));
+		/* No domain: nothing pinned, nothing charged, not asked. */
+		CHILD_CHECK(2, !ioas_map_fixed(fd, a, buf, 4 * PAGE, IOVA));
+		CHILD_CHECK(3, bss->charges == 0);
+		/* The domain pins them: asked about 4 new pages. */
+		CHILD_CHECK(4, !test_mock_domain(fd, a, 0, NULL, NULL, NULL));
+		CHILD_CHECK(5, bss->charges == 1);
+		CHILD_CHECK(6, bss->last_charge.pages == 4);
+		CHILD_CHECK(7, bss->last_charge.ioas_id == a);
+		CHILD_CHECK(8, bss->last_charge.uptr == (uintptr_t)buf);
+		CHILD_CHECK(9, bss->last_charge.mode ==
+			       IOMMUFD_POLICY_CHARGE_USER);
+		CHILD_CHECK(10, bss->last_charge.limit_pages == 64);
+		CHILD_CHECK(11, bss->last_charge.page_size == PAGE);
+		CHILD_CHECK(12, bss->last_charge.owner.pid == (uint32_t)getpid());
+		CHILD_CHECK(13, bss->last_charge.owner.uid == 65534);
+		before = bss->last_charge.charged_pages;
+		/* The same memory in another IOAS: charged once, not asked. */
+		CHILD_CHECK(14, !ioas_map(fd, b, buf, 4 * PAGE, &iova));
+		CHILD_CHECK(15, bss->charges == 1);
+		/* New memory: the total includes the first 4 pages. */
+		CHILD_CHECK(16, !ioas_map(fd, b, buf + 4 * PAGE, 2 * PAGE,
+					  &iova));
+		CHILD_CHECK(17, bss->charges == 2);
+		CHILD_CHECK(18, bss->last_charge.charged_pages == before + 4);
+		CHILD_CHECK(19, bss->last_charge.ioas_id == b);
+		/* A denial fails the pin, and nothing of it stays charged. */
+		self->skel->data->max_charged_pages = before + 8;
+		CHILD_CHECK(20, ioas_map(fd, b, buf + 6 * PAGE, 3 * PAGE,
+					 &iova) && errno == EDQUOT);
+		CHILD_CHECK(21, !ioas_map(fd, b, buf + 6 * PAGE, 2 * PAGE,
+					  &iova));
+		CHILD_CHECK(22, bss->last_charge.charged_pages == before + 6);
+	});
+}
+
+/*
+ * Binding one device claims its whole group: every member is asked about,
+ * so an allowed device cannot bring a refused one along.
+ */
+TEST_F(policy, bind_asks_about_the_whole_group)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	struct iommu_test_bpf_mock_device spec = {
+		.pci_id = 0xdead0002,
+		.pci_class = 0x020000,
+		.group_tag = 9,
+		.resv_type = MOCK_BPF_RESV_NONE,
+	};
+	uint32_t refused, n, dev_id;
+
+	/* A device the policy refuses joins group 9, unbound. */
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &refused, &n));
+	self->skel->data->first_deny_vendor = 0xdead;
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	/* An allowed device of the same group: refused for its neighbour. */
+	ASSERT_EQ(0, mock_device(self->fd, 0xbeef0001, MOCK_BPF_RESV_NONE, 9,
+				 NULL));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(2, bss->first_binds);
+	ASSERT_EQ(0xdead, bss->last_bind.dev.vendor);
+	/* Alone in its group, the same device binds. */
+	ASSERT_NE(0, mock_device(self->fd, 0xbeef0001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_ERRNO(EACCES, test_bpf_bind(self->fd, refused, &dev_id));
+}
+
 struct churn {
 	int fd;
 	uint32_t ioas;
@@ -432,7 +614,10 @@ static int load_bad(const char *prog, const char *map)
 	return rc;
 }
 
-/* The verifier refuses a policy that writes its context or loops. */
+/*
+ * The verifier refuses a policy that writes its context or loops, and the
+ * module one that may sleep.
+ */
 TEST_F(policy, verifier_refuses_bad_policies)
 {
 	ASSERT_NE(0, load_bad("writes_ctx", "bad_write"));
@@ -441,6 +626,9 @@ TEST_F(policy, verifier_refuses_bad_policies)
 	ASSERT_TRUE(strstr(verifier_log, "infinite loop detected") ||
 		    strstr(verifier_log, "too complex") ||
 		    strstr(verifier_log, "back-edge"));
+	ASSERT_NE(0, load_bad("sleeps", "bad_sleep"));
+	ASSERT_NE(NULL, strstr(verifier_log,
+			       "attach to unsupported member map of struct iommufd_policy_ops"));
 }
 
 TEST_HARNESS_MAIN

@@ -2,7 +2,9 @@
 /*
  * tools/iommupolicy and the shipped policies, with mock devices: load,
  * list, log, unload; deny_resv_direct (strict, with include_relaxable, in
- * audit mode), pci_allowlist, pin_quota; and the one-line errors.
+ * audit mode), pci_allowlist (also for a device's group), pin_quota
+ * (wherever pages get pinned, once per page, per user); and the one-line
+ * errors.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -160,37 +162,241 @@ TEST_F(tool, pci_allowlist)
 	ASSERT_NE(NULL, strstr(out, "2          2"));
 }
 
+/* A listed device cannot bring an unlisted member of its group along. */
+TEST_F(tool, pci_allowlist_judges_the_whole_group)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.pci_id = 0x80860bad,
+		.group_tag = 7,
+		.resv_type = MOCK_BPF_RESV_NONE,
+	};
+	uint32_t stdev, n, dev_id;
+
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &stdev, &n));
+	ASSERT_EQ(0, tool("load pci_allowlist --set allow=8086:1234"));
+	spec.pci_id = 0x80861234;
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &stdev, &n));
+	ASSERT_ERRNO(EPERM, test_bpf_bind(self->fd, stdev, &dev_id));
+	ASSERT_EQ(0, tool("log"));
+	ASSERT_NE(NULL, strstr(out, "iommufd_bpf_mock."));
+	ASSERT_NE(NULL, strstr(out, "deny"));
+}
+
+/* In a child: become nobody with 64 pages of RLIMIT_MEMLOCK (so charged). */
+#define BECOME_NOBODY(n)                                                       \
+	do {                                                                   \
+		struct rlimit __rl = { 64 * PAGE, 64 * PAGE };                 \
+		CHILD_CHECK(n, !setrlimit(RLIMIT_MEMLOCK, &__rl) &&            \
+			       !setgid(65534) && !setuid(65534));              \
+	} while (0)
+
+/* Fresh memory of @pages pages, populated. */
+static char *fresh(unsigned long pages)
+{
+	return mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+}
+
+/* An IOAS with a mock domain: maps into it pin at once. */
+static int ioas_with_domain(int fd, uint32_t *ioas)
+{
+	return ioas_alloc(fd, ioas) ?:
+	       test_mock_domain(fd, *ioas, 0, NULL, NULL, NULL);
+}
+
 TEST_F(tool, pin_quota)
 {
 	int fd = self->fd;
 	uint32_t ioas;
-	char *buf;
-
-	buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	ASSERT_OK(ioas_alloc(fd, &ioas));
-	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=32768 --set uid=65534"));
-	/* Root (not charged) is not capped. */
+	char *buf = fresh(16);
 	uint64_t iova;
 
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_OK(ioas_with_domain(fd, &ioas));
+	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=32768 --set uid=65534"));
+	ASSERT_EQ(0, tool("list"));
+	ASSERT_NE(NULL, strstr(out, " charge "));
+	/* Root (not charged) is not capped. */
 	ASSERT_OK(ioas_map(fd, ioas, buf, 16 * PAGE, &iova));
 	RUN_AS_CHILD({
-		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
-		char *mine = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-				  -1, 0);
+		char *mine = fresh(16);
 		uint64_t v;
 
 		CHILD_CHECK(1, mine != MAP_FAILED);
-		CHILD_CHECK(2, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
-			       !setgid(65534) && !setuid(65534));
+		BECOME_NOBODY(2);
 		/* 8 pages fit the 32 KiB cap; 9 do not. */
 		CHILD_CHECK(3, ioas_map(fd, ioas, mine, 9 * PAGE, &v) &&
 			       errno == EDQUOT);
 		CHILD_CHECK(4, !ioas_map(fd, ioas, mine, 8 * PAGE, &v));
 	});
+	ASSERT_EQ(0, tool("log"));
+	ASSERT_NE(NULL, strstr(out, "+9 pages, 0 charged"));
 	munmap(buf, 16 * PAGE);
+}
+
+/*
+ * pin_quota wherever pages get pinned, as nobody (root is not charged):
+ * 16 pages of memory to map, and whatever earlier tests left unloaded.
+ */
+FIXTURE(quota) {
+	int fd;
+	char *buf;
+};
+
+FIXTURE_SETUP(quota)
+{
+	OPEN_WITH_MOCK_IOMMU(self->fd);
+	system("rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null");
+	self->buf = fresh(16);
+	ASSERT_NE(MAP_FAILED, self->buf);
+}
+
+FIXTURE_TEARDOWN(quota)
+{
+	system("rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null");
+	munmap(self->buf, 16 * PAGE);
+	close(self->fd);
+}
+
+/*
+ * Maps into an IOAS without a domain pin nothing; the domain that comes
+ * later pins (and charges) them all: that is where the quota holds.
+ */
+TEST_F(quota, holds_against_lazy_pinning)
+{
+	int fd = self->fd;
+	char *buf = self->buf;
+	uint32_t ioas;
+
+	ASSERT_OK(ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=32768"));
+	RUN_AS_CHILD({
+		BECOME_NOBODY(1);
+		/* Where the mock domain's aperture will take them. */
+		for (int i = 0; i < 4; i++)
+			CHILD_CHECK(2, !ioas_map_fixed(fd, ioas,
+						       buf + i * 4 * PAGE,
+						       4 * PAGE,
+						       MOCK_APERTURE_START +
+						       i * 4 * PAGE));
+		CHILD_CHECK(3, test_mock_domain(fd, ioas, 0, NULL, NULL,
+						NULL) && errno == EDQUOT);
+		CHILD_CHECK(4, !ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL));
+		CHILD_CHECK(5, !ioas_map_fixed(fd, ioas, buf, 8 * PAGE,
+					       MOCK_APERTURE_START));
+		CHILD_CHECK(6, !test_mock_domain(fd, ioas, 0, NULL, NULL,
+						 NULL));
+	});
+	/* Nothing of the refused 16 pages stayed charged. */
+	ASSERT_EQ(8, iommufd_stat("charged_pages"));
+}
+
+/* A copy into an IOAS with a domain pins what the source did not. */
+TEST_F(quota, holds_against_copies)
+{
+	int fd = self->fd;
+	char *buf = self->buf;
+	uint32_t src, dst;
+
+	ASSERT_OK(ioas_alloc(fd, &src));
+	ASSERT_OK(ioas_with_domain(fd, &dst));
+	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=32768"));
+	RUN_AS_CHILD({
+		uint32_t rw = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+		uint64_t iova, to = 0;
+
+		BECOME_NOBODY(1);
+		CHILD_CHECK(2, !ioas_map(fd, src, buf, 16 * PAGE, &iova));
+		CHILD_CHECK(3, ioas_copy(fd, dst, src, iova, 16 * PAGE, &to,
+					 rw) && errno == EDQUOT);
+		CHILD_CHECK(4, !ioas_copy(fd, dst, src, iova, 8 * PAGE, &to,
+					  rw));
+	});
+	ASSERT_EQ(8, iommufd_stat("charged_pages"));
+}
+
+/* An access (an emulated device) pinning pages is charged and capped. */
+TEST_F(quota, holds_against_access_pins)
+{
+	int fd = self->fd;
+	char *buf = self->buf;
+	uint32_t ioas;
+
+	ASSERT_OK(ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=32768"));
+	RUN_AS_CHILD({
+		uint64_t iova;
+		int access;
+
+		BECOME_NOBODY(1);
+		CHILD_CHECK(2, !ioas_map(fd, ioas, buf, 16 * PAGE, &iova));
+		CHILD_CHECK(3, !test_create_access(fd, ioas,
+						   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+						   &access));
+		CHILD_CHECK(4, test_access_pages(fd, access, iova, 16 * PAGE,
+						 NULL, 0, NULL) &&
+			       errno == EDQUOT);
+		CHILD_CHECK(5, !test_access_pages(fd, access, iova, 8 * PAGE,
+						  NULL, 0, NULL));
+		close(access);
+	});
+}
+
+/* One buffer in two IOAS is charged, and counted, once. */
+TEST_F(quota, counts_memory_once)
+{
+	int fd = self->fd;
+	char *buf = self->buf;
+	uint32_t a, b;
+
+	ASSERT_OK(ioas_with_domain(fd, &a));
+	ASSERT_OK(ioas_with_domain(fd, &b));
+	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=65536"));
+	RUN_AS_CHILD({
+		uint64_t iova;
+
+		BECOME_NOBODY(1);
+		CHILD_CHECK(2, !ioas_map(fd, a, buf, 16 * PAGE, &iova));
+		CHILD_CHECK(3, !ioas_map(fd, b, buf, 16 * PAGE, &iova));
+		/* And the quota is full. */
+		CHILD_CHECK(4, ioas_map(fd, a, fresh(1), PAGE, &iova) &&
+			       errno == EDQUOT);
+	});
+	ASSERT_EQ(16, iommufd_stat("charged_pages"));
+}
+
+/*
+ * The quota is the user's, not each process's: a forked process of the
+ * same user finds the first one's pages counted.
+ */
+TEST_F(quota, holds_across_processes_of_a_user)
+{
+	int fd = self->fd;
+	uint32_t ioas;
+
+	ASSERT_OK(ioas_with_domain(fd, &ioas));
+	ASSERT_EQ(0, tool("load pin_quota --set quota_bytes=65536"));
+	RUN_AS_CHILD({
+		char *mine = fresh(10);
+		uint64_t iova;
+		int status;
+		pid_t pid;
+
+		BECOME_NOBODY(1);
+		CHILD_CHECK(2, !ioas_map(fd, ioas, mine, 10 * PAGE, &iova));
+		pid = fork();
+		if (!pid) {
+			char *theirs = fresh(10);
+
+			CHILD_CHECK(3, ioas_map(fd, ioas, theirs, 10 * PAGE,
+						&iova) && errno == EDQUOT);
+			CHILD_CHECK(4, !ioas_map(fd, ioas, theirs, 6 * PAGE,
+						 &iova));
+			_exit(0);
+		}
+		CHILD_CHECK(5, pid > 0 && waitpid(pid, &status, 0) == pid);
+		CHILD_CHECK(WEXITSTATUS(status) ?: 6, status == 0);
+	});
 }
 
 /* The cgroup v2 ID of this process: its cgroup directory's inode. */
@@ -220,7 +426,7 @@ TEST_F(tool, pin_quota_per_cgroup)
 	buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
-	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(ioas_with_domain(self->fd, &ioas));
 	/* Another cgroup's cap does not apply here... */
 	snprintf(args, sizeof(args),
 		 "load pin_quota --name other_cg --set quota_bytes=4096 --set cgroup_id=%llu",
@@ -256,6 +462,10 @@ TEST_F(tool, one_line_errors)
 		 getenv("PWD") ? getenv("PWD") : ".");
 	ASSERT_EQ(1, tool(cmd));
 	ASSERT_NE(NULL, strstr(out, "is not an iommufd policy"));
+	snprintf(cmd, sizeof(cmd), "load %s/build/selftests/policy_bad.bpf.o",
+		 getenv("PWD") ? getenv("PWD") : ".");
+	ASSERT_EQ(1, tool(cmd));
+	ASSERT_NE(NULL, strstr(out, "program sleeps is sleepable, and policies may not sleep: use SEC(\"struct_ops/...\")"));
 	ASSERT_EQ(1, tool("load pin_quota --set nope=1"));
 	ASSERT_NE(NULL, strstr(out, "policy pin_quota has no knob nope (its knobs: "));
 	ASSERT_NE(NULL, strstr(out, "quota_bytes"));

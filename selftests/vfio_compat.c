@@ -23,17 +23,6 @@ FIXTURE(compat) {
 	char *buf;
 };
 
-static int set_compat_ioas(int fd, uint32_t ioas, uint16_t op)
-{
-	struct iommu_vfio_ioas cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas,
-		.op = op,
-	};
-
-	return ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
-}
-
 FIXTURE_SETUP(compat)
 {
 	OPEN_WITH_MOCK_IOMMU(self->fd);

@@ -12,6 +12,18 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
+/* IOMMU_VFIO_IOAS: get, set or clear /dev/iommu's compat IOAS. */
+static inline int set_compat_ioas(int fd, uint32_t ioas, uint16_t op)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.op = op,
+	};
+
+	return ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+}
+
 /* Map @len bytes at @buf readable and writable at @iova. */
 static inline int map_dma(int fd, void *buf, uint64_t len, uint64_t iova)
 {

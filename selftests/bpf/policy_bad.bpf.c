@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Policies the verifier must refuse (selftests/policy loads each program
- * alone): one writes to its read-only context, one never returns.
+ * alone): one writes to its read-only context, one never returns, one is
+ * sleepable (policies run under RCU).
  */
 #include "iommufd_bpf_btf.h"
 #include <bpf/bpf_helpers.h>
@@ -22,6 +23,12 @@ int BPF_PROG(loops, const struct iommufd_policy_bind_ctx *c)
 	return 0;
 }
 
+SEC("struct_ops.s/map")
+int BPF_PROG(sleeps, const struct iommufd_policy_map_ctx *c)
+{
+	return 0;
+}
+
 SEC(".struct_ops.link")
 struct iommufd_policy_ops bad_write = {
 	.bind = (void *)writes_ctx,
@@ -32,6 +39,12 @@ SEC(".struct_ops.link")
 struct iommufd_policy_ops bad_loop = {
 	.bind = (void *)loops,
 	.name = "bad_loop",
+};
+
+SEC(".struct_ops.link")
+struct iommufd_policy_ops bad_sleep = {
+	.map = (void *)sleeps,
+	.name = "bad_sleep",
 };
 
 char LICENSE[] SEC("license") = "GPL";

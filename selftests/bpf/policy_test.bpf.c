@@ -5,25 +5,25 @@
  * the test can check the order of calls, the verdicts and the contexts.
  */
 #include "iommufd_bpf_btf.h"
+#include <asm-generic/errno.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-
-#define EPERM 1
-#define EXDEV 18
-#define EACCES 13
-#define EDQUOT 122
 
 /* Set by the test. */
 __u32 first_deny_vendor = 0xffffffff;
 __u32 second_deny_device = 0xffffffff;
 __u32 deny_ioas;
 __u64 max_map_length = ~0ULL;
+__u32 deny_map_ioas;		/* maps (and copies) into it: EXDEV */
+__u32 deny_access_pins;		/* IOMMUFD_POLICY_MAP_ACCESS: EXDEV */
+__u64 max_charged_pages = ~0ULL;
 
 /* Seen by the programs. */
-__u32 first_binds, second_binds, audit_binds, attaches, maps;
+__u32 first_binds, second_binds, audit_binds, attaches, maps, charges;
 struct iommufd_policy_bind_ctx last_bind;
 struct iommufd_policy_attach_ctx last_attach;
 struct iommufd_policy_map_ctx last_map;
+struct iommufd_policy_charge_ctx last_charge;
 
 SEC("struct_ops/bind")
 int BPF_PROG(first_bind, const struct iommufd_policy_bind_ctx *c)
@@ -46,7 +46,19 @@ int BPF_PROG(first_map, const struct iommufd_policy_map_ctx *c)
 {
 	maps++;
 	bpf_probe_read_kernel(&last_map, sizeof(last_map), c);
+	if (deny_map_ioas && c->ioas_id == deny_map_ioas)
+		return -EXDEV;
+	if (deny_access_pins && c->op == IOMMUFD_POLICY_MAP_ACCESS)
+		return -EXDEV;
 	return c->length > max_map_length ? -EDQUOT : 0;
+}
+
+SEC("struct_ops/charge")
+int BPF_PROG(first_charge, const struct iommufd_policy_charge_ctx *c)
+{
+	charges++;
+	bpf_probe_read_kernel(&last_charge, sizeof(last_charge), c);
+	return c->charged_pages + c->pages > max_charged_pages ? -EDQUOT : 0;
 }
 
 SEC("struct_ops/bind")
@@ -68,6 +80,7 @@ struct iommufd_policy_ops first = {
 	.bind = (void *)first_bind,
 	.attach = (void *)first_attach,
 	.map = (void *)first_map,
+	.charge = (void *)first_charge,
 	.name = "first",
 };
 
@@ -81,7 +94,7 @@ SEC(".struct_ops.link")
 struct iommufd_policy_ops auditor = {
 	.bind = (void *)audit_bind,
 	.name = "auditor",
-	.flags = 1,	/* IOMMUFD_POLICY_F_AUDIT */
+	.flags = IOMMUFD_POLICY_F_AUDIT,
 };
 
 /* Another policy called "first": attaching it while first is loaded fails. */

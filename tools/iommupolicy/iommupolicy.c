@@ -32,13 +32,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/iommufd_policy.h>
+
 #include "tool_die.h"
+#include "../../bpf/pci_allowlist.h"
 
 #define BPFFS "/sys/fs/bpf"
 #define PIN_DIR BPFFS "/iommupolicy"
 #define DEBUGFS "/sys/kernel/debug/iommufd_bpf"
 #define OPS_TYPE "iommufd_policy_ops"
-#define NAME_LEN 32
+#define NAME_LEN IOMMUFD_POLICY_NAME_LEN
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
@@ -162,9 +165,9 @@ static int parse_item(const char *s, uint64_t *out)
 		if (n < 2 || vendor > 0xffff || device > 0xffff ||
 		    (n == 3 && class > 0xffffff))
 			return -1;
-		*out = (uint64_t)vendor << 48 | (uint64_t)device << 32;
+		*out = PCI_ALLOW_ENTRY(vendor, device);
 		if (n == 3)
-			*out |= 1ULL << 31 | class;
+			*out |= PCI_ALLOW_HAS_CLASS | class;
 		return 0;
 	}
 	errno = 0;
@@ -252,6 +255,21 @@ static void set_knob(struct bpf_object *obj, const char *policy,
 	    *knobs ? knobs : "none");
 }
 
+/*
+ * Policies run under RCU and may not sleep; the module refuses a sleepable
+ * program, but the verifier's words for that ("attach to unsupported
+ * member") do not say why.
+ */
+static void refuse_sleepable(struct bpf_object *obj, const char *file)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		if (!strncmp(bpf_program__section_name(p), "struct_ops.s/", 13))
+			die("%s: program %s is sleepable, and policies may not sleep: use SEC(\"struct_ops/...\")",
+			    file, bpf_program__name(p));
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	const char *arg, *name = NULL, *file;
@@ -283,6 +301,7 @@ static int cmd_load(int argc, char **argv)
 	obj = bpf_object__open_file(file, NULL);
 	if (!obj)
 		die("cannot open %s: %s", file, strerror(errno));
+	refuse_sleepable(obj, file);
 	map = policy_map(obj);
 	if (!map)
 		die("%s is not an iommufd policy (it needs exactly one struct_ops map of type %s)",
@@ -305,7 +324,7 @@ static int cmd_load(int argc, char **argv)
 		die("%s names its policy '%s', which is not a valid name: use --name",
 		    file, policy_name);
 	if (audit)
-		*(uint32_t *)(value + flags_off) |= 1;
+		*(uint32_t *)(value + flags_off) |= IOMMUFD_POLICY_F_AUDIT;
 
 	for (i = 1; i < argc; i++) {
 		char *eq;

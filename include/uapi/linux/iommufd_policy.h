@@ -13,6 +13,8 @@
 #include <linux/types.h>
 
 #define IOMMUFD_POLICY_COMM_LEN 16
+/* iommufd_policy_ops.name: the policy's name, NUL-terminated */
+#define IOMMUFD_POLICY_NAME_LEN 32
 
 /* iommufd_policy_device.kind */
 enum iommufd_policy_dev_kind {
@@ -111,17 +113,33 @@ struct iommufd_policy_attach_ctx {
 	__u32 replace;
 };
 
+/* iommufd_policy_map_ctx.op: the way memory is made reachable */
+enum iommufd_policy_map_op {
+	IOMMUFD_POLICY_MAP_USER,	/* IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA */
+	IOMMUFD_POLICY_MAP_COPY,	/* IOMMU_IOAS_COPY */
+	IOMMUFD_POLICY_MAP_ACCESS,	/* an in-kernel access pins pages */
+};
+
 /**
- * struct iommufd_policy_map_ctx - mapping user memory into an IOAS
+ * struct iommufd_policy_map_ctx - making user memory reachable by devices
  * @task: the task asking
- * @ioas_id: the IOAS
+ * @ioas_id: the IOAS the memory becomes reachable through
  * @prot: IOMMU_READ | IOMMU_WRITE
  * @iova: the IOVA asked for, or 0 when the kernel chooses
  * @length: bytes
- * @uptr: user address
- * @charged_pages: pages the party this map is charged to has charged now
- * @limit_pages: its RLIMIT_MEMLOCK in pages; U64_MAX when it is not
- *               charged (CAP_IPC_LOCK)
+ * @uptr: user address (of the owner's memory)
+ * @charged_pages: pages charged now to the party the asking task's pins
+ *                 are charged to: its user's locked_vm (every process of
+ *                 the user, and whatever else charges it) by default, its
+ *                 process's pinned_vm in IOMMU_OPTION_RLIMIT_MODE 1
+ * @limit_pages: the asking task's RLIMIT_MEMLOCK in pages; U64_MAX when it
+ *               is not charged (CAP_IPC_LOCK)
+ * @op: enum iommufd_policy_map_op
+ * @src_ioas_id: for a copy, the IOAS copied from; else 0
+ * @src_iova: for a copy, where in it
+ * @owner: the process whose memory it is (the one that mapped it first:
+ *         for a copy or an access, not always the task asking)
+ * @page_size: bytes in a page
  */
 struct iommufd_policy_map_ctx {
 	struct iommufd_policy_task task;
@@ -132,6 +150,41 @@ struct iommufd_policy_map_ctx {
 	__u64 uptr;
 	__u64 charged_pages;
 	__u64 limit_pages;
+	__u32 op;
+	__u32 src_ioas_id;
+	__u64 src_iova;
+	struct iommufd_policy_task owner;
+	__u64 page_size;
+};
+
+/* iommufd_policy_charge_ctx.mode: who pays (docs/accounting.md) */
+enum iommufd_policy_charge_mode {
+	IOMMUFD_POLICY_CHARGE_USER = 1,	/* the user's locked_vm */
+	IOMMUFD_POLICY_CHARGE_MM = 2,	/* the process's pinned_vm */
+};
+
+/**
+ * struct iommufd_policy_charge_ctx - pinned pages about to be charged
+ * @owner: the process whose memory is pinned, which pays
+ * @ioas_id: the IOAS the pages are pinned for
+ * @mode: enum iommufd_policy_charge_mode
+ * @uptr: the first user address of the pages
+ * @pages: pages this pin charges (pages the party has charged already,
+ *         through another mapping of the same memory, are not counted)
+ * @charged_pages: pages the party has charged now, before these: the
+ *                 counter RLIMIT_MEMLOCK is checked against
+ * @limit_pages: the owner's RLIMIT_MEMLOCK in pages
+ * @page_size: bytes in a page
+ */
+struct iommufd_policy_charge_ctx {
+	struct iommufd_policy_task owner;
+	__u32 ioas_id;
+	__u32 mode;
+	__u64 uptr;
+	__u64 pages;
+	__u64 charged_pages;
+	__u64 limit_pages;
+	__u64 page_size;
 };
 
 /* iommufd_policy_ops.flags */
