@@ -122,6 +122,7 @@ $(BUILD)/selftests/trace_events: $(BUILD)/selftests/trace_events.skel.h
 $(BUILD)/selftests/fail_nth: $(BUILD)/selftests/policy_test.skel.h
 $(BUILD)/selftests/policy: $(BUILD)/selftests/policy_test.skel.h \
 	$(BUILD)/selftests/policy_bad.bpf.o
+$(BUILD)/selftests/vfio_edu: $(BUILD)/selftests/deny_maps.bpf.o
 
 $(BUILD)/selftests/%: $(TOP)/selftests/%.c $(SELFTEST_DEPS) | $(BUILD)/selftests
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/selftests -o $@ $< $(USER_LDLIBS)
@@ -140,13 +141,19 @@ $(BUILD)/bpf/policies $(BUILD)/bin:
 	mkdir -p $@
 
 $(BUILD)/bpf/policies/%.bpf.o: $(TOP)/bpf/%.bpf.c $(TOP)/bpf/policy_common.h \
-		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bpf/policies
+		$(TOP)/bpf/pci_allowlist.h $(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bpf/policies
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(TOP)/tools/include/tool_die.h $(LIBBPF_A) | $(BUILD)/bin
+# The VFIO gate iommupolicy loads with the policies (kernel/vfio_gate.c).
+$(BUILD)/bpf/vfio_gate.bpf.o: $(TOP)/bpf/vfio_gate.bpf.c $(TOP)/bpf/policy_common.h \
+		$(BUILD)/bpf/iommufd_bpf_btf.h | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(TOP)/tools/include/tool_die.h \
+		$(TOP)/bpf/pci_allowlist.h $(LIBBPF_A) | $(BUILD)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
 
-tools: $(POLICY_OBJS) $(BUILD)/bin/iommupolicy $(BUILD)/bin/iommutop
+tools: $(POLICY_OBJS) $(BUILD)/bpf/vfio_gate.bpf.o $(BUILD)/bin/iommupolicy $(BUILD)/bin/iommutop
 
 # iommutop's collector and its skeleton.
 $(BUILD)/bpf/iommutop.bpf.o: $(TOP)/bpf/iommutop.bpf.c $(TOP)/bpf/iommutop.h \

@@ -524,6 +524,17 @@ struct file *iommufd_file_create(enum iopt_account_mode mode);
 /* vfio_backend.c: the VFIO IOMMU backend */
 int iommufd_vfio_backend_register(void);
 void iommufd_vfio_backend_unregister(void);
+bool iommufd_vfio_backend_serves(struct iommu_group *group);
+struct iommu_group *iommufd_vfio_file_group(struct file *file);
+bool iommufd_vfio_file_is_group(struct file *file);
+/*
+ * VFIO_CHECK_EXTENSION's answer on a VFIO container is 1 for this value
+ * when this module's backend serves the container (docs/vfio.md).
+ */
+#define IOMMUFD_BPF_VFIO_SERVED 0x69666462	/* "ifdb" */
+
+/* vfio_gate.c: the kfuncs behind bpf/vfio_gate.bpf.c (docs/policy.md) */
+int iommufd_vfio_gate_register(void);
 
 /* mock.c: the mock IOMMU driver (selftest=1) */
 struct platform_device;

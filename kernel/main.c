@@ -656,6 +656,11 @@ static int __init iommufd_init(void)
 		pr_err("cannot register the policy struct_ops type: %d\n", rc);
 		goto err_vfio;
 	}
+	rc = iommufd_vfio_gate_register();
+	if (rc) {
+		pr_err("cannot register the VFIO gate's kfuncs: %d\n", rc);
+		goto err_vfio;
+	}
 
 	iommufd_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0400, iommufd_debugfs, NULL,

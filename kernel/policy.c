@@ -424,6 +424,24 @@ int __iommufd_policy_map(const struct iommufd_policy_map_req *req)
 			  "", &ctx);
 }
 
+/* Ask about the charge @ctx describes, paid by @owner's @user (or uid). */
+static int policy_charge(struct iommufd_policy_charge_ctx *ctx,
+			 struct task_struct *owner, struct user_struct *user)
+{
+	char detail[48];
+
+	policy_fill_task(&ctx->owner, owner);
+	/* The user charged, which the owner may have stopped being. */
+	if (user)
+		ctx->owner.uid = from_kuid_munged(&init_user_ns, user->uid);
+	ctx->page_size = PAGE_SIZE;
+	snprintf(detail, sizeof(detail), "+%llu pages, %llu charged",
+		 ctx->pages, ctx->charged_pages);
+	return policy_run(HOOK_CHARGE,
+			  &(struct policy_object){ .ioas_id = ctx->ioas_id },
+			  detail, ctx);
+}
+
 int __iommufd_policy_charge(struct iopt_pages *pages, u32 ioas_id,
 			    unsigned long uptr, unsigned long npages,
 			    unsigned long charged, unsigned long limit)
@@ -436,20 +454,30 @@ int __iommufd_policy_charge(struct iopt_pages *pages, u32 ioas_id,
 		.pages = npages,
 		.charged_pages = charged,
 		.limit_pages = limit,
-		.page_size = PAGE_SIZE,
 	};
-	char detail[48];
 
-	policy_fill_task(&ctx.owner, pages->source_task);
-	/* The user charged, which the owner may have stopped being. */
-	if (pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
-		ctx.owner.uid = from_kuid_munged(&init_user_ns,
-						 pages->source_user->uid);
-	snprintf(detail, sizeof(detail), "+%lu pages, %lu charged", npages,
-		 charged);
-	return policy_run(HOOK_CHARGE,
-			  &(struct policy_object){ .ioas_id = ioas_id },
-			  detail, &ctx);
+	return policy_charge(&ctx, pages->source_task,
+			     pages->account_mode == IOPT_PAGES_ACCOUNT_USER ?
+			     pages->source_user : NULL);
+}
+
+/*
+ * Before vfio_iommu_type1 maps (and charges to the calling process's
+ * locked_vm) @npages pages from @uptr: the VFIO gate asks.
+ */
+int __iommufd_policy_charge_locked_vm(unsigned long uptr,
+				      unsigned long npages)
+{
+	struct iommufd_policy_charge_ctx ctx = {
+		.mode = IOMMUFD_POLICY_CHARGE_LOCKED_VM,
+		.uptr = uptr,
+		.pages = npages,
+		.charged_pages = current->mm ?
+				 READ_ONCE(current->mm->locked_vm) : 0,
+		.limit_pages = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT,
+	};
+
+	return policy_charge(&ctx, current, NULL);
 }
 
 /* ---- the struct_ops type ------------------------------------------------ */

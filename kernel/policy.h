@@ -94,6 +94,8 @@ int __iommufd_policy_map(const struct iommufd_policy_map_req *req);
 int __iommufd_policy_charge(struct iopt_pages *pages, u32 ioas_id,
 			    unsigned long uptr, unsigned long npages,
 			    unsigned long charged, unsigned long limit);
+int __iommufd_policy_charge_locked_vm(unsigned long uptr,
+				      unsigned long npages);
 
 /*
  * Before @dev is bound; @whole_group also asks about every other device of

@@ -30,11 +30,19 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
 #include "iommufd_private.h"
 #include "vfio_iommu.h"
+
+/*
+ * The groups containers of this backend hold, by IOMMU group ID: the VFIO
+ * gate leaves their devices to the decisions this backend asked for when
+ * it bound them.  A group is in one container at most.
+ */
+static DEFINE_XARRAY(served_groups);
 
 static bool vfio_enabled = true;
 module_param_named(vfio, vfio_enabled, bool, 0644);
@@ -181,6 +189,9 @@ static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case VFIO_CHECK_EXTENSION:
+		/* The VFIO gate asks which containers are this backend's. */
+		if (arg == IOMMUFD_BPF_VFIO_SERVED)
+			return !!backend;
 		/* Asked with no container too, when VFIO picks a backend. */
 		if (!backend && !READ_ONCE(vfio_enabled))
 			return 0;
@@ -284,13 +295,21 @@ static int backend_attach_group(void *data, struct iommu_group *group,
 	bg->group = group;
 	bg->type = type;
 
+	rc = xa_insert(&served_groups, iommu_group_id(group), group,
+		       GFP_KERNEL);
+	if (rc) {
+		kfree(bg);
+		return rc == -EBUSY ? -EBUSY : -ENOMEM;
+	}
 	mutex_lock(&backend->lock);
 	if (type == VFIO_IOMMU)
 		rc = backend_group_attach(backend, bg);
-	if (rc)
+	if (rc) {
+		xa_erase(&served_groups, iommu_group_id(group));
 		kfree(bg);
-	else
+	} else {
 		list_add_tail(&bg->node, &backend->groups);
+	}
 	mutex_unlock(&backend->lock);
 	return rc;
 }
@@ -305,6 +324,7 @@ static void backend_detach_group(void *data, struct iommu_group *group)
 		if (bg->group != group)
 			continue;
 		list_del(&bg->node);
+		xa_erase(&served_groups, iommu_group_id(group));
 		backend_group_release(bg, bg->ndevs, bg->ndevs);
 		kfree(bg->idevs);
 		kfree(bg);
@@ -424,6 +444,62 @@ static const struct vfio_iommu_driver_ops backend_ops = {
 /* Looked up at run time, so the module does not need VFIO to load. */
 static int (*vfio_register)(const struct vfio_iommu_driver_ops *ops);
 static void (*vfio_unregister)(const struct vfio_iommu_driver_ops *ops);
+static bool (*vfio_file_is_group_fn)(struct file *file);
+
+/* Whether @group is in a container of this backend. */
+bool iommufd_vfio_backend_serves(struct iommu_group *group)
+{
+	return xa_load(&served_groups, iommu_group_id(group)) == group;
+}
+
+struct group_by_id {
+	int id;
+	struct iommu_group *group;
+};
+
+static int match_group_id(struct device *dev, void *data)
+{
+	struct iommu_group *group = iommu_group_get(dev);
+	struct group_by_id *want = data;
+
+	if (!group)
+		return 0;
+	if (iommu_group_id(group) == want->id) {
+		want->group = group;
+		return 1;
+	}
+	iommu_group_put(group);
+	return 0;
+}
+
+/*
+ * The IOMMU group behind a VFIO group file (a reference, for
+ * iommu_group_put()), or NULL for any other file, a group without an IOMMU
+ * or without VFIO.  VFIO exports no lookup for it (vfio_file_iommu_group()
+ * answers only on SPAPR), but a group file's private_data is VFIO's group,
+ * which begins with its class device (scripts/vfio-ops-check.c checks that
+ * at build), named after the IOMMU group's number; the group is found
+ * through a PCI device of that number (vfio-pci's devices are PCI).
+ */
+struct iommu_group *iommufd_vfio_file_group(struct file *file)
+{
+	struct group_by_id want = {};
+	struct device *gdev;
+
+	if (!iommufd_vfio_file_is_group(file))
+		return NULL;
+	gdev = file->private_data;
+	if (kstrtoint(dev_name(gdev), 10, &want.id))
+		return NULL;	/* "noiommu-N": no IOMMU, no DMA isolation */
+	bus_for_each_dev(&pci_bus_type, NULL, &want, match_group_id);
+	return want.group;
+}
+
+/* Whether @file is a VFIO group file; does not sleep. */
+bool iommufd_vfio_file_is_group(struct file *file)
+{
+	return vfio_file_is_group_fn && vfio_file_is_group_fn(file);
+}
 
 /*
  * Register with VFIO, loading it if needed.  Without VFIO (not built, or
@@ -443,12 +519,20 @@ int iommufd_vfio_backend_register(void)
 		rc = -ENOENT;
 		goto err_put;
 	}
+	vfio_file_is_group_fn = symbol_get(vfio_file_is_group);
+	if (!vfio_file_is_group_fn) {
+		rc = -ENOENT;
+		goto err_put_file;
+	}
 	rc = vfio_register(&backend_ops);
 	if (rc)
-		goto err_put_unregister;
+		goto err_put_file;
 	return 0;
 
-err_put_unregister:
+err_put_file:
+	if (vfio_file_is_group_fn)
+		symbol_put(vfio_file_is_group);
+	vfio_file_is_group_fn = NULL;
 	symbol_put(vfio_unregister_iommu_driver);
 	vfio_unregister = NULL;
 err_put:
@@ -462,6 +546,8 @@ void iommufd_vfio_backend_unregister(void)
 	if (!vfio_register)
 		return;
 	vfio_unregister(&backend_ops);
+	symbol_put(vfio_file_is_group);
+	vfio_file_is_group_fn = NULL;
 	symbol_put(vfio_unregister_iommu_driver);
 	symbol_put(vfio_register_iommu_driver);
 	vfio_register = NULL;

@@ -94,3 +94,12 @@ static_assert(__same_type(&vfio_unregister_iommu_driver,
 
 MODULE_DESCRIPTION("compile-time check of iommufd-bpf's VFIO declarations");
 MODULE_LICENSE("GPL");
+
+/*
+ * The VFIO gate (kernel/vfio_gate.c) reads a group file's private_data as
+ * the group's class device, named after its IOMMU group: VFIO's struct
+ * vfio_group must begin with that struct device.
+ */
+static_assert(offsetof(struct vfio_group, dev) == 0);
+static_assert(__builtin_types_compatible_p(typeof_member(struct vfio_group, dev),
+					   struct device));

@@ -13,8 +13,10 @@
  * by VT-d through the container's mappings.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/vfio.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -181,6 +183,8 @@ static void env_setup(struct __test_meta *_metadata, struct env *self,
 
 static void env_teardown(struct env *self)
 {
+	/* A test that failed half way leaves no policy (nor gate) behind. */
+	system("rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/* 2>/dev/null");
 	edu_close(&self->e[0]);
 	edu_close(&self->e[1]);
 	if (self->container >= 0)
@@ -289,6 +293,118 @@ EDU_TEST(unmapped_iova_faults)
 		 self->e[0].bdf + 5);
 	ASSERT_GE(kmsg_count(kmsg, pattern), 1);
 	close(kmsg);
+}
+
+/* Run iommupolicy with @args, its output discarded; its exit status. */
+static int policy_cmd(const char *fmt, ...)
+{
+	char args[512], cmd[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "iommupolicy %s >/dev/null", args);
+	return system(cmd);
+}
+
+/* The decision log has a line with all of @a, @b and @c. */
+static bool decided(const char *a, const char *b, const char *c)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/sys/kernel/debug/iommufd_bpf/decisions", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, a) && strstr(line, b) && strstr(line, c);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * A bind denial holds on every backend: with the policy loaded first, the
+ * group never joins a container (the VFIO gate asks before VFIO claims
+ * it); loaded while the group waits in a container, the group gets no
+ * device, whichever backend VFIO falls back to.
+ */
+EDU_TEST(bind_denial_holds_on_every_backend)
+{
+	ASSERT_EQ(0, policy_cmd("load pci_allowlist --set allow=ffff:ffff"));
+	ASSERT_EQ(-EPERM, edu_open_group(&self->e[0], self->bdfs[0],
+					 self->container));
+	ASSERT_TRUE(decided("\tbind\t", self->bdfs[0],
+			    "\tdeny\tpci_allowlist\t-1\t"));
+	ASSERT_ERRNO(EINVAL, ioctl(self->container, VFIO_SET_IOMMU,
+				   VFIO_TYPE1v2_IOMMU));
+	edu_close(&self->e[0]);
+	ASSERT_EQ(0, policy_cmd("unload pci_allowlist"));
+
+	/* In the container before the policy came. */
+	ASSERT_OK(edu_open_group(&self->e[0], self->bdfs[0], self->container));
+	ASSERT_EQ(0, policy_cmd("load pci_allowlist --set allow=ffff:ffff"));
+	/* This backend refuses it; VFIO then tries vfio_iommu_type1... */
+	ASSERT_OK(ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	/* ...which gets the group but hands out no device. */
+	ASSERT_ERRNO(EPERM, ioctl(self->e[0].group, VFIO_GROUP_GET_DEVICE_FD,
+				  self->bdfs[0]));
+	ASSERT_EQ(0, policy_cmd("unload pci_allowlist"));
+}
+
+/* The map policies decide VFIO_IOMMU_MAP_DMA on every backend. */
+EDU_TEST(map_denial_holds_on_every_backend)
+{
+	char path[PATH_MAX], *slash;
+	ssize_t len = readlink("/proc/self/exe", path, sizeof(path) - 32);
+
+	ASSERT_LT(0, len);
+	path[len] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash + 1, "deny_maps.bpf.o");
+	SETUP_ONE();
+	ASSERT_EQ(0, policy_cmd("load %s --set max_bytes=%lu", path, PAGE));
+	ASSERT_ERRNO(EXDEV, map_dma(self->container, self->buf, 2 * PAGE,
+				    IOVA));
+	ASSERT_TRUE(decided("\tmap\t", "\tdeny\tdeny_maps\t", "-18"));
+	ASSERT_OK(map_dma(self->container, self->buf, PAGE, IOVA));
+	ASSERT_OK(map_dma(self->container, self->buf + PAGE, PAGE,
+			  IOVA + PAGE));
+	memset(self->buf, 0x24, XFER);
+	ASSERT_OK(edu_roundtrip(&self->e[0], IOVA, IOVA + PAGE, XFER));
+	ASSERT_EQ(0, memcmp(self->buf, self->buf + PAGE, XFER));
+	ASSERT_EQ(0, policy_cmd("unload deny_maps"));
+}
+
+/*
+ * pin_quota holds for an unprivileged VFIO user on every backend: against
+ * this module's charge, and against what vfio_iommu_type1 would charge.
+ */
+EDU_TEST(pin_quota_holds_on_every_backend)
+{
+	int container = self->container;
+	struct edu *e = &self->e[0];
+
+	SETUP_ONE();
+	ASSERT_EQ(0, policy_cmd("load pin_quota --set quota_bytes=%lu",
+				8 * PAGE));
+	RUN_AS_CHILD({
+		struct rlimit rl = { 64 * PAGE, 64 * PAGE };
+		char *mine = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		CHILD_CHECK(1, mine != MAP_FAILED);
+		CHILD_CHECK(2, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
+			       !setgid(65534) && !setuid(65534));
+		CHILD_CHECK(3, map_dma(container, mine, 16 * PAGE, IOVA) &&
+			       errno == EDQUOT);
+		CHILD_CHECK(4, !map_dma(container, mine, 8 * PAGE, IOVA));
+		memset(mine, 0x5c, XFER);
+		CHILD_CHECK(5, !edu_roundtrip(e, IOVA, IOVA + PAGE, XFER));
+		CHILD_CHECK(6, !memcmp(mine, mine + PAGE, XFER));
+		CHILD_CHECK(7, !unmap_dma(container, IOVA, 8 * PAGE, 0, NULL));
+	});
+	ASSERT_TRUE(decided("\tcharge\t", "\tdeny\tpin_quota\t", "+16 pages"));
+	ASSERT_EQ(0, policy_cmd("unload pin_quota"));
 }
 
 /* VFIO_IOMMU_GET_INFO: 4 KiB pages, the MSI window left out of the IOVA. */
@@ -546,71 +662,107 @@ TEST_F(iommufd_bpf, events_name_the_pci_device)
  * Run as vfio_edu_rmrr, in the --rmrr VM: the device with the RMRR is
  * refused when its group joins a container, whichever backend would serve
  * it, by the IOMMU core (it cannot be given the blocking domain), with its
- * log line; the other edu device still works.  With deny_resv_direct
- * loaded, the core's refusal still comes first (VFIO claims the group
- * before it asks a backend), and the policy sees and allows the other one.
+ * log line; the other edu device still works.
  */
 FIXTURE(rmrr) { struct env env; };
 FIXTURE_SETUP(rmrr) { env_setup(_metadata, &self->env, "1"); }
 FIXTURE_TEARDOWN(rmrr) { env_teardown(&self->env); }
 
+/* 00:10.0 has its RMRR: a direct region in its group's reserved regions. */
+static bool has_direct_region(const char *bdf)
+{
+	char path[256], line[128];
+	bool direct = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group/reserved_regions",
+		 bdf);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		direct |= !!strstr(line, " direct\n");
+	if (f)
+		fclose(f);
+	return direct;
+}
+
+/* The device without the RMRR does DMA on the current backend. */
+static int other_device_works(struct env *env)
+{
+	int rc = edu_open_group(&env->e[1], env->bdfs[1], env->container);
+
+	if (!rc && ioctl(env->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		rc = -errno;
+	if (!rc)
+		rc = edu_open_device(&env->e[1]);
+	if (!rc)
+		rc = map_dma(env->container, env->buf, 2 * PAGE, IOVA) ? -errno : 0;
+	memset(env->buf, 0x42, XFER);
+	memset(env->buf + PAGE, 0, XFER);
+	if (!rc && (edu_roundtrip(&env->e[1], IOVA, IOVA + PAGE, XFER) ||
+		    memcmp(env->buf, env->buf + PAGE, XFER)))
+		rc = -EIO;
+	edu_close(&env->e[1]);
+	/* A fresh container for what comes next. */
+	close(env->container);
+	env->container = open("/dev/vfio/vfio", O_RDWR);
+	return rc;
+}
+
 TEST_F(rmrr, direct_mapped_device_refused)
 {
 	struct env *env = &self->env;
-	char path[256], line[128];
 	int kmsg = kmsg_mark();
-	FILE *f;
-	bool direct = false, seen = false, judged_rmrr = false;
+	char line[128];
 
-	snprintf(path, sizeof(path), SYSFS_PCI "%s/iommu_group/reserved_regions",
-		 env->bdfs[0]);
-	f = fopen(path, "r");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		direct |= !!strstr(line, " direct\n");
-	fclose(f);
-	ASSERT_TRUE(direct);
-
+	ASSERT_TRUE(has_direct_region(env->bdfs[0]));
 	for (int backend = 1; backend >= 0; backend--) {
 		ASSERT_OK(write_file(BACKEND_PARAM, backend ? "1" : "0"));
 		ASSERT_EQ(-EINVAL, edu_open_group(&env->e[0], env->bdfs[0],
 						  env->container));
 		edu_close(&env->e[0]);
+		ASSERT_OK(other_device_works(env));
 	}
 	snprintf(line, sizeof(line),
 		 "%s: Firmware has requested this device have a 1:1 IOMMU mapping",
 		 env->bdfs[0]);
 	ASSERT_EQ(2, kmsg_count(kmsg, line));
 	close(kmsg);
+}
 
-	/* The device without the RMRR is served as usual. */
-	ASSERT_EQ(0, system("iommupolicy load deny_resv_direct >/dev/null"));
-	ASSERT_EQ(-EINVAL, edu_open_group(&env->e[0], env->bdfs[0],
-					  env->container));
-	edu_close(&env->e[0]);
-	ASSERT_OK(write_file(BACKEND_PARAM, "1"));
-	ASSERT_OK(edu_open_group(&env->e[1], env->bdfs[1], env->container));
-	ASSERT_OK(ioctl(env->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	ASSERT_OK(edu_open_device(&env->e[1]));
-	ASSERT_OK(map_dma(env->container, env->buf, 2 * PAGE, IOVA));
-	memset(env->buf, 0x42, XFER);
-	ASSERT_OK(edu_roundtrip(&env->e[1], IOVA, IOVA + PAGE, XFER));
-	ASSERT_EQ(0, memcmp(env->buf, env->buf + PAGE, XFER));
+/*
+ * With deny_resv_direct loaded, the policy decides first, on either
+ * backend: the policy's errno, its log line and decision naming the device,
+ * the policy and the region, and the IOMMU core never gets to refuse; the
+ * other device is allowed and does DMA.
+ */
+TEST_F(rmrr, policy_decides_before_the_core)
+{
+	struct env *env = &self->env;
+	char line[160];
 
-	/* The policy judged the device it was asked about, and no other. */
-	f = fopen("/sys/kernel/debug/iommufd_bpf/decisions", "r");
-	ASSERT_NE(NULL, f);
-	while (fgets(path, sizeof(path), f)) {
-		if (strstr(path, env->bdfs[0]))
-			judged_rmrr = true;
-		if (strstr(path, env->bdfs[1]) &&
-		    strstr(path, "\tallow\tdeny_resv_direct\t"))
-			seen = true;
+	ASSERT_EQ(0, policy_cmd("load deny_resv_direct"));
+	for (int backend = 1; backend >= 0; backend--) {
+		/* kmsg_count() reads on from its mark: one mark per count. */
+		int core = kmsg_mark(), policy = kmsg_mark();
+
+		ASSERT_OK(write_file(BACKEND_PARAM, backend ? "1" : "0"));
+		ASSERT_EQ(-EPERM, edu_open_group(&env->e[0], env->bdfs[0],
+						 env->container));
+		edu_close(&env->e[0]);
+		ASSERT_EQ(0, kmsg_count(core, "Firmware has requested"));
+		snprintf(line, sizeof(line),
+			 "policy deny_resv_direct denies bind of %s direct[",
+			 env->bdfs[0]);
+		ASSERT_EQ(1, kmsg_count(policy, line));
+		close(core);
+		close(policy);
+		ASSERT_OK(other_device_works(env));
 	}
-	fclose(f);
-	ASSERT_TRUE(seen);
-	ASSERT_FALSE(judged_rmrr);
-	ASSERT_EQ(0, system("iommupolicy unload deny_resv_direct >/dev/null"));
+	ASSERT_TRUE(decided(env->bdfs[0], "\tdeny\tdeny_resv_direct\t-1\t",
+			    "direct["));
+	ASSERT_TRUE(decided(env->bdfs[1], "\tallow\tdeny_resv_direct\t",
+			    "\t"));
+	ASSERT_EQ(0, policy_cmd("unload deny_resv_direct"));
 }
 
 /* vfio_edu runs the backend tests; vfio_edu_rmrr (a link) the RMRR one. */

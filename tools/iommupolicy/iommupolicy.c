@@ -15,10 +15,17 @@
  * /sys/fs/bpf/iommupolicy/N so the policy outlives this process; "unload"
  * removes the pin, which detaches it.  "list" and "log" read the module's
  * debugfs files.
+ *
+ * With the first policy, "load" also loads the VFIO gate
+ * (bpf/vfio_gate.bpf.c: BPF LSM programs that let the policies decide
+ * VFIO's ioctls before VFIO acts, on any IOMMU backend), pinned under
+ * /sys/fs/bpf/iommufd_vfio_gate; "unload" of the last policy unloads it.
+ * Where BPF LSM is not active, "load" says so and loads the policy alone.
  */
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -39,6 +46,8 @@
 
 #define BPFFS "/sys/fs/bpf"
 #define PIN_DIR BPFFS "/iommupolicy"
+#define GATE_DIR BPFFS "/iommufd_vfio_gate"
+#define LSM_LIST "/sys/kernel/security/lsm"
 #define DEBUGFS "/sys/kernel/debug/iommufd_bpf"
 #define OPS_TYPE "iommufd_policy_ops"
 #define NAME_LEN IOMMUFD_POLICY_NAME_LEN
@@ -86,34 +95,169 @@ static bool valid_name(const char *name)
 	return true;
 }
 
-/* A shipped policy's object, next to this program or in the build tree. */
-static char *find_policy(const char *arg)
+/*
+ * A shipped BPF object @name: installed next to this program
+ * (.../bin/iommupolicy and .../lib/iommufd-bpf/NAME.bpf.o) or in the build
+ * tree (build/bin/iommupolicy and build/bpf/@subdir/NAME.bpf.o); NULL when
+ * neither has it.
+ */
+static char *find_object(const char *name, const char *subdir)
 {
 	static char path[PATH_MAX + 64];
 	char exe[PATH_MAX], *dir;
 	ssize_t len;
 
-	if (strchr(arg, '/') || strstr(arg, ".o"))
-		return (char *)arg;
-	if (!valid_name(arg))
-		die("no policy called %s (shipped: deny_resv_direct, pci_allowlist, pin_quota; or give a FILE)",
-		    arg);
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len <= 0)
-		return (char *)arg;
+		return NULL;
 	exe[len] = '\0';
 	dir = strrchr(exe, '/');
 	*dir = '\0';
-	/* installed: .../bin/iommupolicy and .../lib/iommufd-bpf/NAME.bpf.o */
-	snprintf(path, sizeof(path), "%s/../lib/iommufd-bpf/%s.bpf.o", exe, arg);
+	snprintf(path, sizeof(path), "%s/../lib/iommufd-bpf/%s.bpf.o", exe, name);
 	if (!access(path, R_OK))
 		return path;
-	/* build tree: build/bin/iommupolicy and build/bpf/policies/ */
-	snprintf(path, sizeof(path), "%s/../bpf/policies/%s.bpf.o", exe, arg);
+	snprintf(path, sizeof(path), "%s/../bpf/%s%s.bpf.o", exe, subdir, name);
 	if (!access(path, R_OK))
 		return path;
-	die("no policy called %s (shipped: deny_resv_direct, pci_allowlist, pin_quota; or give a FILE)",
-	    arg);
+	return NULL;
+}
+
+/* A shipped policy's object, or the FILE given. */
+static char *find_policy(const char *arg)
+{
+	char *path;
+
+	if (strchr(arg, '/') || strstr(arg, ".o"))
+		return (char *)arg;
+	path = valid_name(arg) ? find_object(arg, "policies/") : NULL;
+	if (!path)
+		die("no policy called %s (shipped: deny_resv_direct, pci_allowlist, pin_quota; or give a FILE)",
+		    arg);
+	return path;
+}
+
+/* ---- the VFIO gate ---------------------------------------------------- */
+
+static const char *const gate_progs[] = { "vfio_gate", "vfio_gate_compat" };
+
+/* Whether the running kernel has BPF LSM active; *why says why not. */
+static bool bpf_lsm_active(const char **why)
+{
+	char list[512];
+	size_t n;
+	FILE *f = fopen(LSM_LIST, "r");
+
+	if (!f) {
+		*why = "cannot read " LSM_LIST " (mount -t securityfs securityfs /sys/kernel/security)";
+		return false;
+	}
+	n = fread(list, 1, sizeof(list) - 1, f);
+	fclose(f);
+	list[n] = '\0';
+	list[strcspn(list, "\n")] = '\0';
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+		if (!strcmp(tok, "bpf"))
+			return true;
+	*why = "bpf is not among the active LSMs (" LSM_LIST "; boot with lsm=...,bpf)";
+	return false;
+}
+
+static bool gate_loaded(void)
+{
+	char pin[PATH_MAX];
+
+	snprintf(pin, sizeof(pin), GATE_DIR "/%s", gate_progs[0]);
+	return !access(pin, F_OK);
+}
+
+/*
+ * Load the VFIO gate unless it is there; a gate that cannot be loaded is
+ * reported in one line, and the policy stays loaded without it.
+ */
+static void gate_load(void)
+{
+	struct bpf_link *links[2] = {};
+	struct bpf_object *obj;
+	char pin[PATH_MAX];
+	const char *why;
+	char *file;
+	int rc = 0;
+	size_t i;
+
+	if (gate_loaded())
+		return;
+	if (!bpf_lsm_active(&why)) {
+		fprintf(stderr, "%s: no VFIO gate: %s; VFIO groups are decided only on containers this module serves\n",
+			prog, why);
+		return;
+	}
+	file = find_object("vfio_gate", "");
+	if (!file) {
+		fprintf(stderr, "%s: no VFIO gate: vfio_gate.bpf.o is not installed next to %s\n",
+			prog, prog);
+		return;
+	}
+	obj = bpf_object__open_file(file, NULL);
+	rc = obj ? bpf_object__load(obj) : -errno;
+	if (rc) {
+		fprintf(stderr, "%s: no VFIO gate: the kernel refused %s: %s\n",
+			prog, file, strerror(-rc));
+		bpf_object__close(obj);
+		return;
+	}
+	if (mkdir(GATE_DIR, 0700) && errno != EEXIST) {
+		rc = -errno;
+		goto err;
+	}
+	for (i = 0; i < 2 && !rc; i++) {
+		struct bpf_program *p =
+			bpf_object__find_program_by_name(obj, gate_progs[i]);
+
+		links[i] = p ? bpf_program__attach_lsm(p) : NULL;
+		if (!links[i]) {
+			rc = -errno;
+			break;
+		}
+		snprintf(pin, sizeof(pin), GATE_DIR "/%s", gate_progs[i]);
+		rc = bpf_link__pin(links[i], pin);
+	}
+err:
+	if (rc) {
+		fprintf(stderr, "%s: no VFIO gate: cannot attach or pin it: %s\n",
+			prog, strerror(-rc));
+		for (i = 0; i < 2; i++) {
+			snprintf(pin, sizeof(pin), GATE_DIR "/%s", gate_progs[i]);
+			unlink(pin);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (links[i] && !rc)
+			bpf_link__disconnect(links[i]);
+		bpf_link__destroy(links[i]);
+	}
+	bpf_object__close(obj);
+}
+
+/* Unload the VFIO gate once no policy of iommupolicy's is left. */
+static void gate_unload_if_unused(void)
+{
+	char pin[PATH_MAX];
+	struct dirent *d;
+	bool used = false;
+	DIR *dir = opendir(PIN_DIR);
+
+	while (dir && (d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			used = true;
+	if (dir)
+		closedir(dir);
+	if (used)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(pin, sizeof(pin), GATE_DIR "/%s", gate_progs[i]);
+		unlink(pin);
+	}
+	rmdir(GATE_DIR);
 }
 
 /* The one struct_ops map of type iommufd_policy_ops in @obj, or NULL. */
@@ -367,6 +511,7 @@ static int cmd_load(int argc, char **argv)
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
+	gate_load();
 	return 0;
 }
 
@@ -445,6 +590,9 @@ static int cmd_list(int argc, char **argv)
 	}
 	if (json)
 		printf("]\n");
+	else if (!first)
+		printf("VFIO gate: %s\n", gate_loaded() ? "loaded" :
+		       "not loaded (VFIO groups are decided only on containers this module serves)");
 	fclose(in);
 	return 0;
 }
@@ -479,6 +627,7 @@ static int cmd_unload(int argc, char **argv)
 	if (!gone)
 		die("%s is still attached: something else holds its link", argv[0]);
 	printf("unloaded %s\n", argv[0]);
+	gate_unload_if_unused();
 	return 0;
 }
 

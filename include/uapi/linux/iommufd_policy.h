@@ -161,6 +161,8 @@ struct iommufd_policy_map_ctx {
 enum iommufd_policy_charge_mode {
 	IOMMUFD_POLICY_CHARGE_USER = 1,	/* the user's locked_vm */
 	IOMMUFD_POLICY_CHARGE_MM = 2,	/* the process's pinned_vm */
+	/* the process's locked_vm: vfio_iommu_type1's, asked by the VFIO gate */
+	IOMMUFD_POLICY_CHARGE_LOCKED_VM = 3,
 };
 
 /**
