@@ -6,7 +6,7 @@
  * BPF LSM programs on file_ioctl (and file_ioctl_compat) that hand VFIO's
  * ioctls to the module (kernel/vfio_gate.c), which asks the loaded
  * policies before VFIO claims a group's DMA, hands out a device or lets
- * vfio_iommu_type1 map.  Every other ioctl costs one comparison.
+ * vfio_iommu_type1 map.  Every other ioctl costs three comparisons.
  * iommupolicy loads it with the first policy and unloads it with the last.
  */
 #include "policy_common.h"
@@ -19,10 +19,12 @@ extern int iommufd_vfio_gate_compat(struct file *file,
 /* include/linux/err.h: an LSM hook returns 0 or -1 .. -MAX_ERRNO. */
 #define MAX_ERRNO 4095
 
-/* _IOC_TYPE() */
-static bool vfio_ioctl(unsigned int cmd)
+/* The ioctls the module decides; the rest go on untouched. */
+static bool gated(unsigned int cmd)
 {
-	return ((cmd >> 8) & 0xff) == IOMMUFD_VFIO_GATE_IOCTL_TYPE;
+	return cmd == IOMMUFD_VFIO_GATE_SET_CONTAINER ||
+	       cmd == IOMMUFD_VFIO_GATE_GET_DEVICE_FD ||
+	       cmd == IOMMUFD_VFIO_GATE_MAP_DMA;
 }
 
 /*
@@ -44,7 +46,7 @@ SEC("lsm.s/file_ioctl")
 int BPF_PROG(vfio_gate, struct file *file, unsigned int cmd,
 	     unsigned long arg, int ret)
 {
-	if (ret || !vfio_ioctl(cmd))
+	if (ret || !gated(cmd))
 		return lsm_errno(ret);
 	return lsm_errno(iommufd_vfio_gate(file, cmd, arg));
 }
@@ -53,7 +55,7 @@ SEC("lsm/file_ioctl_compat")
 int BPF_PROG(vfio_gate_compat, struct file *file, unsigned int cmd,
 	     unsigned long arg, int ret)
 {
-	if (ret || !vfio_ioctl(cmd))
+	if (ret || !gated(cmd))
 		return lsm_errno(ret);
 	return lsm_errno(iommufd_vfio_gate_compat(file, cmd));
 }

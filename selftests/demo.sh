@@ -34,7 +34,7 @@ grep -E ' (pin|unpin): ' /sys/kernel/tracing/trace | sed 's/^ *//'
 
 step "policy: deny_resv_direct (BPF, struct_ops) refuses devices with a firmware-mandated direct mapping"
 # Whatever happens, leave no policy loaded (vm-run unloads the module).
-trap 'rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null' EXIT
+trap 'rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/* 2>/dev/null' EXIT
 iommupolicy load deny_resv_direct
 iommupolicy list
 echo "mock devices bound to /dev/iommu:"

@@ -447,6 +447,16 @@ static inline int write_file(const char *path, const char *text)
  * Kernel log records written after the returned fd was opened; read them
  * with kmsg_count().
  */
+/*
+ * Unload every policy iommupolicy pinned, and the VFIO gate it loaded with
+ * them (which, like a policy, keeps the module loaded).
+ */
+static inline void unload_all_policies(void)
+{
+	if (system("rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/* 2>/dev/null"))
+		return;
+}
+
 static inline int kmsg_mark(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);

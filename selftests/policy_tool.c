@@ -20,15 +20,13 @@ enum { RESV_DIRECT, RESV_DIRECT_RELAXABLE, RESV_RESERVED, RESV_MSI,
 
 static char out[1 << 16];
 
-/* Run iommupolicy with @args (a shell word list); its output in out. */
-static int tool(const char *args)
+/* Run the shell command @cmd; its output in out, its exit status. */
+static int tool_sh(const char *cmd)
 {
-	char cmd[1024];
 	size_t len = 0;
 	FILE *p;
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "iommupolicy %s 2>&1", args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -40,6 +38,15 @@ static int tool(const char *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Run iommupolicy with @args (a shell word list); its output in out. */
+static int tool(const char *args)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "iommupolicy %s 2>&1", args);
+	return tool_sh(cmd);
+}
+
 FIXTURE(tool) {
 	int fd;
 };
@@ -48,12 +55,12 @@ FIXTURE_SETUP(tool)
 {
 	OPEN_WITH_MOCK_IOMMU(self->fd);
 	/* Nothing left from an earlier test. */
-	system("rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null");
+	unload_all_policies();
 }
 
 FIXTURE_TEARDOWN(tool)
 {
-	system("rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null");
+	unload_all_policies();
 	close(self->fd);
 }
 
@@ -246,14 +253,14 @@ FIXTURE(quota) {
 FIXTURE_SETUP(quota)
 {
 	OPEN_WITH_MOCK_IOMMU(self->fd);
-	system("rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null");
+	unload_all_policies();
 	self->buf = fresh(16);
 	ASSERT_NE(MAP_FAILED, self->buf);
 }
 
 FIXTURE_TEARDOWN(quota)
 {
-	system("rm -f /sys/fs/bpf/iommupolicy/* 2>/dev/null");
+	unload_all_policies();
 	munmap(self->buf, 16 * PAGE);
 	close(self->fd);
 }
@@ -486,6 +493,136 @@ TEST_F(tool, one_line_errors)
 	ASSERT_NE(NULL, strstr(out, "bpffs is not mounted at /sys/fs/bpf: mount -t bpf bpf /sys/fs/bpf"));
 }
 
+/* Write @text to @path. */
+static int put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+#define SITE "/tmp/policies.conf"
+
+/*
+ * apply: a site's file loads its policies with their names, modes and
+ * knobs; applied again it changes nothing; a changed line reloads that
+ * policy alone; a line gone unloads what apply loaded, and nothing loaded
+ * by hand.
+ */
+TEST_F(tool, apply_makes_the_loaded_policies_the_files)
+{
+	system("rm -rf /run/iommupolicy");
+	ASSERT_EQ(0, put_file(SITE,
+			      "# the site's policies\n"
+			      "\n"
+			      "strict   deny_resv_direct\n"
+			      "quota    pin_quota audit quota_bytes=4096 uid=65534\n"));
+	ASSERT_EQ(0, tool("load pci_allowlist --name by_hand --set allow=8086:1234"));
+	ASSERT_EQ(0, tool("apply " SITE));
+	ASSERT_NE(NULL, strstr(out, "applied " SITE ": 2 loaded, 0 unchanged, 0 unloaded"));
+	ASSERT_EQ(0, tool("list"));
+	ASSERT_NE(NULL, strstr(out, "strict           bind               enforce "));
+	ASSERT_NE(NULL, strstr(out, "quota            charge             audit "));
+	/* Enforced: the policy's errno, before the module's own EINVAL. */
+	ASSERT_EQ(EPERM, bind_mock(self->fd, 0x80861234, 0, RESV_DIRECT, NULL));
+
+	ASSERT_EQ(0, tool("apply " SITE));
+	ASSERT_NE(NULL, strstr(out, "applied " SITE ": 0 loaded, 2 unchanged, 0 unloaded"));
+
+	/* strict goes to audit mode: reloaded; quota stays. */
+	ASSERT_EQ(0, put_file(SITE,
+			      "strict   deny_resv_direct audit\n"
+			      "quota    pin_quota audit quota_bytes=4096 uid=65534\n"));
+	ASSERT_EQ(0, tool("apply " SITE));
+	ASSERT_NE(NULL, strstr(out, "unchanged quota"));
+	ASSERT_NE(NULL, strstr(out, "applied " SITE ": 1 loaded, 1 unchanged, 0 unloaded"));
+	ASSERT_EQ(EINVAL, bind_mock(self->fd, 0x80861234, 0, RESV_DIRECT, NULL));
+
+	/* quota leaves the file: unloaded; by_hand was never apply's. */
+	ASSERT_EQ(0, put_file(SITE, "strict   deny_resv_direct audit\n"));
+	ASSERT_EQ(0, tool("apply " SITE));
+	ASSERT_NE(NULL, strstr(out, "applied " SITE ": 0 loaded, 1 unchanged, 1 unloaded"));
+	ASSERT_EQ(0, tool("list"));
+	ASSERT_EQ(NULL, strstr(out, "quota "));
+	ASSERT_NE(NULL, strstr(out, "by_hand "));
+	ASSERT_NE(NULL, strstr(out, "strict "));
+	system("rm -rf /run/iommupolicy");
+}
+
+/* A bad file is refused in one line naming the line, and changes nothing. */
+TEST_F(tool, apply_refuses_a_bad_file_whole)
+{
+	static const struct {
+		const char *text, *says;
+	} bad[] = {
+		{ "a deny_resv_direct\nb pin_quota nope\n",
+		  SITE ":2: 'nope' is neither audit, enforce nor KEY=VALUE" },
+		{ "a deny_resv_direct\n\nb pin_quota nope=1\n",
+		  SITE ":3: policy b has no knob nope (its knobs: " },
+		{ "a deny_resv_direct\na pin_quota\n",
+		  SITE ":2: a is named twice (first on line 1)" },
+		{ "a no_such_policy\n", SITE ":1: no policy called no_such_policy" },
+		{ "bad/name deny_resv_direct\n", SITE ":1: bad name 'bad/name'" },
+		{ "lonely\n", SITE ":1: lonely names no policy" },
+	};
+
+	system("rm -rf /run/iommupolicy");
+	ASSERT_EQ(0, put_file(SITE, "keep deny_resv_direct\n"));
+	ASSERT_EQ(0, tool("apply " SITE));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(0, put_file(SITE, bad[i].text));
+		ASSERT_EQ(1, tool("apply " SITE));
+		if (!strstr(out, bad[i].says))
+			TH_LOG("%zu: %s", i, out);
+		ASSERT_NE(NULL, strstr(out, bad[i].says));
+		ASSERT_EQ(0, tool("list"));
+		ASSERT_NE(NULL, strstr(out, "keep "));
+	}
+	ASSERT_EQ(1, tool("apply /nonexistent.conf"));
+	ASSERT_NE(NULL, strstr(out, "cannot read /nonexistent.conf"));
+	system("rm -rf /run/iommupolicy");
+}
+
+/*
+ * Policies at boot: the shipped udev rule has systemd start the shipped
+ * unit when the module loads, and the unit is valid and runs the tool.
+ */
+TEST(policies_at_boot)
+{
+	char cmd[512], *top = getenv("IOMMUFD_BPF_TOP");
+
+	if (!top)
+		SKIP("IOMMUFD_BPF_TOP is not set (the test VM sets it)");
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p /run/udev/rules.d && cp %s/dist/90-iommufd-bpf.rules /run/udev/rules.d/ &&"
+		 " udevadm test --action=add /sys/module/iommufd_bpf 2>&1", top);
+	ASSERT_EQ(0, tool_sh(cmd));
+	ASSERT_NE(NULL, strstr(out, "SYSTEMD_WANTS=iommupolicy-apply.service"));
+	ASSERT_NE(NULL, strstr(out, "TAGS=:systemd:"));
+	/* The unit runs /usr/sbin/iommupolicy: this guest's /usr is scratch. */
+	snprintf(cmd, sizeof(cmd),
+		 "ln -sf %s/build/bin/iommupolicy /usr/sbin/iommupolicy &&"
+		 " systemd-analyze verify %s/dist/iommupolicy-apply.service 2>&1",
+		 top, top);
+	ASSERT_EQ(0, tool_sh(cmd));
+	ASSERT_EQ(NULL, strstr(out, "iommupolicy-apply.service:"));
+	snprintf(cmd, sizeof(cmd),
+		 "sed -n 's/^ExecStart=//p' %s/dist/iommupolicy-apply.service", top);
+	ASSERT_EQ(0, tool_sh(cmd));
+	ASSERT_EQ(0, strcmp(out, "/usr/sbin/iommupolicy apply /etc/iommufd-bpf/policies.conf\n"));
+	/* The example file the packaging installs applies as it is. */
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf /run/iommupolicy; iommupolicy apply %s/dist/policies.conf 2>&1;"
+		 " rc=$?; rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/*;"
+		 " rm -rf /run/iommupolicy;"
+		 " exit $rc", top);
+	ASSERT_EQ(0, tool_sh(cmd));
+	ASSERT_NE(NULL, strstr(out, ": 2 loaded, 0 unchanged, 0 unloaded"));
+}
+
 /* Without the module: one line saying how to load it. */
 TEST(module_not_loaded)
 {
@@ -494,7 +631,7 @@ TEST(module_not_loaded)
 
 	if (!ko)
 		SKIP("IOMMUFD_BPF_KO is not set (the test VM sets it)");
-	ASSERT_EQ(0, system("rm -f /sys/fs/bpf/iommupolicy/*; rmmod iommufd_bpf"));
+	ASSERT_EQ(0, system("rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/*; rmmod iommufd_bpf"));
 	ASSERT_EQ(1, tool("list"));
 	ASSERT_NE(NULL, strstr(out, "the iommufd_bpf module is not loaded: modprobe iommufd_bpf"));
 	snprintf(cmd, sizeof(cmd), "insmod %s %s", ko,

@@ -184,7 +184,7 @@ static void env_setup(struct __test_meta *_metadata, struct env *self,
 static void env_teardown(struct env *self)
 {
 	/* A test that failed half way leaves no policy (nor gate) behind. */
-	system("rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/* 2>/dev/null");
+	unload_all_policies();
 	edu_close(&self->e[0]);
 	edu_close(&self->e[1]);
 	if (self->container >= 0)

@@ -11,12 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Where the tool is, when that is part of what went wrong ("FILE:LINE"). */
+static const char *die_where;
+
 static void __attribute__((format(printf, 1, 2), noreturn))
 die(const char *fmt, ...)
 {
 	va_list ap;
 
 	fprintf(stderr, "%s: ", program_invocation_short_name);
+	if (die_where)
+		fprintf(stderr, "%s: ", die_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -7,6 +7,7 @@
  *   iommupolicy list [--json]
  *   iommupolicy unload N
  *   iommupolicy log [-f] [--json]
+ *   iommupolicy apply FILE
  *
  * A policy is a BPF object with one struct_ops map of type
  * iommufd_policy_ops (docs/policy.md).  "load" opens it (a shipped policy
@@ -63,7 +64,8 @@ static void usage(void)
 		"usage: %s load NAME|FILE [--name N] [--audit] [--set KEY=VALUE ...]\n"
 		"       %s list [--json]\n"
 		"       %s unload N\n"
-		"       %s log [-f] [--json]\n", prog, prog, prog, prog);
+		"       %s log [-f] [--json]\n"
+		"       %s apply FILE\n", prog, prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -414,34 +416,35 @@ static void refuse_sleepable(struct bpf_object *obj, const char *file)
 			    file, bpf_program__name(p));
 }
 
-static int cmd_load(int argc, char **argv)
+#define MAX_KNOBS 32
+
+/* What to load: a policy (shipped NAME or FILE), its name, mode, knobs. */
+struct load_spec {
+	const char *policy;
+	const char *name;		/* NULL: the policy's own */
+	bool audit;
+	int nknobs;
+	const char *knobs[MAX_KNOBS];	/* KEY=VALUE */
+};
+
+/*
+ * Open @spec's object and set it up (name, mode, knobs) without loading
+ * it: every mistake of @spec is found here.  Its map in *mapp, its name in
+ * @policy_name.
+ */
+static struct bpf_object *open_policy(const struct load_spec *spec,
+				      struct bpf_map **mapp,
+				      char policy_name[NAME_LEN])
 {
-	const char *arg, *name = NULL, *file;
-	char pin[PATH_MAX], policy_name[NAME_LEN];
-	struct bpf_link *link;
+	const char *name = spec->name, *file;
 	struct bpf_object *obj;
 	struct bpf_map *map;
-	bool audit = false;
 	long name_off, flags_off;
 	char *value;
 	size_t size;
-	int i, rc;
+	int i;
 
-	if (argc < 1)
-		usage();
-	arg = argv[0];
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--name") && i + 1 < argc)
-			name = argv[++i];
-		else if (!strcmp(argv[i], "--audit"))
-			audit = true;
-		else if (!strcmp(argv[i], "--set") && i + 1 < argc)
-			i++;	/* after the object is open */
-		else
-			usage();
-	}
-	check_env(true);
-	file = find_policy(arg);
+	file = find_policy(spec->policy);
 	obj = bpf_object__open_file(file, NULL);
 	if (!obj)
 		die("cannot open %s: %s", file, strerror(errno));
@@ -467,24 +470,35 @@ static int cmd_load(int argc, char **argv)
 	if (!valid_name(policy_name))
 		die("%s names its policy '%s', which is not a valid name: use --name",
 		    file, policy_name);
-	if (audit)
+	if (spec->audit)
 		*(uint32_t *)(value + flags_off) |= IOMMUFD_POLICY_F_AUDIT;
 
-	for (i = 1; i < argc; i++) {
-		char *eq;
+	for (i = 0; i < spec->nknobs; i++) {
+		char key[128];
+		const char *eq = strchr(spec->knobs[i], '=');
 
-		if (strcmp(argv[i], "--set")) {
-			if (!strcmp(argv[i], "--name"))
-				i++;
-			continue;
-		}
-		eq = strchr(argv[++i], '=');
-		if (!eq)
-			die("--set needs KEY=VALUE, not '%s'", argv[i]);
-		*eq = '\0';
-		set_knob(obj, policy_name, argv[i], eq + 1);
+		if (!eq || eq == spec->knobs[i] ||
+		    eq - spec->knobs[i] >= (long)sizeof(key))
+			die("--set needs KEY=VALUE, not '%s'", spec->knobs[i]);
+		memcpy(key, spec->knobs[i], eq - spec->knobs[i]);
+		key[eq - spec->knobs[i]] = '\0';
+		set_knob(obj, policy_name, key, eq + 1);
 	}
+	*mapp = map;
+	return obj;
+}
 
+/* Load and attach @spec, pin it; the name it got in @out. */
+static void load_policy(const struct load_spec *spec, char out[NAME_LEN])
+{
+	char pin[PATH_MAX], policy_name[NAME_LEN];
+	const char *file = find_policy(spec->policy);
+	struct bpf_link *link;
+	struct bpf_object *obj;
+	struct bpf_map *map;
+	int rc;
+
+	obj = open_policy(spec, &map, policy_name);
 	snprintf(pin, sizeof(pin), PIN_DIR "/%s", policy_name);
 	if (!access(pin, F_OK))
 		die("a policy called %s is loaded already (%s): unload it or use --name",
@@ -507,11 +521,36 @@ static int cmd_load(int argc, char **argv)
 		die("cannot pin the policy at %s: %s (it is unloaded again)",
 		    pin, strerror(-rc));
 	printf("loaded %s%s from %s, pinned at %s\n", policy_name,
-	       audit ? " (audit mode)" : "", file, pin);
+	       spec->audit ? " (audit mode)" : "", file, pin);
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
+	memcpy(out, policy_name, NAME_LEN);
 	gate_load();
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct load_spec spec = {};
+	char name[NAME_LEN];
+	int i;
+
+	if (argc < 1)
+		usage();
+	spec.policy = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--name") && i + 1 < argc)
+			spec.name = argv[++i];
+		else if (!strcmp(argv[i], "--audit"))
+			spec.audit = true;
+		else if (!strcmp(argv[i], "--set") && i + 1 < argc &&
+			 spec.nknobs < MAX_KNOBS)
+			spec.knobs[spec.nknobs++] = argv[++i];
+		else
+			usage();
+	}
+	check_env(true);
+	load_policy(&spec, name);
 	return 0;
 }
 
@@ -597,27 +636,22 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_unload(int argc, char **argv)
+/* Unload the policy pinned as @name; false when there is no such pin. */
+static bool unload_policy(const char *name)
 {
 	char pin[PATH_MAX], line[512], *f[6];
 	bool gone = false;
 
-	if (argc != 1)
-		usage();
-	check_env(true);
-	if (!valid_name(argv[0]))
-		die("bad name '%s'", argv[0]);
-	snprintf(pin, sizeof(pin), PIN_DIR "/%s", argv[0]);
+	snprintf(pin, sizeof(pin), PIN_DIR "/%s", name);
 	if (unlink(pin))
-		die("no policy %s loaded by iommupolicy (%s: %s); see iommupolicy list",
-		    argv[0], pin, strerror(errno));
+		return false;
 	/* The link goes when its last reference does, a moment later. */
 	for (int i = 0; i < 100 && !gone; i++) {
 		FILE *in = fopen(DEBUGFS "/policies", "r");
 
 		gone = true;
 		while (in && fgets(line, sizeof(line), in))
-			if (fields(line, f, 6) == 6 && !strcmp(f[0], argv[0]))
+			if (fields(line, f, 6) == 6 && !strcmp(f[0], name))
 				gone = false;
 		if (in)
 			fclose(in);
@@ -625,9 +659,22 @@ static int cmd_unload(int argc, char **argv)
 			usleep(20000);
 	}
 	if (!gone)
-		die("%s is still attached: something else holds its link", argv[0]);
-	printf("unloaded %s\n", argv[0]);
+		die("%s is still attached: something else holds its link", name);
+	printf("unloaded %s\n", name);
 	gate_unload_if_unused();
+	return true;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	if (argc != 1)
+		usage();
+	check_env(true);
+	if (!valid_name(argv[0]))
+		die("bad name '%s'", argv[0]);
+	if (!unload_policy(argv[0]))
+		die("no policy %s loaded by iommupolicy (%s/%s: %s); see iommupolicy list",
+		    argv[0], PIN_DIR, argv[0], strerror(errno));
 	return 0;
 }
 
@@ -714,6 +761,201 @@ static int cmd_log(int argc, char **argv)
 	return 0;
 }
 
+/* ---- apply: a site's policies from a file ------------------------------ */
+
+#define STATE_DIR "/run/iommupolicy"
+#define MAX_ENTRIES 64
+
+struct apply_entry {
+	struct load_spec spec;
+	char canon[1024];	/* what the state file records */
+	int line;
+};
+
+static const char *apply_file;
+static int apply_line;
+static char apply_where[PATH_MAX + 16];
+
+/* Errors from here on name the file and line. */
+static void apply_at(int line)
+{
+	apply_line = line;
+	snprintf(apply_where, sizeof(apply_where), "%s:%d", apply_file, line);
+	die_where = apply_where;
+}
+
+/*
+ * One line: NAME POLICY [audit|enforce] [KEY=VALUE ...], words separated
+ * by blanks; '#' starts a comment.  The words stay in @buf.
+ */
+static bool parse_line(char *buf, struct apply_entry *e)
+{
+	char *word, *save;
+	int n = 0;
+
+	buf[strcspn(buf, "#\n")] = '\0';
+	for (word = strtok_r(buf, " \t", &save); word;
+	     word = strtok_r(NULL, " \t", &save), n++) {
+		if (n == 0) {
+			if (!valid_name(word))
+				die("bad name '%s': 1 to 31 of A-Z a-z 0-9 _ . -",
+				    word);
+			e->spec.name = word;
+		} else if (n == 1) {
+			e->spec.policy = word;
+		} else if (!strcmp(word, "audit")) {
+			e->spec.audit = true;
+		} else if (!strcmp(word, "enforce")) {
+			e->spec.audit = false;
+		} else if (strchr(word, '=') && strchr(word, '=') != word) {
+			if (e->spec.nknobs == MAX_KNOBS)
+				die("more than %d knobs", MAX_KNOBS);
+			e->spec.knobs[e->spec.nknobs++] = word;
+		} else {
+			die("'%s' is neither audit, enforce nor KEY=VALUE",
+			    word);
+		}
+	}
+	if (n == 1)
+		die("%s names no policy: NAME POLICY [audit] [KEY=VALUE ...]",
+		    e->spec.name);
+	if (!n)
+		return false;
+	snprintf(e->canon, sizeof(e->canon), "%s %s", e->spec.policy,
+		 e->spec.audit ? "audit" : "enforce");
+	for (int i = 0; i < e->spec.nknobs; i++)
+		snprintf(e->canon + strlen(e->canon),
+			 sizeof(e->canon) - strlen(e->canon), " %s",
+			 e->spec.knobs[i]);
+	strcat(e->canon, "\n");
+	return true;
+}
+
+/* What apply recorded for @name, in @buf; false if nothing. */
+static bool read_state(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return true;
+}
+
+static void write_state(const char *name, const char *canon)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (mkdir(STATE_DIR, 0700) && errno != EEXIST)
+		die("cannot create %s: %s", STATE_DIR, strerror(errno));
+	snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+	f = fopen(path, "w");
+	if (!f || fputs(canon, f) < 0 || fclose(f))
+		die("cannot write %s: %s", path, strerror(errno));
+}
+
+/*
+ * Make the loaded policies what @file says: load what is missing, reload
+ * what changed, keep what is the same, unload what apply loaded before and
+ * the file no longer names.  Policies loaded by hand under other names are
+ * left alone.
+ */
+static int cmd_apply(int argc, char **argv)
+{
+	static struct apply_entry entries[MAX_ENTRIES];
+	static char text[MAX_ENTRIES * 1024];
+	char state[1024], pin[PATH_MAX], name[NAME_LEN], *line, *save;
+	int n = 0, i, j, loaded = 0, kept = 0, unloaded = 0;
+	struct bpf_map *map;
+	struct dirent *d;
+	size_t len;
+	FILE *f;
+	DIR *dir;
+
+	if (argc != 1)
+		usage();
+	apply_file = argv[0];
+	f = fopen(apply_file, "r");
+	if (!f)
+		die("cannot read %s: %s", apply_file, strerror(errno));
+	len = fread(text, 1, sizeof(text) - 1, f);
+	if (!feof(f))
+		die("%s: larger than %zu bytes", apply_file, sizeof(text) - 1);
+	fclose(f);
+	text[len] = '\0';
+	check_env(true);
+
+	/* All of it is checked before anything is loaded. */
+	/* Line by line, blank ones counted. */
+	for (line = text; line; line = save) {
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		apply_at(apply_line + 1);
+		if (n == MAX_ENTRIES)
+			die("more than %d policies", MAX_ENTRIES);
+		memset(&entries[n], 0, sizeof(entries[n]));
+		entries[n].line = apply_line;
+		if (!parse_line(line, &entries[n]))
+			continue;
+		for (j = 0; j < n; j++)
+			if (!strcmp(entries[j].spec.name, entries[n].spec.name))
+				die("%s is named twice (first on line %d)",
+				    entries[n].spec.name, entries[j].line);
+		/* The object, its knobs: opened and set up, not loaded. */
+		bpf_object__close(open_policy(&entries[n].spec, &map, name));
+		n++;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct apply_entry *e = &entries[i];
+
+		apply_at(e->line);
+		snprintf(pin, sizeof(pin), PIN_DIR "/%s", e->spec.name);
+		if (!access(pin, F_OK) &&
+		    read_state(e->spec.name, state, sizeof(state)) &&
+		    !strcmp(state, e->canon)) {
+			printf("unchanged %s\n", e->spec.name);
+			kept++;
+			continue;
+		}
+		/* Changed, or loaded by hand under this name: replaced. */
+		unload_policy(e->spec.name);
+		load_policy(&e->spec, name);
+		write_state(e->spec.name, e->canon);
+		loaded++;
+	}
+
+	/* What an earlier apply loaded and the file no longer names. */
+	die_where = NULL;
+	dir = opendir(STATE_DIR);
+	while (dir && (d = readdir(dir))) {
+		bool named = false;
+
+		if (d->d_name[0] == '.')
+			continue;
+		for (i = 0; i < n && !named; i++)
+			named = !strcmp(entries[i].spec.name, d->d_name);
+		if (named)
+			continue;
+		unloaded += unload_policy(d->d_name);
+		snprintf(pin, sizeof(pin), STATE_DIR "/%s", d->d_name);
+		unlink(pin);
+	}
+	if (dir)
+		closedir(dir);
+	printf("applied %s: %d loaded, %d unchanged, %d unloaded\n",
+	       apply_file, loaded, kept, unloaded);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -726,6 +968,8 @@ int main(int argc, char **argv)
 		return cmd_unload(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "log"))
 		return cmd_log(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "apply"))
+		return cmd_apply(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		usage();
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
