@@ -295,11 +295,12 @@ static int backend_attach_group(void *data, struct iommu_group *group,
 	bg->group = group;
 	bg->type = type;
 
-	rc = xa_insert(&served_groups, iommu_group_id(group), group,
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     xa_insert(&served_groups, iommu_group_id(group), group,
 		       GFP_KERNEL);
 	if (rc) {
 		kfree(bg);
-		return rc == -EBUSY ? -EBUSY : -ENOMEM;
+		return rc;
 	}
 	mutex_lock(&backend->lock);
 	if (type == VFIO_IOMMU)
