@@ -122,7 +122,7 @@ $(BUILD)/selftests/trace_events: $(BUILD)/selftests/trace_events.skel.h
 $(BUILD)/selftests/fail_nth: $(BUILD)/selftests/policy_test.skel.h
 $(BUILD)/selftests/policy: $(BUILD)/selftests/policy_test.skel.h \
 	$(BUILD)/selftests/policy_bad.bpf.o
-$(BUILD)/selftests/vfio_edu: $(BUILD)/selftests/deny_maps.bpf.o
+$(BUILD)/selftests/vfio_edu: $(BUILD)/selftests/test_deny.bpf.o
 
 $(BUILD)/selftests/%: $(TOP)/selftests/%.c $(SELFTEST_DEPS) | $(BUILD)/selftests
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/selftests -o $@ $< $(USER_LDLIBS)

@@ -28,11 +28,15 @@ const volatile __u64 cgroup_id;
 SEC("struct_ops/charge")
 int BPF_PROG(quota, const struct iommufd_policy_charge_ctx *c)
 {
+	__u64 quota;
+
 	if (uid != 0xffffffff && c->owner.uid != uid)
 		return 0;
 	if (cgroup_id && c->owner.cgroup_id != cgroup_id)
 		return 0;
-	if ((c->charged_pages + c->pages) * c->page_size > quota_bytes)
+	/* In pages, so that nothing can wrap: the quota rounded down. */
+	quota = quota_bytes / c->page_size;
+	if (c->charged_pages > quota || c->pages > quota - c->charged_pages)
 		return -EDQUOT;
 	return 0;
 }

@@ -524,7 +524,9 @@ struct file *iommufd_file_create(enum iopt_account_mode mode);
 /* vfio_backend.c: the VFIO IOMMU backend */
 int iommufd_vfio_backend_register(void);
 void iommufd_vfio_backend_unregister(void);
-bool iommufd_vfio_backend_serves(struct iommu_group *group);
+bool iommufd_vfio_backend_decided(struct iommu_group *group);
+int iommufd_vfio_backend_refused(struct iommu_group *group);
+void iommufd_vfio_backend_forget(struct iommu_group *group);
 struct iommu_group *iommufd_vfio_file_group(struct file *file);
 bool iommufd_vfio_file_is_group(struct file *file);
 /*

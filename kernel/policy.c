@@ -65,6 +65,13 @@ struct iommufd_policy {
 
 static LIST_HEAD(policy_list);
 static DEFINE_MUTEX(policy_mutex);
+/* Bumped whenever a policy comes or goes: decisions older are stale. */
+static atomic64_t policy_generation;
+
+u64 iommufd_policy_generation(void)
+{
+	return atomic64_read(&policy_generation);
+}
 
 enum policy_hook { HOOK_BIND, HOOK_ATTACH, HOOK_MAP, HOOK_CHARGE };
 static const char *const hook_names[] = { "bind", "attach", "map", "charge" };
@@ -561,19 +568,30 @@ static const struct bpf_verifier_ops policy_verifier_ops = {
 	.is_valid_access = policy_is_valid_access,
 };
 
+/* A loaded policy for the struct_ops map value @ops, or NULL. */
+static struct iommufd_policy *policy_new(const struct iommufd_policy_ops *ops)
+{
+	struct iommufd_policy *p;
+
+	p = iommufd_should_fail() ? NULL : kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->ops = ops;
+	strscpy(p->name, ops->name, sizeof(p->name));
+	p->audit = ops->flags & IOMMUFD_POLICY_F_AUDIT;
+	p->since = ktime_get_real_seconds();
+	return p;
+}
+
 static int policy_reg(void *kdata, struct bpf_link *link)
 {
 	const struct iommufd_policy_ops *ops = kdata;
 	struct iommufd_policy *p, *cur;
 	int rc = 0;
 
-	p = iommufd_should_fail() ? NULL : kzalloc(sizeof(*p), GFP_KERNEL);
+	p = policy_new(ops);
 	if (!p)
 		return -ENOMEM;
-	p->ops = ops;
-	strscpy(p->name, ops->name, sizeof(p->name));
-	p->audit = ops->flags & IOMMUFD_POLICY_F_AUDIT;
-	p->since = ktime_get_real_seconds();
 
 	mutex_lock(&policy_mutex);
 	list_for_each_entry(cur, &policy_list, node) {
@@ -584,6 +602,7 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 	}
 	if (!rc) {
 		list_add_tail_rcu(&p->node, &policy_list);
+		atomic64_inc(&policy_generation);
 		static_branch_inc(&iommufd_policy_active);
 		pr_info("policy %s attached%s\n", p->name,
 			p->audit ? " (audit mode)" : "");
@@ -603,6 +622,7 @@ static void policy_unreg(void *kdata, struct bpf_link *link)
 		if (p->ops != kdata)
 			continue;
 		list_del_rcu(&p->node);
+		atomic64_inc(&policy_generation);
 		static_branch_dec(&iommufd_policy_active);
 		pr_info("policy %s detached\n", p->name);
 		kfree_rcu(p, rcu);
@@ -611,6 +631,49 @@ static void policy_unreg(void *kdata, struct bpf_link *link)
 	mutex_unlock(&policy_mutex);
 	/* The programs may still run in readers: wait before they go. */
 	synchronize_rcu();
+}
+
+/*
+ * A link moved to another map of the type (bpf_link__update_map()): the
+ * new programs, name and mode take the old policy's place in the order,
+ * with its counts, without a moment in which neither is asked.
+ */
+static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	const struct iommufd_policy_ops *ops = kdata;
+	struct iommufd_policy *p, *cur, *old = NULL;
+	int rc = 0;
+
+	p = policy_new(ops);
+	if (!p)
+		return -ENOMEM;
+
+	mutex_lock(&policy_mutex);
+	list_for_each_entry(cur, &policy_list, node) {
+		if (cur->ops == old_kdata)
+			old = cur;
+		else if (!strcmp(cur->name, p->name))
+			rc = -EEXIST;
+	}
+	if (!old)
+		rc = -ENOENT;
+	if (!rc) {
+		atomic64_set(&p->allowed, atomic64_read(&old->allowed));
+		atomic64_set(&p->denied, atomic64_read(&old->denied));
+		list_replace_rcu(&old->node, &p->node);
+		atomic64_inc(&policy_generation);
+		pr_info("policy %s replaced%s\n", p->name,
+			p->audit ? " (audit mode)" : "");
+		kfree_rcu(old, rcu);
+	}
+	mutex_unlock(&policy_mutex);
+	if (rc) {
+		kfree(p);
+		return rc;
+	}
+	/* The old programs may still run in readers: wait before they go. */
+	synchronize_rcu();
+	return 0;
 }
 
 static int stub_bind(const struct iommufd_policy_bind_ctx *ctx)
@@ -647,6 +710,7 @@ static struct bpf_struct_ops policy_struct_ops = {
 	.init_member = policy_init_member,
 	.reg = policy_reg,
 	.unreg = policy_unreg,
+	.update = policy_update,
 	.cfi_stubs = &policy_stubs,
 	.name = "iommufd_policy_ops",
 	.owner = THIS_MODULE,

@@ -87,6 +87,7 @@ struct iopt_pages;
 #define iommufd_policy_enabled() static_branch_unlikely(&iommufd_policy_active)
 #endif
 DECLARE_STATIC_KEY_FALSE(iommufd_policy_active);
+u64 iommufd_policy_generation(void);
 int __iommufd_policy_bind(struct device *dev, bool whole_group);
 int __iommufd_policy_attach(struct device *dev, u32 pt_id, u32 ioas_id,
 			    u32 hwpt_id, bool replace);

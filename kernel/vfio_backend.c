@@ -35,14 +35,25 @@
 #include <linux/vfio.h>
 
 #include "iommufd_private.h"
+#include "policy.h"
 #include "vfio_iommu.h"
 
 /*
- * The groups containers of this backend hold, by IOMMU group ID: the VFIO
- * gate leaves their devices to the decisions this backend asked for when
- * it bound them.  A group is in one container at most.
+ * The groups containers of this backend hold, by IOMMU group ID, with the
+ * policy generation they were bound under (xa_mk_value()): the VFIO gate
+ * leaves their devices to the decisions this backend asked for when it
+ * bound them, unless the policies changed since.  A group is in one
+ * container at most.
  */
 static DEFINE_XARRAY(served_groups);
+
+/*
+ * The groups this backend last refused, by IOMMU group ID, with the errno
+ * (xa_mk_value()): VFIO then tries vfio_iommu_type1, and the VFIO gate
+ * hands out no device of theirs.  A group is forgotten when this backend
+ * takes it or the gate lets it join a container again.
+ */
+static DEFINE_XARRAY(refused_groups);
 
 static bool vfio_enabled = true;
 module_param_named(vfio, vfio_enabled, bool, 0644);
@@ -279,6 +290,20 @@ out_free:
 	return rc;
 }
 
+/*
+ * Remember a refusal (not a want of memory) for the VFIO gate, or forget
+ * one.  Best effort: without memory to remember it, the gate asks the bind
+ * policies as for any other group.
+ */
+static void backend_note_refusal(struct iommu_group *group, int rc)
+{
+	if (!rc)
+		xa_erase(&refused_groups, iommu_group_id(group));
+	else if (rc != -ENOMEM)
+		xa_store(&refused_groups, iommu_group_id(group),
+			 xa_mk_value(-rc), GFP_KERNEL);
+}
+
 static int backend_attach_group(void *data, struct iommu_group *group,
 				enum vfio_group_type type)
 {
@@ -295,8 +320,10 @@ static int backend_attach_group(void *data, struct iommu_group *group,
 	bg->group = group;
 	bg->type = type;
 
+	/* Read before the policies are asked: a newer one has not been. */
 	rc = iommufd_should_fail() ? -ENOMEM :
-	     xa_insert(&served_groups, iommu_group_id(group), group,
+	     xa_insert(&served_groups, iommu_group_id(group),
+		       xa_mk_value(iommufd_policy_generation() & LONG_MAX),
 		       GFP_KERNEL);
 	if (rc) {
 		kfree(bg);
@@ -312,6 +339,7 @@ static int backend_attach_group(void *data, struct iommu_group *group,
 		list_add_tail(&bg->node, &backend->groups);
 	}
 	mutex_unlock(&backend->lock);
+	backend_note_refusal(group, rc);
 	return rc;
 }
 
@@ -447,10 +475,30 @@ static int (*vfio_register)(const struct vfio_iommu_driver_ops *ops);
 static void (*vfio_unregister)(const struct vfio_iommu_driver_ops *ops);
 static bool (*vfio_file_is_group_fn)(struct file *file);
 
-/* Whether @group is in a container of this backend. */
-bool iommufd_vfio_backend_serves(struct iommu_group *group)
+/*
+ * Whether @group is in a container of this backend, bound under the
+ * policies loaded now.
+ */
+bool iommufd_vfio_backend_decided(struct iommu_group *group)
 {
-	return xa_load(&served_groups, iommu_group_id(group)) == group;
+	void *entry = xa_load(&served_groups, iommu_group_id(group));
+
+	return entry && xa_to_value(entry) ==
+			(iommufd_policy_generation() & LONG_MAX);
+}
+
+/* The errno this backend last refused @group with, or 0. */
+int iommufd_vfio_backend_refused(struct iommu_group *group)
+{
+	void *entry = xa_load(&refused_groups, iommu_group_id(group));
+
+	return entry ? -(int)xa_to_value(entry) : 0;
+}
+
+/* The VFIO gate let @group join a container: a fresh start. */
+void iommufd_vfio_backend_forget(struct iommu_group *group)
+{
+	xa_erase(&refused_groups, iommu_group_id(group));
 }
 
 struct group_by_id {
@@ -547,6 +595,8 @@ void iommufd_vfio_backend_unregister(void)
 	if (!vfio_register)
 		return;
 	vfio_unregister(&backend_ops);
+	xa_destroy(&refused_groups);
+	WARN_ON(!xa_empty(&served_groups));
 	symbol_put(vfio_file_is_group);
 	vfio_file_is_group_fn = NULL;
 	symbol_put(vfio_unregister_iommu_driver);

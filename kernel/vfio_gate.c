@@ -14,11 +14,11 @@
  *  - VFIO_GROUP_SET_CONTAINER on a group file: the bind policies, about
  *    every device of the group, before the claim (so before the IOMMU
  *    core refuses a device with a firmware-mandated direct mapping);
- *  - VFIO_GROUP_GET_DEVICE_FD on a group file not in one of this module's
- *    containers: the bind policies again (a group that joined a container
- *    before the policies were loaded, or one VFIO handed to
- *    vfio_iommu_type1 after this backend's policies refused it, gets no
- *    device);
+ *  - VFIO_GROUP_GET_DEVICE_FD on a group file, unless this module's
+ *    backend bound the group under the policies loaded now: a group this
+ *    backend refused (VFIO then hands it to vfio_iommu_type1) gets no
+ *    device; any other is decided by the bind policies again (one that
+ *    joined a container before the policies were loaded, say);
  *  - VFIO_IOMMU_MAP_DMA on a container not served by this module: the map
  *    policies, then the charge policies with what vfio_iommu_type1 will
  *    charge the process's locked_vm.  Containers of this module ask their
@@ -35,6 +35,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/capability.h>
@@ -68,9 +69,20 @@ static int gate_group(struct file *file, bool joining)
 
 	if (!group)
 		return 0;
-	/* Its devices were decided when this backend bound them. */
-	if (!joining && iommufd_vfio_backend_serves(group))
-		goto out_put;
+	if (!joining) {
+		/* Decided when this backend bound it, under these policies. */
+		if (iommufd_vfio_backend_decided(group))
+			goto out_put;
+		/* Refused by this backend: VFIO's fall-back gets no device. */
+		rc = iommufd_vfio_backend_refused(group);
+		if (rc) {
+			pr_info_ratelimited("VFIO group %d: no device for %s[%d]: this module refused the group (errno %d) and policies are loaded\n",
+					    iommu_group_id(group),
+					    current->comm,
+					    task_tgid_nr(current), -rc);
+			goto out_put;
+		}
+	}
 	devs = iommufd_group_devices(group, &n);
 	if (IS_ERR(devs)) {
 		/* No device: nothing to decide (and VFIO refuses it). */
@@ -80,6 +92,8 @@ static int gate_group(struct file *file, bool joining)
 	for (i = 0; i < n && !rc; i++)
 		rc = iommufd_policy_bind(devs[i], false);
 	iommufd_group_devices_put(devs, n);
+	if (!rc && joining)
+		iommufd_vfio_backend_forget(group);
 out_put:
 	iommu_group_put(group);
 	return rc;
@@ -201,9 +215,26 @@ BTF_ID_FLAGS(func, iommufd_vfio_gate, KF_SLEEPABLE | KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, iommufd_vfio_gate_compat, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vfio_gate_kfuncs)
 
+/*
+ * Registered for BPF_PROG_TYPE_LSM, which shares its kfuncs with tracing
+ * programs: only LSM programs on the two ioctl hooks may call the gate's
+ * (the module's only kfuncs), on the file and argument the hook was given.
+ */
+static int vfio_gate_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
+{
+	const char *fn = prog->aux->attach_func_name;
+
+	if (prog->type == BPF_PROG_TYPE_LSM && fn &&
+	    (!strcmp(fn, "bpf_lsm_file_ioctl") ||
+	     !strcmp(fn, "bpf_lsm_file_ioctl_compat")))
+		return 0;
+	return -EACCES;
+}
+
 static const struct btf_kfunc_id_set vfio_gate_kfunc_set = {
 	.owner = THIS_MODULE,
 	.set = &vfio_gate_kfuncs,
+	.filter = vfio_gate_kfunc_filter,
 };
 
 int iommufd_vfio_gate_register(void)

@@ -498,6 +498,38 @@ TEST_F(policy, bind_asks_about_the_whole_group)
 	ASSERT_ERRNO(EACCES, test_bpf_bind(self->fd, refused, &dev_id));
 }
 
+/*
+ * A policy's link moved to another map (bpf_link__update_map()): the new
+ * policy takes the old one's place in the order, with its counts.
+ */
+TEST_F(policy, update_replaces_in_place)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	char *text, *second, *auditor;
+
+	self->links[0] = attach(self->skel->maps.first);
+	self->links[1] = attach(self->skel->maps.auditor);
+	ASSERT_NE(NULL, self->links[0]);
+	ASSERT_NE(NULL, self->links[1]);
+	ASSERT_NE(0, mock_device(self->fd, 0x12340001, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_OK(bpf_link__update_map(self->links[0], self->skel->maps.second));
+	text = read_text(POLICIES);
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(NULL, strstr(text, "first\t"));
+	second = strstr(text, "second\tbind,\tenforce\t");
+	auditor = strstr(text, "auditor\t");
+	ASSERT_NE(NULL, second);
+	ASSERT_NE(NULL, auditor);
+	ASSERT_LT(second, auditor);
+	/* first's count (one bind allowed) carried over. */
+	ASSERT_NE(NULL, strstr(second, "\t1\t0\n"));
+	ASSERT_NE(0, mock_device(self->fd, 0x12340002, MOCK_BPF_RESV_NONE, 0,
+				 NULL));
+	ASSERT_EQ(1, bss->first_binds);
+	ASSERT_EQ(1, bss->second_binds);
+}
+
 struct churn {
 	int fd;
 	uint32_t ioas;

@@ -538,8 +538,12 @@ TEST_F(tool, apply_makes_the_loaded_policies_the_files)
 			      "quota    pin_quota audit quota_bytes=4096 uid=65534\n"));
 	ASSERT_EQ(0, tool("apply " SITE));
 	ASSERT_NE(NULL, strstr(out, "unchanged quota"));
+	ASSERT_NE(NULL, strstr(out, "replaced strict (audit mode) from "));
 	ASSERT_NE(NULL, strstr(out, "applied " SITE ": 1 loaded, 1 unchanged, 0 unloaded"));
 	ASSERT_EQ(EINVAL, bind_mock(self->fd, 0x80861234, 0, RESV_DIRECT, NULL));
+	/* In its place: still asked before quota. */
+	ASSERT_EQ(0, tool("list"));
+	ASSERT_LT(strstr(out, "strict "), strstr(out, "quota "));
 
 	/* quota leaves the file: unloaded; by_hand was never apply's. */
 	ASSERT_EQ(0, put_file(SITE, "strict   deny_resv_direct audit\n"));

@@ -351,28 +351,80 @@ EDU_TEST(bind_denial_holds_on_every_backend)
 	ASSERT_EQ(0, policy_cmd("unload pci_allowlist"));
 }
 
+/* selftests/bpf/test_deny.bpf.c's object, next to this program. */
+static const char *test_deny_object(void)
+{
+	static char path[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", path, sizeof(path) - 32);
+
+	if (len <= 0)
+		return "test_deny.bpf.o";
+	path[len] = '\0';
+	strcpy(strrchr(path, '/') + 1, "test_deny.bpf.o");
+	return path;
+}
+
 /* The map policies decide VFIO_IOMMU_MAP_DMA on every backend. */
 EDU_TEST(map_denial_holds_on_every_backend)
 {
-	char path[PATH_MAX], *slash;
-	ssize_t len = readlink("/proc/self/exe", path, sizeof(path) - 32);
-
-	ASSERT_LT(0, len);
-	path[len] = '\0';
-	slash = strrchr(path, '/');
-	strcpy(slash + 1, "deny_maps.bpf.o");
 	SETUP_ONE();
-	ASSERT_EQ(0, policy_cmd("load %s --set max_bytes=%lu", path, PAGE));
+	ASSERT_EQ(0, policy_cmd("load %s --set max_bytes=%lu",
+				test_deny_object(), PAGE));
 	ASSERT_ERRNO(EXDEV, map_dma(self->container, self->buf, 2 * PAGE,
 				    IOVA));
-	ASSERT_TRUE(decided("\tmap\t", "\tdeny\tdeny_maps\t", "-18"));
+	ASSERT_TRUE(decided("\tmap\t", "\tdeny\ttest_deny\t", "-18"));
 	ASSERT_OK(map_dma(self->container, self->buf, PAGE, IOVA));
 	ASSERT_OK(map_dma(self->container, self->buf + PAGE, PAGE,
 			  IOVA + PAGE));
 	memset(self->buf, 0x24, XFER);
 	ASSERT_OK(edu_roundtrip(&self->e[0], IOVA, IOVA + PAGE, XFER));
 	ASSERT_EQ(0, memcmp(self->buf, self->buf + PAGE, XFER));
-	ASSERT_EQ(0, policy_cmd("unload deny_maps"));
+	ASSERT_EQ(0, policy_cmd("unload test_deny"));
+}
+
+/*
+ * An attach policy's denial at VFIO_SET_IOMMU makes VFIO try
+ * vfio_iommu_type1, which takes the group: the gate hands out no device of
+ * a group this backend refused.
+ */
+TEST_F(iommufd_bpf, attach_denial_holds_when_vfio_falls_back)
+{
+	struct env *env = &self->env;
+
+	ASSERT_OK(edu_open_group(&env->e[0], env->bdfs[0], env->container));
+	ASSERT_EQ(0, policy_cmd("load %s --set deny_attach=1",
+				test_deny_object()));
+	ASSERT_OK(ioctl(env->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	/* Not this module's: no context was made for the container. */
+	ASSERT_EQ(env->contexts, iommufd_stat("contexts"));
+	ASSERT_TRUE(decided("\tattach\t", env->bdfs[0],
+			    "\tdeny\ttest_deny\t-13\t"));
+	ASSERT_ERRNO(EACCES, ioctl(env->e[0].group, VFIO_GROUP_GET_DEVICE_FD,
+				   env->bdfs[0]));
+	ASSERT_EQ(0, policy_cmd("unload test_deny"));
+}
+
+/*
+ * A group this backend bound before a policy came is decided again before
+ * it hands out a device; one bound under the policies loaded now is not.
+ */
+TEST_F(iommufd_bpf, device_of_a_group_bound_before_the_policy_is_decided)
+{
+	struct env *env = &self->env;
+
+	ASSERT_OK(edu_open_group(&env->e[0], env->bdfs[0], env->container));
+	ASSERT_OK(ioctl(env->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(env->contexts + 1, iommufd_stat("contexts"));
+	ASSERT_EQ(0, policy_cmd("load pci_allowlist --set allow=ffff:ffff"));
+	ASSERT_ERRNO(EPERM, ioctl(env->e[0].group, VFIO_GROUP_GET_DEVICE_FD,
+				  env->bdfs[0]));
+	ASSERT_EQ(0, policy_cmd("unload pci_allowlist"));
+
+	/* Bound under the policies loaded now: its device is handed out. */
+	ASSERT_EQ(0, policy_cmd("load pci_allowlist --set allow=1234:11e8"));
+	ASSERT_OK(edu_open_group(&env->e[1], env->bdfs[1], env->container));
+	ASSERT_OK(edu_open_device(&env->e[1]));
+	ASSERT_EQ(0, policy_cmd("unload pci_allowlist"));
 }
 
 /*

@@ -217,7 +217,7 @@ static void gate_load(void)
 
 		links[i] = p ? bpf_program__attach_lsm(p) : NULL;
 		if (!links[i]) {
-			rc = -errno;
+			rc = p && errno ? -errno : -ENOENT;
 			break;
 		}
 		snprintf(pin, sizeof(pin), GATE_DIR "/%s", gate_progs[i]);
@@ -529,6 +529,43 @@ static void load_policy(const struct load_spec *spec, char out[NAME_LEN])
 	gate_load();
 }
 
+/*
+ * Put @spec in the place of the policy pinned under its name, in one step
+ * (the link moves to the new map: no moment without either).  False when
+ * nothing is pinned there.
+ */
+static bool replace_policy(const struct load_spec *spec)
+{
+	char pin[PATH_MAX], policy_name[NAME_LEN];
+	const char *file = find_policy(spec->policy);
+	struct bpf_object *obj;
+	struct bpf_link *link;
+	struct bpf_map *map;
+	int rc;
+
+	snprintf(pin, sizeof(pin), PIN_DIR "/%s", spec->name);
+	if (access(pin, F_OK))
+		return false;
+	obj = open_policy(spec, &map, policy_name);
+	rc = bpf_object__load(obj);
+	if (rc)
+		die("the kernel refused %s: %s (the verifier's log is above; %s stays as it was)",
+		    file, strerror(-rc), policy_name);
+	link = bpf_link__open(pin);
+	if (!link)
+		die("cannot open %s: %s", pin, strerror(errno));
+	rc = bpf_link__update_map(link, map);
+	if (rc)
+		die("cannot replace %s: %s (it stays as it was)", policy_name,
+		    strerror(-rc));
+	printf("replaced %s%s from %s\n", policy_name,
+	       spec->audit ? " (audit mode)" : "", file);
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+	return true;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	struct load_spec spec = {};
@@ -791,6 +828,7 @@ static void apply_at(int line)
 static bool parse_line(char *buf, struct apply_entry *e)
 {
 	char *word, *save;
+	size_t len;
 	int n = 0;
 
 	buf[strcspn(buf, "#\n")] = '\0';
@@ -821,12 +859,13 @@ static bool parse_line(char *buf, struct apply_entry *e)
 		    e->spec.name);
 	if (!n)
 		return false;
-	snprintf(e->canon, sizeof(e->canon), "%s %s", e->spec.policy,
-		 e->spec.audit ? "audit" : "enforce");
-	for (int i = 0; i < e->spec.nknobs; i++)
-		snprintf(e->canon + strlen(e->canon),
-			 sizeof(e->canon) - strlen(e->canon), " %s",
-			 e->spec.knobs[i]);
+	len = snprintf(e->canon, sizeof(e->canon), "%s %s", e->spec.policy,
+		       e->spec.audit ? "audit" : "enforce");
+	for (int i = 0; i < e->spec.nknobs && len < sizeof(e->canon); i++)
+		len += snprintf(e->canon + len, sizeof(e->canon) - len, " %s",
+				e->spec.knobs[i]);
+	if (len + 2 > sizeof(e->canon))
+		die("the line is longer than %zu bytes", sizeof(e->canon) - 2);
 	strcat(e->canon, "\n");
 	return true;
 }
@@ -873,6 +912,7 @@ static int cmd_apply(int argc, char **argv)
 	static char text[MAX_ENTRIES * 1024];
 	char state[1024], pin[PATH_MAX], name[NAME_LEN], *line, *save;
 	int n = 0, i, j, loaded = 0, kept = 0, unloaded = 0;
+	static struct apply_entry e;
 	struct bpf_map *map;
 	struct dirent *d;
 	size_t len;
@@ -886,7 +926,7 @@ static int cmd_apply(int argc, char **argv)
 	if (!f)
 		die("cannot read %s: %s", apply_file, strerror(errno));
 	len = fread(text, 1, sizeof(text) - 1, f);
-	if (!feof(f))
+	if (len == sizeof(text) - 1 && fgetc(f) != EOF)
 		die("%s: larger than %zu bytes", apply_file, sizeof(text) - 1);
 	fclose(f);
 	text[len] = '\0';
@@ -899,12 +939,13 @@ static int cmd_apply(int argc, char **argv)
 		if (save)
 			*save++ = '\0';
 		apply_at(apply_line + 1);
+		memset(&e, 0, sizeof(e));
+		e.line = apply_line;
+		if (!parse_line(line, &e))
+			continue;
 		if (n == MAX_ENTRIES)
 			die("more than %d policies", MAX_ENTRIES);
-		memset(&entries[n], 0, sizeof(entries[n]));
-		entries[n].line = apply_line;
-		if (!parse_line(line, &entries[n]))
-			continue;
+		entries[n] = e;
 		for (j = 0; j < n; j++)
 			if (!strcmp(entries[j].spec.name, entries[n].spec.name))
 				die("%s is named twice (first on line %d)",
@@ -927,8 +968,8 @@ static int cmd_apply(int argc, char **argv)
 			continue;
 		}
 		/* Changed, or loaded by hand under this name: replaced. */
-		unload_policy(e->spec.name);
-		load_policy(&e->spec, name);
+		if (!replace_policy(&e->spec))
+			load_policy(&e->spec, name);
 		write_state(e->spec.name, e->canon);
 		loaded++;
 	}
