@@ -35,8 +35,13 @@
  *
  * Taken with none of the above held, and nothing taken inside: ctx_list_lock
  * (main.c), iommufd_ledgers_lock (account.c), policy_mutex (policy.c).
- * Innermost spinlocks: xa_lock of a context's objects, the decision log's
- * log_lock.  Where a path needs a lock that is above one it holds, it drops
+ * The VFIO gate (vfio_gate.c) runs in an ioctl before VFIO takes any lock,
+ * holding none of ours; asking a container which backend serves it takes
+ * VFIO's container lock, then (for this backend) none of ours.  Policy
+ * programs run under rcu_read_lock() inside whatever their hook holds (the
+ * charge hook: ledger->mutex) and take nothing.  Innermost spinlocks:
+ * xa_lock of a context's objects and of the VFIO backend's served and
+ * refused groups, the decision log's log_lock.  Where a path needs a lock that is above one it holds, it drops
  * and starts over: unmap releases both rwsems before asking accesses to
  * unpin (their callbacks take the driver's lock, then ioas_lock); moving an
  * access drops ioas_lock around the driver's unmap callback; an automatic
