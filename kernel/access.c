@@ -218,6 +218,9 @@ static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 		WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
 	}
 	WARN_ON(!walk.complete);
+	/* An unmap may be waiting for exactly this (iopt_unmap_range()). */
+	atomic_inc(&iopt->access_unpins);
+	wake_up_all(&iopt->access_wait);
 }
 
 /*

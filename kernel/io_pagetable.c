@@ -128,6 +128,8 @@ void iopt_init_table(struct io_pagetable *iopt, u32 id)
 	iopt->reserved_itree = RB_ROOT_CACHED;
 	iopt->iova_alignment = 1;
 	xa_init_flags(&iopt->access_list, XA_FLAGS_ALLOC);
+	atomic_set(&iopt->access_unpins, 0);
+	init_waitqueue_head(&iopt->access_wait);
 }
 
 static void iopt_free_itree(struct rb_root_cached *root, size_t offset)
@@ -628,11 +630,21 @@ static void iopt_unmap_batch(struct io_pagetable *iopt,
 	}
 }
 
+/* How long an unmap waits for an access to unpin anything before giving up. */
+#define IOPT_ACCESS_UNPIN_TIMEOUT (10 * HZ)
+
+/* Wait for an access unpin in @iopt after the @seen-th; false on timeout. */
+static bool iopt_wait_access_unpin(struct io_pagetable *iopt, int seen)
+{
+	return wait_event_timeout(iopt->access_wait,
+				  atomic_read(&iopt->access_unpins) != seen,
+				  IOPT_ACCESS_UNPIN_TIMEOUT);
+}
+
 static int iopt_unmap_range(struct io_pagetable *iopt, unsigned long start,
 			    unsigned long last, unsigned long *unmapped)
 {
 	unsigned long unmapped_bytes = 0;
-	unsigned int tries = 0;
 	struct iopt_area *area;
 	LIST_HEAD(batch);
 	int rc = 0;
@@ -650,22 +662,28 @@ again:
 			break;
 		}
 		if (atomic_read(&area->num_accesses)) {
+			int unpins = atomic_read(&iopt->access_unpins);
+
 			area->prevent_access = true;
 			/* What is collected goes now: this waits for others. */
 			iopt_unmap_batch(iopt, &batch);
 			up_write(&iopt->iova_rwsem);
 			up_read(&iopt->domains_rwsem);
-			/* Ask the accesses to let go, then look again. */
+			/*
+			 * Ask the accesses to let go, then look again once one
+			 * did.  Most unpin from the callback; one being
+			 * destroyed (which the notice skips) unpins from its
+			 * destroy, soon: wait for that rather than spin.  An
+			 * access that lets nothing go for long is a driver bug.
+			 */
 			iommufd_access_notify_unmap(iopt, area_first,
 						    area_last - area_first + 1);
-			/* An access that does not let go is a driver bug. */
-			if (WARN_ON(++tries > 100)) {
+			if (WARN_ON(!iopt_wait_access_unpin(iopt, unpins))) {
 				rc = -EDEADLOCK;
 				goto out;
 			}
 			goto again;
 		}
-		tries = 0;
 		interval_tree_remove(&area->node, &iopt->area_itree);
 		list_add_tail(&area->unmap_node, &batch);
 		unmapped_bytes += area_last - area_first + 1;

@@ -68,6 +68,10 @@ struct iommufd_ledger;
  * @access_list: struct iommufd_access attached to this IOAS, by an index the
  *               access keeps; its own xa_lock protects it, and changes also
  *               hold @iova_rwsem for writing so that @iova_alignment follows
+ * @access_unpins: access unpins made in this table so far (atomic, no lock);
+ *                 an unmap waiting for accesses to let go of an area sleeps
+ *                 on @access_wait until it moves
+ * @access_wait: woken by every access unpin in this table
  */
 struct io_pagetable {
 	struct rw_semaphore domains_rwsem;
@@ -80,6 +84,8 @@ struct io_pagetable {
 	unsigned long iova_alignment;
 	bool disable_large_pages;
 	struct xarray access_list;
+	atomic_t access_unpins;
+	wait_queue_head_t access_wait;
 };
 
 /**

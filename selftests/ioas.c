@@ -1562,4 +1562,58 @@ TEST_F(access, concurrent_map_unmap_copy_and_pins)
 	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
 }
 
+struct closer {
+	int access;
+	volatile int *go;
+};
+
+static void *close_access(void *arg)
+{
+	struct closer *c = arg;
+
+	while (!*c->go)
+		;
+	close(c->access);
+	return NULL;
+}
+
+/*
+ * An unmap of memory an access holds, while that access's file is being
+ * closed: the notice skips the dying access, whose destroy unpins a moment
+ * later.  The unmap waits for that and takes the whole range; it once
+ * gave up after a hundred quick retries (EDEADLOCK and a WARNING) when
+ * the destroy had not got there yet.
+ */
+TEST_F(access, unmap_waits_for_an_access_being_destroyed)
+{
+	long pinned = iommufd_stat("pinned_pages");
+	volatile int go;
+	struct closer c;
+	uint64_t unmapped;
+	pthread_t t;
+	unsigned int round, i;
+
+	for (round = 0; round < 200; round++) {
+		ASSERT_OK(test_create_access(self->fd, self->ioas,
+					     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+					     &c.access));
+		/* Many small pins: the destroy unpins them one by one. */
+		for (i = 0; i < NPAGES; i++)
+			ASSERT_OK(test_access_pages(self->fd, c.access,
+						    self->iova + i * PAGE, PAGE,
+						    NULL, 0, NULL));
+		go = 0;
+		c.go = &go;
+		ASSERT_EQ(0, pthread_create(&t, NULL, close_access, &c));
+		go = 1;
+		ASSERT_OK(ioas_unmap(self->fd, self->ioas, self->iova,
+				     NPAGES * PAGE, &unmapped));
+		ASSERT_EQ(NPAGES * PAGE, unmapped);
+		ASSERT_EQ(0, pthread_join(t, NULL));
+		ASSERT_OK(ioas_map_fixed(self->fd, self->ioas, self->buf,
+					 NPAGES * PAGE, self->iova));
+	}
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+}
+
 TEST_HARNESS_MAIN
