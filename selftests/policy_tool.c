@@ -635,7 +635,15 @@ TEST(module_not_loaded)
 
 	if (!ko)
 		SKIP("IOMMUFD_BPF_KO is not set (the test VM sets it)");
-	ASSERT_EQ(0, system("rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/*; rmmod iommufd_bpf"));
+	/*
+	 * BPF frees unpinned programs and struct_ops maps from a work item
+	 * after a grace period, and only then drops their module references:
+	 * wait (10 s at most) for the count to reach zero before unloading.
+	 */
+	ASSERT_EQ(0, system("rm -f /sys/fs/bpf/iommupolicy/* /sys/fs/bpf/iommufd_vfio_gate/*;"
+			    " for i in $(seq 100); do"
+			    " [ \"$(cat /sys/module/iommufd_bpf/refcnt)\" = 0 ] && break; sleep 0.1;"
+			    " done; rmmod iommufd_bpf"));
 	ASSERT_EQ(1, tool("list"));
 	ASSERT_NE(NULL, strstr(out, "the iommufd_bpf module is not loaded: modprobe iommufd_bpf"));
 	snprintf(cmd, sizeof(cmd), "insmod %s %s", ko,
