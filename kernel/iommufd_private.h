@@ -44,11 +44,12 @@
  * refused groups, the decision log's log_lock.  Where a path needs a lock
  * that is above one it holds, it drops and starts over: unmap releases both
  * rwsems before asking accesses to unpin (their callbacks take the driver's
- * lock, then ioas_lock); moving an access drops ioas_lock around the
- * driver's unmap callback; an automatic HWPT is destroyed (taking its
- * IOAS's mutex) only after igroup->lock is released.  A free waits for
- * snapshot observers (iommufd_object_free()), which take only the locks of
- * what they observe, never this path's.
+ * lock, then ioas_lock), and while pins remain it sleeps on
+ * iopt->access_wait holding no lock at all; moving an access drops
+ * ioas_lock around the driver's unmap callback; an automatic HWPT is
+ * destroyed (taking its IOAS's mutex) only after igroup->lock is released.
+ * A free waits for snapshot observers (iommufd_object_free()), which take
+ * only the locks of what they observe, never this path's.
  */
 #ifndef IOMMUFD_BPF_PRIVATE_H
 #define IOMMUFD_BPF_PRIVATE_H
