@@ -32,6 +32,8 @@
  * Memory cost: nothing per page beyond the PFN entry every pinned page has
  * anyway (one bit of it); one ledger (about 100 bytes) per charged party.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/capability.h>
 #include <linux/hashtable.h>
 #include <linux/mm.h>
@@ -280,6 +282,23 @@ bool iommufd_ledger_pass_on(struct iopt_pages *pages, unsigned long index,
 }
 
 /*
+ * RLIMIT_MEMLOCK refuses a charge: say so once in a while, naming the
+ * process, the limit and the request (as vfio_iommu_type1 does; no user
+ * address), since a VMM that fails to start reports little more than
+ * ENOMEM.
+ */
+static int ledger_over_limit(struct iopt_pages *pages, u32 ioas_id,
+			     unsigned long npages, u64 cur, unsigned long limit)
+{
+	pr_warn_ratelimited("%s[%d]: RLIMIT_MEMLOCK of %lu pages reached (%llu locked by its %s): %lu more pages for IOAS %u refused\n",
+			    pages->source_task->comm,
+			    task_tgid_nr(pages->source_task), limit, cur,
+			    pages->ledger->mode == IOPT_PAGES_ACCOUNT_USER ?
+			    "user" : "process", npages, ioas_id);
+	return -ENOMEM;
+}
+
+/*
  * Charge @npages, pinned from @uptr for IOAS @ioas_id, to the party's
  * limit: -ENOMEM past RLIMIT_MEMLOCK, or a charge policy's errno.  The
  * policies are asked about the very total the charge is then added to (a
@@ -303,7 +322,8 @@ int iommufd_ledger_charge(struct iopt_pages *pages, u32 ioas_id,
 		cur = atomic_long_read(&ledger->user->locked_vm);
 		do {
 			if (cur + npages < cur || cur + npages > limit)
-				return -ENOMEM;
+				return ledger_over_limit(pages, ioas_id, npages,
+							 cur, limit);
 			rc = iommufd_policy_charge(pages, ioas_id, uptr, npages,
 						   cur, limit);
 			if (rc)
@@ -315,7 +335,8 @@ int iommufd_ledger_charge(struct iopt_pages *pages, u32 ioas_id,
 		cur64 = atomic64_read(&ledger->mm->pinned_vm);
 		do {
 			if ((u64)cur64 + npages > limit)
-				return -ENOMEM;
+				return ledger_over_limit(pages, ioas_id, npages,
+							 cur64, limit);
 			rc = iommufd_policy_charge(pages, ioas_id, uptr, npages,
 						   cur64, limit);
 			if (rc)

@@ -308,14 +308,17 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 		index += got;
 	}
 	kvfree(upages);
-	if (rc) {
-		if (index > start)
-			pages_unpin_range(pages, start, index - 1, ioas_id);
-		return rc;
-	}
-	trace_pin(ioas_id, pages->uptr + (start << PAGE_SHIFT),
-		  last - start + 1, ncharged, charged);
-	return 0;
+	/*
+	 * What got pinned is reported, failure or not: the unwind's unpin
+	 * event then has its pin, and every pin event one unpin over the
+	 * life of the pages.
+	 */
+	if (index > start)
+		trace_pin(ioas_id, pages->uptr + (start << PAGE_SHIFT),
+			  index - start, ncharged, charged);
+	if (rc && index > start)
+		pages_unpin_range(pages, start, index - 1, ioas_id);
+	return rc;
 }
 
 /*

@@ -444,10 +444,6 @@ static inline int write_file(const char *path, const char *text)
 }
 
 /*
- * Kernel log records written after the returned fd was opened; read them
- * with kmsg_count().
- */
-/*
  * Unload every policy iommupolicy pinned, and the VFIO gate it loaded with
  * them (which, like a policy, keeps the module loaded).
  */
@@ -457,6 +453,10 @@ static inline void unload_all_policies(void)
 		return;
 }
 
+/*
+ * Kernel log records written after the returned fd was opened; read them
+ * with kmsg_count().
+ */
 static inline int kmsg_mark(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -486,7 +486,6 @@ static inline int kmsg_count(int fd, const char *needle)
 	return count;
 }
 
-/* Is the mock IOMMU there (the module loaded with selftest=1)?  errno if not. */
 /* The benchmarks' floor: pin and unpin @len bytes at @buf; pages in *pages. */
 static inline int test_pin_floor(int fd, void *buf, uint64_t len,
 				 uint64_t *pages)

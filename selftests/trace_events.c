@@ -89,6 +89,28 @@ TEST(tracefs_records_map_and_unmap)
 }
 
 /*
+ * In the forked child: a filled buffer of @npages, then, once the parent
+ * has pointed its program at this pid (a byte on @go), an 8-page
+ * RLIMIT_MEMLOCK and nobody's identity, so that pins are charged.  Exits
+ * the child on failure.
+ */
+static char *child_as_nobody(int go[2], size_t npages)
+{
+	struct rlimit rl = { 8 * PAGE, 8 * PAGE };
+	char *buf, c;
+
+	buf = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	close(go[1]);
+	if (buf == MAP_FAILED || read(go[0], &c, 1) != 1)
+		_exit(1);
+	memset(buf, 1, npages * PAGE);
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) || setuid(65534))
+		_exit(2);
+	return buf;
+}
+
+/*
  * A process without CAP_IPC_LOCK maps one buffer into two IOAS and pins it
  * through both: two map events, then a pin that charges 8 pages and one
  * that charges none (shared), both reporting 8 charged in all; a third map
@@ -112,22 +134,12 @@ TEST(bpf_sees_events_and_charges)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		struct rlimit rl = { 8 * PAGE, 8 * PAGE };
 		int fd = iommufd_open(), a1, a2;
 		uint32_t ioas1, ioas2;
 		uint64_t iova1, iova2, iova3;
-		char *buf, c;
+		char *buf = child_as_nobody(go, 8);
 
-		buf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		close(go[1]);
-		if (fd < 0 || buf == MAP_FAILED || read(go[0], &c, 1) != 1)
-			_exit(1);
-		memset(buf, 1, 8 * PAGE);
-		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) ||
-		    setuid(65534))
-			_exit(2);
-		if (ioas_alloc(fd, &ioas1) || ioas_alloc(fd, &ioas2) ||
+		if (fd < 0 || ioas_alloc(fd, &ioas1) || ioas_alloc(fd, &ioas2) ||
 		    test_create_access(fd, ioas1,
 				       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
 				       &a1) ||
@@ -170,6 +182,75 @@ TEST(bpf_sees_events_and_charges)
 	ASSERT_EQ(8, total_released);
 	ASSERT_EQ(0, skel->bss->unpins[1].charged);
 	trace_events_bpf__destroy(skel);
+}
+
+/*
+ * A pin that RLIMIT_MEMLOCK stops half-way: the pages pinned before the
+ * limit are reported pinned and then unpinned, one event each, so the
+ * counts balance (the unwind used to report an unpin with no pin); and
+ * the kernel log says which process hit which limit.  The pin batch is
+ * 4 pages, the limit 8, the request 16: two batches get through.
+ */
+TEST(pins_balance_when_the_limit_stops_a_pin_half_way)
+{
+	struct trace_events_bpf *skel;
+	uint64_t pinned = 0, unpinned = 0;
+	int go[2], status, fd, kmsg;
+	char expect[128];
+	uint32_t i;
+	pid_t pid;
+
+	kmsg = kmsg_mark();
+	ASSERT_GE(kmsg, 0);
+	fd = iommufd_open();
+	ASSERT_GE(fd, 0);
+	if (test_set_batch_limit(fd, 4 * sizeof(void *)))
+		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+	skel = trace_events_bpf__open_and_load();
+	ASSERT_NE(NULL, skel);
+	ASSERT_OK(trace_events_bpf__attach(skel));
+	ASSERT_OK(pipe(go));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int cfd = iommufd_open(), access;
+		uint32_t ioas;
+		uint64_t iova;
+		char *buf = child_as_nobody(go, 16);
+
+		if (cfd < 0 || ioas_alloc(cfd, &ioas) ||
+		    test_create_access(cfd, ioas,
+				       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				       &access) ||
+		    ioas_map(cfd, ioas, buf, 16 * PAGE, &iova))
+			_exit(3);
+		if (!test_access_pages(cfd, access, iova, 16 * PAGE, NULL, 0,
+				       NULL) || errno != ENOMEM)
+			_exit(4);
+		_exit(0);
+	}
+	skel->bss->target_tgid = pid;
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, test_set_batch_limit(fd, 65536));
+	close(fd);
+	ASSERT_EQ(0, status);
+
+	for (i = 0; i < skel->bss->npins; i++)
+		pinned += skel->bss->pins[i].npages;
+	for (i = 0; i < skel->bss->nunpins; i++)
+		unpinned += skel->bss->unpins[i].npages;
+	ASSERT_EQ(8, pinned);
+	ASSERT_EQ(8, unpinned);
+	ASSERT_EQ(8, skel->bss->pins[0].ncharged);
+	trace_events_bpf__destroy(skel);
+
+	snprintf(expect, sizeof(expect),
+		 "iommufd_bpf: trace_events[%d]: RLIMIT_MEMLOCK of 8 pages reached",
+		 pid);
+	ASSERT_EQ(1, kmsg_count(kmsg, expect));
+	close(kmsg);
 }
 
 TEST_HARNESS_MAIN
