@@ -383,6 +383,11 @@ static int iopt_map_slices(struct io_pagetable *iopt,
 			goto out_unlock;
 		}
 	}
+	/* vfio_iommu_type1's dma_entry_limit, on the VFIO backend. */
+	if (iopt->max_areas && iopt->nareas + nslices > iopt->max_areas) {
+		rc = -ENOSPC;
+		goto out_unlock;
+	}
 	if (flags & IOPT_ALLOC_IOVA)
 		rc = iopt_alloc_iova(iopt, iova,
 				     slices[0].pages->uptr + slices[0].start_byte,
@@ -416,6 +421,7 @@ static int iopt_map_slices(struct io_pagetable *iopt,
 		slices[i].pages = NULL;
 		slices[i].area = NULL;
 	}
+	iopt->nareas += nslices;
 	goto out_unlock;
 
 err_unfill:
@@ -685,6 +691,7 @@ again:
 			goto again;
 		}
 		interval_tree_remove(&area->node, &iopt->area_itree);
+		iopt->nareas--;
 		list_add_tail(&area->unmap_node, &batch);
 		unmapped_bytes += area_last - area_first + 1;
 		if (area_last == last)
@@ -1150,6 +1157,7 @@ static int iopt_split_area(struct io_pagetable *iopt, unsigned long iova)
 	area->node.last = iova;
 	interval_tree_insert(&area->node, &iopt->area_itree);
 	interval_tree_insert(&tail->node, &iopt->area_itree);
+	iopt->nareas++;
 	return 0;
 }
 

@@ -72,6 +72,9 @@ struct iommufd_ledger;
  *                 an unmap waiting for accesses to let go of an area sleeps
  *                 on @access_wait until it moves
  * @access_wait: woken by every access unpin in this table
+ * @nareas: areas in @area_itree; @iova_rwsem
+ * @max_areas: most areas a map may leave (0: no limit); set once, before
+ *             any map, by the VFIO backend from its dma_entry_limit
  */
 struct io_pagetable {
 	struct rw_semaphore domains_rwsem;
@@ -86,6 +89,8 @@ struct io_pagetable {
 	struct xarray access_list;
 	atomic_t access_unpins;
 	wait_queue_head_t access_wait;
+	unsigned int nareas;
+	unsigned int max_areas;
 };
 
 /**

@@ -60,6 +60,16 @@ module_param_named(vfio, vfio_enabled, bool, 0644);
 MODULE_PARM_DESC(vfio,
 		 "serve new VFIO containers' TYPE1/TYPE1v2 (0: leave them to vfio_iommu_type1)");
 
+/*
+ * Mappings per container, as vfio_iommu_type1's parameter of the same name:
+ * each costs kernel memory that RLIMIT_MEMLOCK does not bound (one page
+ * can be mapped at many IOVAs and is charged once).
+ */
+static unsigned int dma_entry_limit = U16_MAX;
+module_param(dma_entry_limit, uint, 0644);
+MODULE_PARM_DESC(dma_entry_limit,
+		 "most DMA mappings a new VFIO container may hold (0: no limit; default 65535, as vfio_iommu_type1)");
+
 /**
  * struct vfio_backend - one container
  * @file: the container's context's file; releasing it tears everything down
@@ -150,6 +160,7 @@ static void *backend_open(unsigned long type)
 		rc = PTR_ERR(ioas);
 		goto err_fput;
 	}
+	ioas->iopt.max_areas = READ_ONCE(dma_entry_limit);
 	/* The container's reference, until release. */
 	refcount_inc(&ioas->obj.users);
 	iommufd_object_finalize(backend->ictx, &ioas->obj);

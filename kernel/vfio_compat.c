@@ -98,9 +98,16 @@ static int fill_cap_dma_avail(struct iommufd_ioas *ioas,
 			.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
 			.version = 1,
 		},
-		/* No limit on the number of mappings but RLIMIT_MEMLOCK. */
+		/* A VFIO backend container's dma_entry_limit, else none. */
 		.avail = U32_MAX,
 	};
+	unsigned int max = ioas->iopt.max_areas;
+
+	if (max) {
+		down_read(&ioas->iopt.iova_rwsem);
+		cap.avail = max - min(ioas->iopt.nareas, max);
+		up_read(&ioas->iopt.iova_rwsem);
+	}
 
 	if (avail >= sizeof(cap) && copy_to_user(cur, &cap, sizeof(cap)))
 		return -EFAULT;

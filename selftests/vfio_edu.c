@@ -256,6 +256,39 @@ EDU_TEST(dma_both_ways)
 }
 
 /*
+ * vfio_iommu_type1's dma_entry_limit, the same on both backends: with a
+ * limit of 3, three mappings fit and a fourth is ENOSPC, the "DMA mappings
+ * available" capability counts down to 0, and an unmap gives one back.
+ * The limit is read when a container is set up, as type1 does.
+ */
+EDU_TEST(dma_entry_limit)
+{
+	const char *param = *self->backend == '1' ?
+		"/sys/module/iommufd_bpf/parameters/dma_entry_limit" :
+		"/sys/module/vfio_iommu_type1/parameters/dma_entry_limit";
+	int i, rc;
+
+	ASSERT_OK(write_file(param, "3"));
+	rc = setup_one(self);
+	ASSERT_OK(write_file(param, "65535"));
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(3, dma_avail(self->container));
+	for (i = 0; i < 3; i++)
+		ASSERT_OK(map_dma(self->container, self->buf + i * PAGE, PAGE,
+				  IOVA + i * PAGE));
+	ASSERT_EQ(0, dma_avail(self->container));
+	ASSERT_ERRNO(ENOSPC, map_dma(self->container, self->buf + 3 * PAGE,
+				     PAGE, IOVA + 3 * PAGE));
+	ASSERT_OK(unmap_dma(self->container, IOVA + PAGE, PAGE, 0, NULL));
+	ASSERT_EQ(1, dma_avail(self->container));
+	ASSERT_OK(map_dma(self->container, self->buf + 3 * PAGE, PAGE,
+			  IOVA + 3 * PAGE));
+	ASSERT_OK(unmap_dma(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
+			    NULL));
+	ASSERT_EQ(3, dma_avail(self->container));
+}
+
+/*
  * DMA to an IOVA that is not mapped, or no longer, faults in VT-d: the
  * memory that was there stays untouched, the device reads nothing of it,
  * and the guest logs a DMAR fault (expected here).

@@ -55,6 +55,31 @@ static inline int unmap_dma(int fd, uint64_t iova, uint64_t len,
 	return rc;
 }
 
+/*
+ * VFIO_IOMMU_GET_INFO's "DMA mappings available" capability: the count, or
+ * -1 when the call fails or the chain lacks it.
+ */
+static inline int64_t dma_avail(int fd)
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		char caps[256];
+	} b = { .info.argsz = sizeof(b) };
+	struct vfio_info_cap_header *cap;
+	uint32_t off;
+
+	if (ioctl(fd, VFIO_IOMMU_GET_INFO, &b.info) ||
+	    !(b.info.flags & VFIO_IOMMU_INFO_CAPS) || b.info.argsz > sizeof(b))
+		return -1;
+	for (off = b.info.cap_offset; off && off + sizeof(*cap) <= sizeof(b);
+	     off = cap->next) {
+		cap = (void *)((char *)&b + off);
+		if (cap->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)
+			return ((struct vfio_iommu_type1_info_dma_avail *)cap)->avail;
+	}
+	return -1;
+}
+
 #define EDU_VENDOR "0x1234"
 #define EDU_DEVICE "0x11e8"
 #define SYSFS_PCI "/sys/bus/pci/devices/"
