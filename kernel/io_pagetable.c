@@ -438,6 +438,30 @@ out_free:
 	return rc;
 }
 
+/*
+ * Map new @pages (or its allocation's error) from @start (a user address,
+ * or an offset in its file) at @iova; the reference passes to the area.
+ */
+static int iopt_map_new_pages(struct io_pagetable *iopt, unsigned long *iova,
+			      struct iopt_pages *pages, unsigned long start,
+			      unsigned long length, int iommu_prot,
+			      unsigned int flags)
+{
+	struct iopt_slice slice = {
+		.pages = pages,
+		.length = length,
+	};
+	int rc;
+
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	slice.start_byte = start - pages->uptr;
+	rc = iopt_map_slices(iopt, &slice, 1, length, iova, iommu_prot, flags);
+	if (slice.pages)
+		iopt_put_pages(slice.pages);
+	return rc;
+}
+
 /**
  * iopt_map_user_pages() - map user memory at an IOVA
  * @iopt: the table
@@ -455,20 +479,36 @@ int iopt_map_user_pages(struct io_pagetable *iopt, unsigned long *iova,
 			int iommu_prot, unsigned int flags,
 			enum iopt_account_mode mode)
 {
-	struct iopt_slice slice = {};
-	int rc;
+	return iopt_map_new_pages(iopt, iova,
+				  iopt_alloc_pages(uptr, length,
+						   iommu_prot & IOMMU_WRITE,
+						   mode),
+				  uptr, length, iommu_prot, flags);
+}
 
-	slice.pages = iopt_alloc_pages(uptr, length, iommu_prot & IOMMU_WRITE,
-				       mode);
-	if (IS_ERR(slice.pages))
-		return PTR_ERR(slice.pages);
-	slice.start_byte = uptr - slice.pages->uptr;
-	slice.length = length;
-
-	rc = iopt_map_slices(iopt, &slice, 1, length, iova, iommu_prot, flags);
-	if (slice.pages)
-		iopt_put_pages(slice.pages);
-	return rc;
+/**
+ * iopt_map_file_pages() - map part of a memfd at an IOVA
+ * @iopt: the table
+ * @iova: the IOVA; chosen and returned here with IOPT_ALLOC_IOVA
+ * @file: the memfd, checked by the caller
+ * @start: byte offset in @file
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE
+ * @flags: IOPT_ALLOC_IOVA or 0
+ * @mode: how the memory is charged, from iopt_account_mode_current()
+ *
+ * As iopt_map_user_pages(): pins nothing yet.
+ */
+int iopt_map_file_pages(struct io_pagetable *iopt, unsigned long *iova,
+			struct file *file, unsigned long start,
+			unsigned long length, int iommu_prot,
+			unsigned int flags, enum iopt_account_mode mode)
+{
+	return iopt_map_new_pages(iopt, iova,
+				  iopt_alloc_file_pages(file, start, length,
+							iommu_prot & IOMMU_WRITE,
+							mode),
+				  start, length, iommu_prot, flags);
 }
 
 /*

@@ -167,7 +167,11 @@ iopt_account_mode_current(enum iopt_account_mode ctx_mode)
  * @kref: one reference per area using it, plus transient ones
  * @mutex: serialises pinning and unpinning: protects @access_itree,
  *         @domains_itree and which entries of @pfn_chunks are present
- * @uptr: first user address, page aligned
+ * @uptr: first user address, page aligned; with @file, the byte offset
+ *        in it (page aligned), which stands in for the user address
+ *        everywhere (the ledger's key, trace events, policies)
+ * @file: the memfd the memory comes from (a reference), for
+ *        IOMMU_IOAS_MAP_FILE; NULL for user memory
  * @npages: length in pages
  * @writable: the mapping allows DMA writes, so pins are FOLL_WRITE
  * @account_mode: how pinned pages are charged; fixed at creation
@@ -197,6 +201,7 @@ struct iopt_pages {
 	struct kref kref;
 	struct mutex mutex; /* see above */
 	unsigned long uptr;
+	struct file *file;
 	unsigned long npages;
 	bool writable;
 	enum iopt_account_mode account_mode;
@@ -326,6 +331,9 @@ extern size_t iommufd_pin_batch_bytes;
 
 struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 				    bool writable, enum iopt_account_mode mode);
+struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
+					 unsigned long length, bool writable,
+					 enum iopt_account_mode mode);
 void iopt_release_pages(struct kref *kref);
 static inline void iopt_put_pages(struct iopt_pages *pages)
 {
@@ -363,6 +371,10 @@ int iopt_map_user_pages(struct io_pagetable *iopt, unsigned long *iova,
 			unsigned long uptr, unsigned long length,
 			int iommu_prot, unsigned int flags,
 			enum iopt_account_mode mode);
+int iopt_map_file_pages(struct io_pagetable *iopt, unsigned long *iova,
+			struct file *file, unsigned long start,
+			unsigned long length, int iommu_prot,
+			unsigned int flags, enum iopt_account_mode mode);
 int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 		    unsigned long src_iova, unsigned long length,
 		    unsigned long *dst_iova, int iommu_prot,

@@ -3,8 +3,12 @@
  * iommufd-bpf: the IOAS object and its ioctls.
  */
 #include <linux/capability.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/hugetlb.h>
 #include <linux/iommu.h>
 #include <linux/ktime.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -201,33 +205,36 @@ static unsigned long ioas_charged(struct iommufd_ctx *ictx)
 	return iommufd_ledger_charged_current(ictx->account_mode);
 }
 
-int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
+/*
+ * IOMMU_IOAS_MAP of user memory at @start, or IOMMU_IOAS_MAP_FILE of @file
+ * from offset @start: asks the map policies, maps, and reports the IOVA
+ * through *@iova (in with IOMMU_IOAS_MAP_FIXED_IOVA).
+ */
+static int ioas_map(struct iommufd_ucmd *ucmd, u32 ioas_id, u32 flags,
+		    struct file *file, u64 start, u64 length, u64 *iova)
 {
-	struct iommu_ioas_map *cmd = ucmd->cmd;
-	unsigned long iova = cmd->iova;
+	unsigned long out = *iova;
 	enum iopt_account_mode mode;
 	struct iommufd_ioas *ioas;
 	int iommu_prot, rc;
 	u64 t0;
 
-	rc = ioas_map_prot(cmd->flags, &iommu_prot);
+	rc = ioas_map_prot(flags, &iommu_prot);
 	if (rc)
 		return rc;
-	if (cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
+	if (*iova >= ULONG_MAX || length >= ULONG_MAX || start >= ULONG_MAX)
 		return -EOVERFLOW;
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	ioas = iommufd_get_ioas(ucmd->ictx, ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	mode = iopt_account_mode_current(ucmd->ictx->account_mode);
 	rc = iommufd_policy_map(&(struct iommufd_policy_map_req){
-		.op = IOMMUFD_POLICY_MAP_USER,
-		.ioas_id = cmd->ioas_id,
-		.iova = cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ? cmd->iova : 0,
-		.length = cmd->length,
-		.uptr = cmd->user_va,
+		.op = file ? IOMMUFD_POLICY_MAP_FILE : IOMMUFD_POLICY_MAP_USER,
+		.ioas_id = ioas_id,
+		.iova = flags & IOMMU_IOAS_MAP_FIXED_IOVA ? *iova : 0,
+		.length = length,
+		.uptr = start,
 		.prot = iommu_prot,
 		.account_mode = mode,
 	});
@@ -235,22 +242,81 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 		goto out_put;
 	/* Timed for the event only when someone listens. */
 	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;
-	rc = iopt_map_user_pages(&ioas->iopt, &iova, cmd->user_va, cmd->length,
-				 iommu_prot,
-				 cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
-				 0 : IOPT_ALLOC_IOVA, mode);
+	if (file)
+		rc = iopt_map_file_pages(&ioas->iopt, &out, file, start, length,
+					 iommu_prot,
+					 flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
+					 0 : IOPT_ALLOC_IOVA, mode);
+	else
+		rc = iopt_map_user_pages(&ioas->iopt, &out, start, length,
+					 iommu_prot,
+					 flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
+					 0 : IOPT_ALLOC_IOVA, mode);
 	if (!rc) {
 		if (trace_ioas_map_enabled())
-			trace_ioas_map(cmd->ioas_id, iova, cmd->length,
-				       cmd->user_va, iommu_prot,
+			trace_ioas_map(ioas_id, out, length, start, iommu_prot,
 				       ioas_charged(ucmd->ictx),
 				       ktime_get_ns() - t0);
-		cmd->iova = iova;
-		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		*iova = out;
 	}
 out_put:
 	iommufd_put_object(&ioas->obj);
 	return rc;
+}
+
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	rc = ioas_map(ucmd, cmd->ioas_id, cmd->flags, NULL, cmd->user_va,
+		      cmd->length, &cmd->iova);
+	if (rc)
+		return rc;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * A file IOMMU_IOAS_MAP_FILE can pin: a memfd (shmem or hugetlbfs) opened
+ * for what the mapping lets devices do, not sealed against their writes.
+ */
+static int ioas_check_map_file(struct file *file, bool writable)
+{
+	unsigned int seals;
+
+	if (shmem_file(file))
+		seals = SHMEM_I(file_inode(file))->seals;
+	else if (is_file_hugepages(file))
+		seals = HUGETLBFS_I(file_inode(file))->seals;
+	else
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_READ) ||
+	    (writable && !(file->f_mode & FMODE_WRITE)))
+		return -EACCES;
+	if (writable && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		return -EPERM;
+	return 0;
+}
+
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct file *file;
+	int rc;
+
+	file = fget(cmd->fd);
+	if (!file)
+		return -EBADF;
+	rc = ioas_check_map_file(file, cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
+	if (!rc)
+		rc = ioas_map(ucmd, cmd->ioas_id, cmd->flags, file, cmd->start,
+			      cmd->length, &cmd->iova);
+	fput(file);
+	if (rc)
+		return rc;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)

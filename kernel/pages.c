@@ -23,6 +23,7 @@
  * struct iopt_pages and in account.c; their order, at the top of
  * iommufd_private.h.
  */
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -42,8 +43,9 @@
  */
 size_t iommufd_pin_batch_bytes = 65536;
 
-struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
-				    bool writable, enum iopt_account_mode mode)
+static struct iopt_pages *pages_alloc(unsigned long uptr, unsigned long length,
+				      bool writable, enum iopt_account_mode mode,
+				      struct file *file)
 {
 	struct iopt_pages *pages;
 	unsigned long end;
@@ -65,6 +67,8 @@ struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 	pages->uptr = ALIGN_DOWN(uptr, PAGE_SIZE);
 	pages->npages = DIV_ROUND_UP(end - pages->uptr, PAGE_SIZE);
 	pages->writable = writable;
+	if (file)
+		pages->file = get_file(file);
 	pages->source_mm = current->mm;
 	mmgrab(pages->source_mm);
 	pages->source_task = current->group_leader;
@@ -82,6 +86,32 @@ struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 	return pages;
 }
 
+struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
+				    bool writable, enum iopt_account_mode mode)
+{
+	return pages_alloc(uptr, length, writable, mode, NULL);
+}
+
+/**
+ * iopt_alloc_file_pages() - memory of a memfd, for IOMMU_IOAS_MAP_FILE
+ * @file: the memfd, checked by the caller (shmem or hugetlbfs)
+ * @start: byte offset in @file
+ * @length: bytes
+ * @writable: DMA may write
+ * @mode: how pins are charged
+ *
+ * The page-aligned offset takes the place of the user address: it keys
+ * the ledger (a page is still charged once per party however it is
+ * mapped, since the ledger matches on the PFN too) and names the memory in
+ * trace events.
+ */
+struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
+					 unsigned long length, bool writable,
+					 enum iopt_account_mode mode)
+{
+	return pages_alloc(start, length, writable, mode, file);
+}
+
 void iopt_release_pages(struct kref *kref)
 {
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
@@ -93,6 +123,8 @@ void iopt_release_pages(struct kref *kref)
 	if (pages->ledger)
 		iommufd_ledger_leave(pages);
 	xa_destroy(&pages->pfn_chunks);
+	if (pages->file)
+		fput(pages->file);
 	mmdrop(pages->source_mm);
 	put_task_struct(pages->source_task);
 	free_uid(pages->source_user);
@@ -238,14 +270,117 @@ static int pages_store(struct iopt_pages *pages, unsigned long index,
 	return rc;
 }
 
-/* Pin @n pages of user memory from @uaddr into @upages; returns how many. */
-static long pages_pin_user(struct iopt_pages *pages, unsigned long uaddr,
+/* Byte offset in the memfd of page index @index. */
+static loff_t pages_file_pos(struct iopt_pages *pages, unsigned long index)
+{
+	return pages->uptr + ((loff_t)index << PAGE_SHIFT);
+}
+
+/*
+ * Pin the folios of @n pages of the memfd from page index @index, at most
+ * @max of them; *@offset is the byte offset of the first page in the first
+ * folio.  Returns how many folios, or an errno.
+ */
+static long pages_file_pin(struct iopt_pages *pages, unsigned long index,
+			   unsigned long n, struct folio **folios,
+			   unsigned int max, pgoff_t *offset)
+{
+	loff_t pos = pages_file_pos(pages, index);
+
+	if (iommufd_should_fail())
+		return -ENOMEM;
+	return memfd_pin_folios(pages->file, pos,
+				pos + ((loff_t)n << PAGE_SHIFT) - 1, folios,
+				max, offset);
+}
+
+/*
+ * Undo a pages_pin_file() batch from page @from on, where only each
+ * folio's first page in the batch holds a pin yet.
+ */
+static void pages_file_unpin_rest(struct page **upages, unsigned long from,
+				  unsigned long total)
+{
+	unsigned long i;
+
+	for (i = from; i < total; i++)
+		if (!i || page_folio(upages[i]) != page_folio(upages[i - 1]))
+			unpin_folio(page_folio(upages[i]));
+}
+
+/*
+ * Pin @n pages of the memfd from page index @index into @upages; returns
+ * how many.  memfd_pin_folios() pins each folio once however many of its
+ * pages the range covers (it fills @upages with folios first, at most one
+ * per page, which are spread into pages in place from the end).  The store
+ * unpins page by page, so each further page of a large folio (hugetlbfs,
+ * shmem THP) gets a pin of its own, taken the same way.  Pins all @n pages
+ * or none.
+ */
+static long pages_pin_file(struct iopt_pages *pages, unsigned long index,
 			   unsigned long n, struct page **upages)
 {
+	struct folio **folios = (struct folio **)upages;
+	unsigned long first, total = 0, last_k = 0, at, i;
+	pgoff_t offset;
+	long nfolios;
+
+	BUILD_BUG_ON(sizeof(*folios) != sizeof(*upages));
+	nfolios = pages_file_pin(pages, index, n, folios, n, &offset);
+	if (nfolios <= 0)
+		return nfolios ? nfolios : -EFAULT;
+
+	first = offset >> PAGE_SHIFT;
+	for (i = 0; i < nfolios; i++) {
+		last_k = min(folio_nr_pages(folios[i]) - (i ? 0 : first),
+			     n - total);
+		total += last_k;
+	}
+	/* Spread from the end: folio i lands at or after index i. */
+	at = total;
+	for (i = nfolios; i-- > 0;) {
+		struct folio *folio = folios[i];
+		unsigned long skip = i ? 0 : first;
+		unsigned long k = i == nfolios - 1 ? last_k :
+				  folio_nr_pages(folio) - skip;
+
+		at -= k;
+		while (k--)
+			upages[at + k] = folio_page(folio, skip + k);
+	}
+
+	for (i = 1; i < total; i++) {
+		struct folio *again;
+		long got;
+
+		if (page_folio(upages[i]) != page_folio(upages[i - 1]))
+			continue;
+		got = pages_file_pin(pages, index + i, 1, &again, 1, &offset);
+		if (got != 1) {
+			/* All or nothing: a retry would only fail again. */
+			unpin_user_pages(upages, i);
+			pages_file_unpin_rest(upages, i, total);
+			return got < 0 ? got : -EFAULT;
+		}
+		/* The file's page now, even if it changed meanwhile. */
+		upages[i] = folio_page(again, offset >> PAGE_SHIFT);
+	}
+	return total;
+}
+
+/*
+ * Pin @n pages from page index @index into @upages; returns how many.
+ */
+static long pages_pin(struct iopt_pages *pages, unsigned long index,
+		      unsigned long n, struct page **upages)
+{
 	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
+	unsigned long uaddr = pages->uptr + (index << PAGE_SHIFT);
 	int locked = 1;
 	long rc;
 
+	if (pages->file)
+		return pages_pin_file(pages, index, n, upages);
 	if (iommufd_should_fail())
 		return -ENOMEM;
 	if (current->mm == pages->source_mm)
@@ -293,8 +428,7 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 	while (index <= last) {
 		unsigned long want = min(last - index + 1, batch);
 
-		got = pages_pin_user(pages, pages->uptr + (index << PAGE_SHIFT),
-				     want, upages);
+		got = pages_pin(pages, index, want, upages);
 		if (got <= 0) {
 			rc = got ? got : -EFAULT;
 			break;
@@ -531,6 +665,7 @@ static int pages_rw_page(struct iopt_pages *pages, unsigned long index,
 			 unsigned int offset, void *data, unsigned int len,
 			 bool write)
 {
+	struct folio *borrowed = NULL;
 	struct page *page = NULL;
 	unsigned long *slot;
 	int locked = 1;
@@ -545,7 +680,14 @@ static int pages_rw_page(struct iopt_pages *pages, unsigned long index,
 	}
 	mutex_unlock(&pages->mutex);
 
-	if (!page) {
+	if (!page && pages->file) {
+		pgoff_t in_folio;
+
+		rc = pages_file_pin(pages, index, 1, &borrowed, 1, &in_folio);
+		if (rc != 1)
+			return rc < 0 ? rc : -EFAULT;
+		page = folio_page(borrowed, in_folio >> PAGE_SHIFT);
+	} else if (!page) {
 		if (!mmget_not_zero(pages->source_mm))
 			return -EFAULT;
 		mmap_read_lock(pages->source_mm);
@@ -568,7 +710,10 @@ static int pages_rw_page(struct iopt_pages *pages, unsigned long index,
 	kunmap_local(va);
 	if (write)
 		set_page_dirty_lock(page);
-	put_page(page);
+	if (borrowed)
+		unpin_folio(borrowed);
+	else
+		put_page(page);
 	return 0;
 }
 
@@ -582,8 +727,9 @@ static int pages_rw_page(struct iopt_pages *pages, unsigned long index,
  *         IOMMUFD_ACCESS_RW_SLOW_PATH to go page by page even when the
  *         caller is the owning process (tests use it)
  *
- * The owning process copies through its own address space; anyone else
- * goes page by page, through the pinned page where there is one.
+ * The owning process copies through its own address space; anyone else,
+ * and anyone for memory of a memfd, goes page by page, through the pinned
+ * page where there is one.
  */
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, unsigned int flags)
@@ -595,7 +741,7 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 	if (write && !pages->writable)
 		return -EPERM;
 
-	if (!(flags & IOMMUFD_ACCESS_RW_SLOW_PATH) &&
+	if (!(flags & IOMMUFD_ACCESS_RW_SLOW_PATH) && !pages->file &&
 	    current->mm == pages->source_mm) {
 		if (write)
 			rc = copy_to_user((void __user *)uaddr, data, length);

@@ -34,6 +34,9 @@
 #define FAIL_POINTS "/sys/kernel/debug/iommufd_bpf/fail_points"
 
 static char *buf;
+/* A memfd of BUF_SIZE and its view; a 2 MiB hugetlbfs memfd, or -1. */
+static int memfd, huge_memfd = -1;
+static char *fview;
 
 /* What an operation works on; filled by its scenario's setup. */
 struct env {
@@ -128,6 +131,7 @@ static unsigned int sweep(struct __test_meta *_metadata,
 			TH_LOG("nth %u left:\n%s\nwas:\n%s", nth, after, before);
 		check = iommufd_open();
 		EXPECT_EQ(0, test_check_refs(check, buf, BUF_SIZE, 0));
+		EXPECT_EQ(0, test_check_refs(check, fview, BUF_SIZE, 0));
 		close(check);
 		if (_metadata->result->failed)
 			break;
@@ -176,6 +180,25 @@ static int setup_ioas(struct env *e)
 static int op_map(struct env *e)
 {
 	return ioas_map_fixed(e->fd, e->ioas, buf, BUF_SIZE, IOVA);
+}
+
+static int op_map_file(struct env *e)
+{
+	uint64_t iova = IOVA;
+
+	return ioas_map_file(e->fd, e->ioas, memfd, 0, BUF_SIZE,
+			     IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			     IOMMU_IOAS_MAP_FIXED_IOVA, &iova);
+}
+
+/* 16 pages from inside a 2 MiB folio: one pin each, taken one by one. */
+static int op_map_huge_file(struct env *e)
+{
+	uint64_t iova = IOVA;
+
+	return ioas_map_file(e->fd, e->ioas, huge_memfd, 8 * PAGE, 16 * PAGE,
+			     IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			     IOMMU_IOAS_MAP_FIXED_IOVA, &iova);
 }
 
 static int setup_one_domain(struct env *e)
@@ -483,6 +506,20 @@ SWEEP(ioas_alloc, NULL, op_ioas_alloc)
 SWEEP(map_without_domain, setup_ioas, op_map)
 SWEEP(map_one_domain, setup_one_domain, op_map)
 SWEEP(map_two_domains, setup_two_domains, op_map)
+SWEEP(map_file_one_domain, setup_one_domain, op_map_file)
+
+TEST(fail_nth_map_huge_file_one_domain)
+{
+	const struct scenario sc = { .setup = setup_one_domain,
+				     .op = op_map_huge_file };
+
+	if (!have_mock_iommu())
+		SKIP("no mock IOMMU: load the module with selftest=1");
+	if (huge_memfd < 0)
+		SKIP("no 2 MiB huge page for a hugetlbfs memfd");
+	TH_LOG("map_huge_file: %u failure points on the way",
+	       sweep(_metadata, &sc));
+}
 SWEEP(copy_into_a_domain, setup_copy, op_copy)
 SWEEP(bind, setup_mock_device, op_bind)
 SWEEP(attach_with_replay, setup_bound, op_attach)
@@ -591,10 +628,36 @@ TEST(fail_nth_points_reached)
 
 int main(int argc, char **argv)
 {
+	char *nr_huge;
+	int rc;
+
 	buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (buf == MAP_FAILED)
 		return 1;
 	memset(buf, 0x5a, BUF_SIZE);
-	return __test_main(argc, argv);
+	memfd = memfd_create("fail-nth", 0);
+	if (memfd < 0 || ftruncate(memfd, BUF_SIZE))
+		return 1;
+	fview = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+		     0);
+	if (fview == MAP_FAILED)
+		return 1;
+	/* A huge page in the pool for the hugetlbfs sweep, if one can be had. */
+	nr_huge = read_text("/proc/sys/vm/nr_hugepages");
+	nr_huge = nr_huge ? strdup(nr_huge) : NULL;
+	if (nr_huge && write_file("/proc/sys/vm/nr_hugepages", "1") == 0) {
+		huge_memfd = memfd_create("fail-nth-huge", MFD_HUGETLB);
+		if (huge_memfd >= 0 && ftruncate(huge_memfd, 2UL << 20)) {
+			close(huge_memfd);
+			huge_memfd = -1;
+		}
+	}
+	rc = __test_main(argc, argv);
+	if (huge_memfd >= 0)
+		close(huge_memfd);
+	if (nr_huge)
+		write_file("/proc/sys/vm/nr_hugepages", nr_huge);
+	free(nr_huge);
+	return rc;
 }

@@ -873,6 +873,256 @@ TEST_F(access, pin_shared_file_memory)
 	close(memfd);
 }
 
+/* ---- IOMMU_IOAS_MAP_FILE ------------------------------------------------ */
+
+/* The number after @key in /proc/meminfo, or -1. */
+static long meminfo(const char *key)
+{
+	char *text = read_text("/proc/meminfo");
+	long n;
+
+	text = text ? strstr(text, key) : NULL;
+	if (!text || sscanf(text + strlen(key), "%ld", &n) != 1)
+		return -1;
+	return n;
+}
+
+/* A memfd of @len bytes filled with @byte, and a shared view in *view. */
+static int memfd_of(unsigned int flags, size_t len, int byte, char **view)
+{
+	int memfd = memfd_create("iommufd-map-file", flags);
+
+	if (memfd < 0)
+		return -1;
+	if (ftruncate(memfd, len))
+		goto err;
+	*view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (*view == MAP_FAILED)
+		goto err;
+	memset(*view, byte, len);
+	return memfd;
+err:
+	close(memfd);
+	return -1;
+}
+
+TEST_F(access, map_file_pins_the_files_pages)
+{
+	long pinned = iommufd_stat("pinned_pages");
+	char data[100], *view;
+	uint64_t iova = 0;
+	uint32_t item;
+	int memfd;
+
+	memfd = memfd_of(0, 8 * PAGE, 0x3c, &view);
+	ASSERT_GE(memfd, 0);
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, memfd, 2 * PAGE,
+				4 * PAGE, MAP_RW, &iova));
+	/* Nothing is pinned before something needs it. */
+	ASSERT_OK(test_check_refs(self->fd, view, 8 * PAGE, 0));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova, 4 * PAGE,
+				    view + 2 * PAGE, MOCK_FLAGS_ACCESS_WRITE,
+				    &item));
+	ASSERT_OK(test_check_refs(self->fd, view, 2 * PAGE, 0));
+	ASSERT_OK(test_check_refs(self->fd, view + 2 * PAGE, 4 * PAGE, 1));
+	ASSERT_OK(test_check_refs(self->fd, view + 6 * PAGE, 2 * PAGE, 0));
+	ASSERT_EQ(pinned + 4, iommufd_stat("pinned_pages"));
+	/* Writes through the IOVA reach the file, and reads come from it. */
+	memset(data, 0xa5, sizeof(data));
+	ASSERT_OK(test_access_rw(self->fd, self->access, iova + PAGE + 10,
+				 data, sizeof(data), MOCK_ACCESS_RW_WRITE));
+	ASSERT_EQ(0x3c, view[3 * PAGE + 9]);
+	ASSERT_EQ((char)0xa5, view[3 * PAGE + 10]);
+	ASSERT_EQ((char)0xa5, view[3 * PAGE + 109]);
+	ASSERT_EQ(0x3c, view[3 * PAGE + 110]);
+	view[4 * PAGE] = 0x11;
+	ASSERT_OK(test_access_rw(self->fd, self->access, iova + 2 * PAGE,
+				 data, 1, 0));
+	ASSERT_EQ(0x11, data[0]);
+	ASSERT_OK(test_destroy_access_pages(self->fd, self->access, item));
+	ASSERT_OK(test_check_refs(self->fd, view, 8 * PAGE, 0));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, 4 * PAGE, NULL));
+	munmap(view, 8 * PAGE);
+	close(memfd);
+}
+
+/* The file is the memory: no user mapping of it is needed at any time. */
+TEST_F(access, map_file_needs_no_user_mapping)
+{
+	long pinned = iommufd_stat("pinned_pages");
+	char data[64], *view;
+	uint64_t iova = 0;
+	int memfd;
+
+	memfd = memfd_of(0, 4 * PAGE, 0x77, &view);
+	ASSERT_GE(memfd, 0);
+	ASSERT_OK(munmap(view, 4 * PAGE));
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, memfd, 0, 4 * PAGE,
+				MAP_RW, &iova));
+	/* Read and written while nothing is pinned: page by page. */
+	memset(data, 0x12, sizeof(data));
+	ASSERT_OK(test_access_rw(self->fd, self->access, iova + PAGE - 32,
+				 data, sizeof(data), MOCK_ACCESS_RW_WRITE));
+	ASSERT_OK(test_access_rw(self->fd, self->access, iova + PAGE - 40,
+				 data, 16, 0));
+	ASSERT_EQ(0x77, data[7]);
+	ASSERT_EQ(0x12, data[8]);
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova, 4 * PAGE,
+				    NULL, 0, NULL));
+	view = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, view);
+	ASSERT_OK(test_check_refs(self->fd, view, 4 * PAGE, 1));
+	ASSERT_EQ(0x12, view[PAGE + 31]);
+	ASSERT_EQ(0x77, view[PAGE + 32]);
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, 4 * PAGE, NULL));
+	ASSERT_OK(test_check_refs(self->fd, view, 4 * PAGE, 0));
+	munmap(view, 4 * PAGE);
+	close(memfd);
+}
+
+TEST_F(access, map_file_errors)
+{
+	long pinned = iommufd_stat("pinned_pages");
+	int memfd, ro, sealed, devnull;
+	char path[64], *view;
+	uint64_t iova = 0;
+
+	memfd = memfd_of(0, 4 * PAGE, 0, &view);
+	ASSERT_GE(memfd, 0);
+	ASSERT_ERRNO(EBADF, ioas_map_file(self->fd, self->ioas, -1, 0, PAGE,
+					  MAP_RW, &iova));
+	devnull = open("/dev/null", O_RDWR);
+	ASSERT_GE(devnull, 0);
+	ASSERT_ERRNO(EINVAL, ioas_map_file(self->fd, self->ioas, devnull, 0,
+					   PAGE, MAP_RW, &iova));
+	close(devnull);
+	ASSERT_ERRNO(EINVAL, ioas_map_file(self->fd, self->ioas, memfd, 0,
+					   PAGE, 0, &iova));
+	ASSERT_ERRNO(EINVAL, ioas_map_file(self->fd, self->ioas, memfd, 0, 0,
+					   MAP_RW, &iova));
+	ASSERT_ERRNO(EOVERFLOW, ioas_map_file(self->fd, self->ioas, memfd,
+					      UINT64_MAX - PAGE, 2 * PAGE,
+					      MAP_RW, &iova));
+	ASSERT_ERRNO(ENOENT, ioas_map_file(self->fd, 999999, memfd, 0, PAGE,
+					   MAP_RW, &iova));
+	/* Opened for reading only: devices may read it, not write it. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	ro = open(path, O_RDONLY);
+	ASSERT_GE(ro, 0);
+	ASSERT_ERRNO(EACCES, ioas_map_file(self->fd, self->ioas, ro, 0, PAGE,
+					   MAP_RW, &iova));
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, ro, 0, PAGE,
+				IOMMU_IOAS_MAP_READABLE, &iova));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, PAGE, NULL));
+	close(ro);
+	/* Sealed against writes: the same. */
+	sealed = memfd_create("iommufd-sealed", MFD_ALLOW_SEALING);
+	ASSERT_GE(sealed, 0);
+	ASSERT_OK(ftruncate(sealed, PAGE));
+	ASSERT_OK(fcntl(sealed, F_ADD_SEALS, F_SEAL_WRITE));
+	ASSERT_ERRNO(EPERM, ioas_map_file(self->fd, self->ioas, sealed, 0,
+					  PAGE, MAP_RW, &iova));
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, sealed, 0, PAGE,
+				IOMMU_IOAS_MAP_READABLE, &iova));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova, PAGE, NULL,
+				    0, NULL));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, PAGE, NULL));
+	close(sealed);
+	/* Past the file's end: mapped, but nothing can be pinned there. */
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, memfd, 2 * PAGE,
+				4 * PAGE, MAP_RW, &iova));
+	ASSERT_ERRNO(EINVAL, test_access_pages(self->fd, self->access, iova,
+					       4 * PAGE, NULL, 0, NULL));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova, 2 * PAGE,
+				    NULL, 0, NULL));
+	ASSERT_EQ(pinned + 2, iommufd_stat("pinned_pages"));
+	/* Shrunk under a mapping: the pinned pages stay pinned. */
+	ASSERT_OK(ftruncate(memfd, 0));
+	ASSERT_ERRNO(EINVAL, test_access_pages(self->fd, self->access,
+					       iova + PAGE, 2 * PAGE, NULL, 0,
+					       NULL));
+	ASSERT_EQ(pinned + 2, iommufd_stat("pinned_pages"));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, 4 * PAGE, NULL));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	munmap(view, 4 * PAGE);
+	close(memfd);
+}
+
+TEST_F(ioas, map_file_into_a_domain)
+{
+	uint64_t iova = 0, iova2 = 0;
+	uint32_t hwpt;
+	long pinned;
+	char *view;
+	int memfd;
+
+	memfd = memfd_of(0, 16 * PAGE, 0x21, &view);
+	ASSERT_GE(memfd, 0);
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt, NULL));
+	pinned = iommufd_stat("pinned_pages");
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, memfd, 4 * PAGE,
+				8 * PAGE, MAP_RW, &iova));
+	ASSERT_EQ(pinned + 8, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_map(self->fd, hwpt, iova, view + 4 * PAGE,
+				 8 * PAGE));
+	ASSERT_OK(test_check_refs(self->fd, view + 4 * PAGE, 8 * PAGE, 1));
+	/* Past the file's end: refused, and nothing of it is left pinned. */
+	ASSERT_ERRNO(EINVAL, ioas_map_file(self->fd, self->ioas, memfd,
+					   12 * PAGE, 8 * PAGE, MAP_RW,
+					   &iova2));
+	ASSERT_EQ(pinned + 8, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_refs(self->fd, view + 12 * PAGE, 4 * PAGE, 0));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, 8 * PAGE, NULL));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_refs(self->fd, view, 16 * PAGE, 0));
+	munmap(view, 16 * PAGE);
+	close(memfd);
+}
+
+/* hugetlbfs: each page of a 2 MiB folio is pinned, and unpinned, alone. */
+TEST_F(access, map_file_hugetlb_pins_page_by_page)
+{
+	const size_t huge = 2UL << 20;
+	long pinned = iommufd_stat("pinned_pages"), free_before;
+	char *view, *nr = read_text("/proc/sys/vm/nr_hugepages");
+	uint32_t a, b;
+	uint64_t iova = 0;
+	int memfd;
+
+	ASSERT_NE(NULL, nr);
+	nr = strdup(nr);
+	if (write_file("/proc/sys/vm/nr_hugepages", "2") ||
+	    (free_before = meminfo("HugePages_Free:")) < 1 ||
+	    (memfd = memfd_of(MFD_HUGETLB, huge, 0x42, &view)) < 0) {
+		write_file("/proc/sys/vm/nr_hugepages", nr);
+		SKIP("no 2 MiB huge page to be had (%s)", strerror(errno));
+	}
+	ASSERT_EQ(free_before - 1, meminfo("HugePages_Free:"));
+	ASSERT_OK(ioas_map_file(self->fd, self->ioas, memfd, 0, huge, MAP_RW,
+				&iova));
+	/* Small batches: a folio spans several, and a pin starts inside it. */
+	ASSERT_OK(test_set_batch_limit(self->fd, 7 * sizeof(void *)));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova + 5 * PAGE,
+				    100 * PAGE, view + 5 * PAGE, 0, &a));
+	ASSERT_OK(test_set_batch_limit(self->fd, 65536));
+	ASSERT_OK(test_access_pages(self->fd, self->access, iova, huge, view,
+				    0, &b));
+	ASSERT_EQ(pinned + 512, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_destroy_access_pages(self->fd, self->access, a));
+	ASSERT_EQ(pinned + 512, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_destroy_access_pages(self->fd, self->access, b));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, huge, NULL));
+	/* Every pin was dropped: the huge page goes back to the pool. */
+	munmap(view, huge);
+	close(memfd);
+	EXPECT_EQ(free_before, meminfo("HugePages_Free:"));
+	write_file("/proc/sys/vm/nr_hugepages", nr);
+	free(nr);
+}
+
 TEST_F(access, pin_failures)
 {
 	uint64_t ro = 0;
@@ -1335,6 +1585,41 @@ TEST(same_buffer_two_ioas_charged_once)
 		/* A distinct buffer still hits the limit. */
 		CHILD_CHECK(6, map_and_pin(e.fd, e.ioas, e.access, b, 1, NULL) ==
 			       ENOMEM);
+	});
+	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
+}
+
+/* A memfd mapped by file is charged like memory mapped by address: once. */
+TEST(file_maps_charged_once_and_limited)
+{
+	long charged = iommufd_stat("charged_pages");
+
+	RUN_AS_CHILD({
+		struct charge_env e;
+		uint64_t iova = 0, iova2 = 0;
+		char *view;
+		int memfd = memfd_of(0, 9 * PAGE, 0, &view);
+
+		CHILD_CHECK(1, memfd >= 0 && !charge_env_setup(&e, 8, false));
+		CHILD_CHECK(2, !ioas_map_file(e.fd, e.ioas, memfd, 0, 8 * PAGE,
+					      MAP_RW, &iova) &&
+			       !ioas_map_file(e.fd, e.ioas2, memfd, 0, 9 * PAGE,
+					      MAP_RW, &iova2));
+		CHILD_CHECK(3, !test_access_pages(e.fd, e.access, iova,
+						  8 * PAGE, NULL, 0, NULL));
+		CHILD_CHECK(4, iommufd_stat("charged_pages") == charged + 8);
+		/* The same pages through the other IOAS: no more charge. */
+		CHILD_CHECK(5, !test_access_pages(e.fd, e.access2, iova2,
+						  8 * PAGE, NULL, 0, NULL));
+		CHILD_CHECK(6, iommufd_stat("charged_pages") == charged + 8);
+		/* A ninth page is over the limit. */
+		CHILD_CHECK(7, test_access_pages(e.fd, e.access2,
+						 iova2 + 8 * PAGE, PAGE, NULL,
+						 0, NULL) && errno == ENOMEM);
+		close(e.access);
+		CHILD_CHECK(8, iommufd_stat("charged_pages") == charged + 8);
+		close(e.access2);
+		CHILD_CHECK(9, iommufd_stat("charged_pages") == charged);
 	});
 	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
 }

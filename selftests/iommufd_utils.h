@@ -88,6 +88,27 @@ static inline int ioas_map_fixed(int fd, uint32_t ioas, void *buf,
 }
 
 /* Returns 0 with the bytes unmapped in *unmapped (if not NULL; 0 on error). */
+/* IOMMU_IOAS_MAP_FILE of [start, start + len) of @memfd; *iova in/out. */
+static inline int ioas_map_file(int fd, uint32_t ioas, int memfd,
+				uint64_t start, uint64_t len, uint32_t flags,
+				uint64_t *iova)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas,
+		.fd = memfd,
+		.start = start,
+		.length = len,
+		.iova = *iova,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
+
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
 static inline int ioas_unmap(int fd, uint32_t ioas, uint64_t iova,
 			     uint64_t len, uint64_t *unmapped)
 {

@@ -356,6 +356,37 @@ TEST_F(policy, map_hook_decides_copies)
 	ASSERT_EQ(8 * PAGE, bss->last_map.length);
 }
 
+/* A memfd mapped by file and offset is decided as a map of its own kind. */
+TEST_F(policy, map_hook_decides_file_maps)
+{
+	struct policy_test_bpf__bss *bss = self->skel->bss;
+	int memfd = memfd_create("policy-map-file", 0);
+	uint32_t a, b;
+	uint64_t iova = IOVA;
+
+	ASSERT_GE(memfd, 0);
+	ASSERT_OK(ftruncate(memfd, 8 * PAGE));
+	ASSERT_OK(ioas_alloc(self->fd, &a));
+	ASSERT_OK(ioas_alloc(self->fd, &b));
+	self->links[0] = attach(self->skel->maps.first);
+	ASSERT_NE(NULL, self->links[0]);
+	self->skel->bss->deny_map_ioas = b;
+	ASSERT_ERRNO(EXDEV, ioas_map_file(self->fd, b, memfd, 2 * PAGE,
+					  4 * PAGE, RW, &iova));
+	ASSERT_EQ(IOMMUFD_POLICY_MAP_FILE, bss->last_map.op);
+	ASSERT_EQ(b, bss->last_map.ioas_id);
+	ASSERT_EQ(2 * PAGE, bss->last_map.uptr);
+	ASSERT_EQ(4 * PAGE, bss->last_map.length);
+	ASSERT_EQ(0, bss->last_map.iova);
+	ASSERT_EQ(getpid(), bss->last_map.owner.pid);
+	ASSERT_OK(ioas_map_file(self->fd, a, memfd, 0, 8 * PAGE,
+				RW | IOMMU_IOAS_MAP_FIXED_IOVA, &iova));
+	ASSERT_EQ(IOMMUFD_POLICY_MAP_FILE, bss->last_map.op);
+	ASSERT_EQ(IOVA, bss->last_map.iova);
+	ASSERT_EQ(a, bss->last_map.ioas_id);
+	close(memfd);
+}
+
 /* VFIO's type1 map on /dev/iommu is a map like any other. */
 TEST_F(policy, map_hook_decides_vfio_maps_on_dev_iommu)
 {

@@ -52,6 +52,9 @@ enum {
 	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,
 	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
 	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
+	/* From Linux 6.13 on; this module has them on 6.12 as well. */
+	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
+	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
 };
 
 /**
@@ -188,6 +191,37 @@ struct iommu_ioas_map {
 };
 
 #define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+
+/**
+ * struct iommu_ioas_map_file - ioctl(IOMMU_IOAS_MAP_FILE)
+ * @size: sizeof(struct iommu_ioas_map_file)
+ * @flags: enum iommufd_ioas_map_flags
+ * @ioas_id: the IOAS
+ * @fd: a memfd (shmem or hugetlbfs)
+ * @start: byte offset in the file
+ * @length: bytes
+ * @iova: in with IOMMU_IOAS_MAP_FIXED_IOVA, else out: where it was mapped
+ *
+ * Like IOMMU_IOAS_MAP, with the memory named by file and offset instead of
+ * a user address, so that it stays meaningful in another process (one that
+ * takes over with IOMMU_IOAS_CHANGE_PROCESS).  The file's pages are pinned
+ * when a domain or an access needs them, which fails with EINVAL for a
+ * range past the file's end.  Fails with EBADF for a bad @fd, EINVAL for a
+ * file that is not a memfd, EACCES for a file not opened for reading (or
+ * for writing, with IOMMU_IOAS_MAP_WRITEABLE) and EPERM for a writable map
+ * of a file sealed against writes.
+ */
+struct iommu_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+#define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
 
 /**
  * struct iommu_ioas_copy - ioctl(IOMMU_IOAS_COPY)
@@ -680,5 +714,25 @@ struct iommu_fault_alloc {
 };
 
 #define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
+/**
+ * struct iommu_ioas_change_process - ioctl(IOMMU_IOAS_CHANGE_PROCESS)
+ * @size: sizeof(struct iommu_ioas_change_process)
+ * @__reserved: must be 0
+ *
+ * Make the calling process the owner of every mapping of every IOAS of
+ * this context: what is pinned is charged to the caller's RLIMIT_MEMLOCK
+ * from now on, and released from the previous owner's.  Only mappings made
+ * with IOMMU_IOAS_MAP_FILE can move (EINVAL if any other is present).  On
+ * failure (ENOMEM, or the caller's limit) nothing has changed.  For live
+ * update: a new VMM process takes over a running device's mappings.
+ */
+struct iommu_ioas_change_process {
+	__u32 size;
+	__u32 __reserved;
+};
+
+#define IOMMU_IOAS_CHANGE_PROCESS \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS)
 
 #endif

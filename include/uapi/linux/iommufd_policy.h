@@ -118,6 +118,7 @@ enum iommufd_policy_map_op {
 	IOMMUFD_POLICY_MAP_USER,	/* IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA */
 	IOMMUFD_POLICY_MAP_COPY,	/* IOMMU_IOAS_COPY */
 	IOMMUFD_POLICY_MAP_ACCESS,	/* an in-kernel access pins pages */
+	IOMMUFD_POLICY_MAP_FILE,	/* IOMMU_IOAS_MAP_FILE: uptr is the offset */
 };
 
 /**
@@ -127,7 +128,8 @@ enum iommufd_policy_map_op {
  * @prot: IOMMU_READ | IOMMU_WRITE
  * @iova: the IOVA asked for, or 0 when the kernel chooses
  * @length: bytes
- * @uptr: user address (of the owner's memory)
+ * @uptr: user address (of the owner's memory); for IOMMUFD_POLICY_MAP_FILE
+ *        the byte offset in the memfd
  * @charged_pages: pages charged now to the party the asking task's pins
  *                 are charged to: its user's locked_vm (every process of
  *                 the user, and whatever else charges it) by default, its
