@@ -101,43 +101,85 @@ static struct iommufd_ledger *ledger_find(struct mm_struct *mm,
 	return NULL;
 }
 
-/* Join the ledger of @pages's party, creating it if needed. */
-int iommufd_ledger_join(struct iopt_pages *pages)
+/**
+ * iommufd_ledger_hold() - the ledger of a party, as one more member
+ * @mm: the party's address space
+ * @mode: how it is charged (not IOPT_PAGES_ACCOUNT_NONE)
+ * @user: the user charged in IOPT_PAGES_ACCOUNT_USER mode
+ * @task: its process, for a ledger made here
+ *
+ * Finds the ledger or makes it; the caller's membership keeps it until
+ * iommufd_ledger_put().  Returns ERR_PTR(-ENOMEM) when it cannot be made.
+ */
+struct iommufd_ledger *iommufd_ledger_hold(struct mm_struct *mm,
+					   enum iopt_account_mode mode,
+					   struct user_struct *user,
+					   struct task_struct *task)
 {
-	struct user_struct *user = pages->account_mode ==
-				   IOPT_PAGES_ACCOUNT_USER ?
-				   pages->source_user : NULL;
 	struct iommufd_ledger *ledger;
 
+	if (mode != IOPT_PAGES_ACCOUNT_USER)
+		user = NULL;
 	mutex_lock(&iommufd_ledgers_lock);
-	ledger = ledger_find(pages->source_mm, pages->account_mode, user);
+	ledger = ledger_find(mm, mode, user);
 	if (ledger)
 		goto found;
 	ledger = iommufd_should_fail() ? NULL :
 		 kzalloc(sizeof(*ledger), GFP_KERNEL_ACCOUNT);
 	if (!ledger) {
 		mutex_unlock(&iommufd_ledgers_lock);
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
-	ledger->mm = pages->source_mm;
+	ledger->mm = mm;
 	ledger->user = user;
-	ledger->mode = pages->account_mode;
+	ledger->mode = mode;
 	ledger->members_itree = RB_ROOT_CACHED;
 	/* Its process, for the snapshot: the thread group leader. */
-	ledger->task = pages->source_task;
+	ledger->task = task;
 	get_task_struct(ledger->task);
 	mutex_init(&ledger->mutex);
 	hash_add_rcu(iommufd_ledgers, &ledger->hnode,
 		     (unsigned long)ledger->mm ^ ledger->mode);
 found:
 	ledger->members++;
-	pages->ledger = ledger;
 	mutex_unlock(&iommufd_ledgers_lock);
+	return ledger;
+}
 
+/* Give up a membership; the last one frees the ledger, charged nothing. */
+void iommufd_ledger_put(struct iommufd_ledger *ledger)
+{
+	mutex_lock(&iommufd_ledgers_lock);
+	if (!--ledger->members) {
+		WARN_ON(ledger->charged);
+		hash_del_rcu(&ledger->hnode);
+		put_task_struct(ledger->task);
+		mutex_destroy(&ledger->mutex);
+		kfree_rcu(ledger, rcu);
+	}
+	mutex_unlock(&iommufd_ledgers_lock);
+}
+
+static void ledger_insert(struct iopt_pages *pages)
+{
 	pages->ledger_node.start = pages->uptr;
 	pages->ledger_node.last = pages->uptr + pages->npages * PAGE_SIZE - 1;
+	interval_tree_insert(&pages->ledger_node,
+			     &pages->ledger->members_itree);
+}
+
+/* Join the ledger of @pages's party, creating it if needed. */
+int iommufd_ledger_join(struct iopt_pages *pages)
+{
+	struct iommufd_ledger *ledger;
+
+	ledger = iommufd_ledger_hold(pages->source_mm, pages->account_mode,
+				     pages->source_user, pages->source_task);
+	if (IS_ERR(ledger))
+		return PTR_ERR(ledger);
+	pages->ledger = ledger;
 	mutex_lock(&ledger->mutex);
-	interval_tree_insert(&pages->ledger_node, &ledger->members_itree);
+	ledger_insert(pages);
 	mutex_unlock(&ledger->mutex);
 	return 0;
 }
@@ -150,17 +192,121 @@ void iommufd_ledger_leave(struct iopt_pages *pages)
 	mutex_lock(&ledger->mutex);
 	interval_tree_remove(&pages->ledger_node, &ledger->members_itree);
 	mutex_unlock(&ledger->mutex);
-
-	mutex_lock(&iommufd_ledgers_lock);
-	if (!--ledger->members) {
-		WARN_ON(ledger->charged);
-		hash_del_rcu(&ledger->hnode);
-		put_task_struct(ledger->task);
-		mutex_destroy(&ledger->mutex);
-		kfree_rcu(ledger, rcu);
-	}
-	mutex_unlock(&iommufd_ledgers_lock);
+	iommufd_ledger_put(ledger);
 	pages->ledger = NULL;
+}
+
+/*
+ * The slot of the first present PFN entry of @pages at or after *@index,
+ * which becomes its index; NULL if there is none.  Under pages->mutex.
+ */
+static unsigned long *pfn_entry_next(struct iopt_pages *pages,
+				     unsigned long *index)
+{
+	unsigned long ci = *index / IOPT_PFN_CHUNK;
+	struct iopt_pfn_chunk *chunk;
+
+	while ((chunk = xa_find(&pages->pfn_chunks, &ci, ULONG_MAX,
+				XA_PRESENT))) {
+		unsigned long end = min_t(unsigned long,
+					  (ci + 1) * IOPT_PFN_CHUNK,
+					  pages->npages);
+		unsigned long i = max(*index, ci * IOPT_PFN_CHUNK);
+
+		for (; i < end; i++) {
+			if (chunk->entries[i % IOPT_PFN_CHUNK]) {
+				*index = i;
+				return &chunk->entries[i % IOPT_PFN_CHUNK];
+			}
+		}
+		ci++;
+	}
+	return NULL;
+}
+
+static void ledger_charge_anyway(struct iommufd_ledger *ledger,
+				 unsigned long npages);
+
+/**
+ * iommufd_ledger_move_out() - take @pages and its charges out of its ledger
+ * @pages: a member, whose pages->mutex the caller holds
+ *
+ * Each page it carries the charge of passes to another member pinning it
+ * too, or is released; nothing of @pages is charged after.  The membership
+ * stays, and pages->ledger with it, for iommufd_ledger_move_in() to this
+ * ledger again or for the caller to put.
+ */
+void iommufd_ledger_move_out(struct iopt_pages *pages)
+{
+	struct iommufd_ledger *ledger = pages->ledger;
+	unsigned long index, release = 0, *slot;
+	bool shared;
+
+	lockdep_assert_held(&pages->mutex);
+	mutex_lock(&ledger->mutex);
+	shared = iommufd_ledger_shared(pages, 0, pages->npages - 1);
+	for (index = 0; (slot = pfn_entry_next(pages, &index)); index++) {
+		unsigned long pfn = iopt_pfn_entry_pfn(*slot);
+
+		if (!iopt_pfn_entry_charged(*slot))
+			continue;
+		WRITE_ONCE(*slot, iopt_pfn_entry(pfn, false));
+		if (!shared || !iommufd_ledger_pass_on(pages, index, pfn))
+			release++;
+	}
+	interval_tree_remove(&pages->ledger_node, &ledger->members_itree);
+	iommufd_ledger_uncharge(pages, release);
+	mutex_unlock(&ledger->mutex);
+}
+
+/**
+ * iommufd_ledger_move_in() - put @pages, and its charges, into a ledger
+ * @pages: out of any ledger (iommufd_ledger_move_out()); pages->mutex held
+ * @ledger: held for it (iommufd_ledger_hold()); becomes pages->ledger
+ * @ioas_id: an IOAS the pages are mapped in, for the log and the policies
+ * @force: charge whatever limit or policy says (to restore a charge that
+ *         was there before)
+ *
+ * Each pinned page no other member carries the charge of is charged to
+ * the ledger's party.  Without @force that can fail as a pin can
+ * (-ENOMEM past RLIMIT_MEMLOCK, or a charge policy's errno), and then
+ * @pages is left out of the ledger, charged nothing.
+ */
+int iommufd_ledger_move_in(struct iopt_pages *pages,
+			   struct iommufd_ledger *ledger, u32 ioas_id,
+			   bool force)
+{
+	unsigned long index, charge = 0, *slot;
+	bool shared;
+	int rc = 0;
+
+	lockdep_assert_held(&pages->mutex);
+	pages->ledger = ledger;
+	mutex_lock(&ledger->mutex);
+	ledger_insert(pages);
+	shared = iommufd_ledger_shared(pages, 0, pages->npages - 1);
+	for (index = 0; (slot = pfn_entry_next(pages, &index)); index++) {
+		unsigned long pfn = iopt_pfn_entry_pfn(*slot);
+		bool charged = !shared ||
+			       !iommufd_ledger_carried(pages, index, pfn);
+
+		WRITE_ONCE(*slot, iopt_pfn_entry(pfn, charged));
+		charge += charged;
+	}
+	if (force)
+		ledger_charge_anyway(ledger, charge);
+	else
+		rc = iommufd_ledger_charge(pages, ioas_id, pages->uptr, charge);
+	if (rc) {
+		for (index = 0; (slot = pfn_entry_next(pages, &index)); index++)
+			WRITE_ONCE(*slot,
+				   iopt_pfn_entry(iopt_pfn_entry_pfn(*slot),
+						  false));
+		interval_tree_remove(&pages->ledger_node,
+				     &ledger->members_itree);
+	}
+	mutex_unlock(&ledger->mutex);
+	return rc;
 }
 
 /* Pages charged by @pages's party; under the ledger's mutex. */
@@ -296,6 +442,19 @@ static int ledger_over_limit(struct iopt_pages *pages, u32 ioas_id,
 			    pages->ledger->mode == IOPT_PAGES_ACCOUNT_USER ?
 			    "user" : "process", npages, ioas_id);
 	return -ENOMEM;
+}
+
+/* Charge @npages past any limit: a charge restored as it was. */
+static void ledger_charge_anyway(struct iommufd_ledger *ledger,
+				 unsigned long npages)
+{
+	lockdep_assert_held(&ledger->mutex);
+	if (ledger->mode == IOPT_PAGES_ACCOUNT_USER)
+		atomic_long_add(npages, &ledger->user->locked_vm);
+	else
+		atomic64_add(npages, &ledger->mm->pinned_vm);
+	WRITE_ONCE(ledger->charged, ledger->charged + npages);
+	atomic_long_add(npages, &iommufd_stats.charged_pages);
 }
 
 /*

@@ -581,7 +581,8 @@ static int iopt_copy_policy(struct io_pagetable *dst, struct io_pagetable *src,
 	if (!iommufd_policy_enabled())
 		return 0;
 	for (i = 0; i < nslices; i++) {
-		const struct iopt_pages *pages = slices[i].pages;
+		struct iopt_pages *pages = slices[i].pages;
+		struct task_struct *owner = iopt_pages_get_owner_task(pages);
 
 		rc = __iommufd_policy_map(&(struct iommufd_policy_map_req){
 			.op = IOMMUFD_POLICY_MAP_COPY,
@@ -593,8 +594,9 @@ static int iopt_copy_policy(struct io_pagetable *dst, struct io_pagetable *src,
 			.account_mode = mode,
 			.src_ioas_id = src_id,
 			.src_iova = src_iova + off,
-			.owner = pages->source_task,
+			.owner = owner,
 		});
+		put_task_struct(owner);
 		if (rc)
 			return rc;
 		off += slices[i].length;

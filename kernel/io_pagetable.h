@@ -179,6 +179,12 @@ iopt_account_mode_current(enum iopt_account_mode ctx_mode)
  *             from it even when another process asks
  * @source_task: the thread group leader that mapped, for RLIMIT_MEMLOCK
  * @source_user: the user charged in IOPT_PAGES_ACCOUNT_USER mode
+ *
+ * The owner (@source_mm, @source_task, @source_user, @ledger) of memory
+ * with a @file changes with IOMMU_IOAS_CHANGE_PROCESS, which holds @mutex
+ * and the iova_rwsem of every IOAS of the context for writing: read it
+ * under one of those, or take a reference under @mutex
+ * (iopt_pages_get_owner_task()).
  * @ledger: where this range's charges are kept and shared with other pages
  *          objects of the same process (NULL in IOPT_PAGES_ACCOUNT_NONE);
  *          see account.c
@@ -310,6 +316,15 @@ static inline unsigned long iopt_area_iova_to_index(struct iopt_area *area,
 }
 
 /* account.c */
+struct iommufd_ledger *iommufd_ledger_hold(struct mm_struct *mm,
+					   enum iopt_account_mode mode,
+					   struct user_struct *user,
+					   struct task_struct *task);
+void iommufd_ledger_put(struct iommufd_ledger *ledger);
+void iommufd_ledger_move_out(struct iopt_pages *pages);
+int iommufd_ledger_move_in(struct iopt_pages *pages,
+			   struct iommufd_ledger *ledger, u32 ioas_id,
+			   bool force);
 int iommufd_ledger_join(struct iopt_pages *pages);
 void iommufd_ledger_leave(struct iopt_pages *pages);
 void iommufd_ledger_lock(struct iopt_pages *pages);
@@ -339,6 +354,26 @@ static inline void iopt_put_pages(struct iopt_pages *pages)
 {
 	kref_put(&pages->kref, iopt_release_pages);
 }
+
+/**
+ * struct iopt_owner - references on whose memory a pages object is
+ * @mm: its address space (mmgrab)
+ * @task: its thread group leader
+ * @user: its user
+ * @ledger: a membership of its ledger, or NULL
+ */
+struct iopt_owner {
+	struct mm_struct *mm;
+	struct task_struct *task;
+	struct user_struct *user;
+	struct iommufd_ledger *ledger;
+};
+
+void iopt_owner_get_current(struct iopt_owner *owner);
+void iopt_owner_put(struct iopt_owner *owner);
+int iopt_pages_change_owner(struct iopt_pages *pages, struct iopt_owner *to,
+			    u32 ioas_id, bool force);
+struct task_struct *iopt_pages_get_owner_task(struct iopt_pages *pages);
 
 int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 			  unsigned long last_index, struct page **out_pages,

@@ -10,6 +10,7 @@
 #include <linux/ktime.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "iommufd_private.h"
@@ -41,6 +42,7 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
+	guard(rwsem_read)(&ucmd->ictx->ioas_creation_rwsem);
 	ioas = iommufd_ioas_alloc(ucmd->ictx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
@@ -466,4 +468,200 @@ int iommufd_option(struct iommufd_ucmd *ucmd)
 			 &cmd->val64, sizeof(cmd->val64)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * What IOMMU_IOAS_CHANGE_PROCESS works on: every IOAS of the context,
+ * locked, and every pages object mapped in them, once, with the previous
+ * owner of those it gave to the caller.
+ */
+struct change_process {
+	struct iommufd_ioas **ioas;
+	unsigned int nioas;
+	struct change_pages {
+		struct iopt_pages *pages;
+		u32 ioas_id;
+		struct iopt_owner prev;
+	} *items;
+	unsigned int nitems;
+};
+
+static int cmp_change_pages(const void *a, const void *b)
+{
+	const struct change_pages *x = a, *y = b;
+
+	return x->pages == y->pages ? 0 : x->pages < y->pages ? -1 : 1;
+}
+
+/*
+ * Lock every IOAS of @ictx for writing, in ID order, nested in
+ * ioas_creation_rwsem (held for writing: no IOAS appears meanwhile), each
+ * with a reference that keeps it from being destroyed.
+ */
+static int change_process_lock(struct iommufd_ctx *ictx,
+			       struct change_process *cp)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	unsigned int n = 0;
+
+	down_write(&ictx->ioas_creation_rwsem);
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj)
+		n += obj->type == IOMMUFD_OBJ_IOAS;
+	xa_unlock(&ictx->objects);
+	cp->ioas = iommufd_should_fail() ? NULL :
+		   kcalloc(n ?: 1, sizeof(*cp->ioas), GFP_KERNEL_ACCOUNT);
+	if (!cp->ioas) {
+		up_write(&ictx->ioas_creation_rwsem);
+		return -ENOMEM;
+	}
+	/* Fewer now, perhaps (destroyed meanwhile), never more. */
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj)
+		if (obj->type == IOMMUFD_OBJ_IOAS && !obj->dying &&
+		    cp->nioas < n && refcount_inc_not_zero(&obj->users))
+			cp->ioas[cp->nioas++] =
+				container_of(obj, struct iommufd_ioas, obj);
+	xa_unlock(&ictx->objects);
+	for (n = 0; n < cp->nioas; n++)
+		down_write_nest_lock(&cp->ioas[n]->iopt.iova_rwsem,
+				     &ictx->ioas_creation_rwsem);
+	return 0;
+}
+
+static void change_process_unlock(struct iommufd_ctx *ictx,
+				  struct change_process *cp)
+{
+	unsigned int i;
+
+	for (i = 0; i < cp->nioas; i++) {
+		up_write(&cp->ioas[i]->iopt.iova_rwsem);
+		iommufd_put_object(&cp->ioas[i]->obj);
+	}
+	up_write(&ictx->ioas_creation_rwsem);
+	kfree(cp->ioas);
+	kvfree(cp->items);
+}
+
+/* Every pages object of the locked IOAS, once: -EINVAL if one has no file. */
+static int change_process_collect(struct change_process *cp)
+{
+	struct iopt_area *area;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cp->nioas; i++)
+		n += cp->ioas[i]->iopt.nareas;
+	if (!n)
+		return 0;
+	cp->items = iommufd_should_fail() ? NULL :
+		    kvcalloc(n, sizeof(*cp->items), GFP_KERNEL_ACCOUNT);
+	if (!cp->items)
+		return -ENOMEM;
+	for (i = 0; i < cp->nioas; i++) {
+		struct io_pagetable *iopt = &cp->ioas[i]->iopt;
+
+		for (area = iopt_area_iter_first(iopt, 0, ULONG_MAX); area;
+		     area = iopt_area_iter_next(area, 0, ULONG_MAX)) {
+			if (!area->pages->file)
+				return -EINVAL;
+			if (WARN_ON(cp->nitems == n))
+				return -EINVAL;
+			cp->items[cp->nitems].pages = area->pages;
+			cp->items[cp->nitems++].ioas_id = iopt->id;
+		}
+	}
+	sort(cp->items, cp->nitems, sizeof(*cp->items), cmp_change_pages,
+	     NULL);
+	for (i = 1, n = 1; i < cp->nitems; i++)
+		if (cp->items[i].pages != cp->items[n - 1].pages)
+			cp->items[n++] = cp->items[i];
+	cp->nitems = n;
+	return 0;
+}
+
+/*
+ * Give the @i-th pages object to the caller; its previous owner goes to
+ * the item.  Memory the caller owns already is left as it is.
+ */
+static int change_process_one(struct change_process *cp, unsigned int i)
+{
+	struct change_pages *item = &cp->items[i];
+	struct iopt_pages *pages = item->pages;
+	int rc;
+
+	iopt_owner_get_current(&item->prev);
+	if (pages->source_mm == item->prev.mm &&
+	    pages->source_task == item->prev.task &&
+	    pages->source_user == item->prev.user) {
+		iopt_owner_put(&item->prev);
+		item->prev.mm = NULL;
+		return 0;
+	}
+	if (pages->ledger) {
+		item->prev.ledger = iommufd_ledger_hold(item->prev.mm,
+							pages->account_mode,
+							item->prev.user,
+							item->prev.task);
+		if (IS_ERR(item->prev.ledger)) {
+			rc = PTR_ERR(item->prev.ledger);
+			item->prev.ledger = NULL;
+			goto err_put;
+		}
+	}
+	rc = iopt_pages_change_owner(pages, &item->prev, item->ioas_id, false);
+	if (rc)
+		goto err_put;
+	return 0;
+
+err_put:
+	iopt_owner_put(&item->prev);
+	item->prev.mm = NULL;
+	return rc;
+}
+
+/**
+ * iommufd_ioas_change_process() - IOMMU_IOAS_CHANGE_PROCESS
+ * @ucmd: the call
+ *
+ * Every IOAS is locked for writing throughout, so no pin, unpin, map,
+ * copy or access of their memory runs meanwhile, and nothing reads an
+ * owner while it changes.  Owners change one pages object at a time, each
+ * charged to the caller before its previous owner's charge is released; on
+ * a failure those changed already are changed back, their charges restored
+ * as they were.
+ */
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_change_process *cmd = ucmd->cmd;
+	struct change_process cp = {};
+	unsigned int i;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	rc = change_process_lock(ucmd->ictx, &cp);
+	if (rc)
+		return rc;
+	rc = change_process_collect(&cp);
+	for (i = 0; !rc && i < cp.nitems; i++)
+		rc = change_process_one(&cp, i);
+	if (rc) {
+		/* Back to the previous owners, in reverse. */
+		while (i--) {
+			struct change_pages *item = &cp.items[i];
+
+			if (!item->prev.mm)
+				continue;
+			WARN_ON(iopt_pages_change_owner(item->pages, &item->prev,
+							item->ioas_id, true));
+			iopt_owner_put(&item->prev);
+		}
+	} else {
+		for (i = 0; i < cp.nitems; i++)
+			if (cp.items[i].prev.mm)
+				iopt_owner_put(&cp.items[i].prev);
+	}
+	change_process_unlock(ucmd->ictx, &cp);
+	return rc;
 }

@@ -19,6 +19,9 @@
  *   staccess->lock (the test driver's)               selftest.c
  *     access->ioas_lock
  *       iopt->iova_rwsem ...
+ *   ictx->ioas_creation_rwsem
+ *     iopt->iova_rwsem of every IOAS, by ID (IOMMU_IOAS_CHANGE_PROCESS)
+ *       pages->mutex ...
  *   ictx->devices_lock
  *     igroup->lock ...  (the debugfs devices file)
  *     the IOMMU core's group mutex (claiming DMA ownership)
@@ -34,7 +37,9 @@
  *           ledger->mutex
  *
  * Taken with none of the above held, and nothing taken inside: ctx_list_lock
- * (main.c), iommufd_ledgers_lock (account.c), policy_mutex (policy.c).
+ * (main.c), policy_mutex (policy.c).  iommufd_ledgers_lock (account.c)
+ * takes nothing inside; IOMMU_IOAS_CHANGE_PROCESS takes it under the
+ * iova_rwsems it holds, to hold and put ledger memberships.
  * The VFIO gate (vfio_gate.c) runs in an ioctl before VFIO takes any lock,
  * holding none of ours; asking a container which backend serves it takes
  * VFIO's container lock, then (for this backend) none of ours.  Policy
@@ -141,10 +146,15 @@ extern struct wait_queue_head iommufd_destroy_wait;
  * @owner: the process that opened it (or, for a VFIO container, set the
  *         container's IOMMU), by thread group ID, and its command name
  * @owner_comm: that command name
+ * @ioas_creation_rwsem: held for reading while an IOAS is made and
+ *                       published; IOMMU_IOAS_CHANGE_PROCESS holds it for
+ *                       writing, so that every IOAS it locks is every IOAS
+ *                       there is, and takes their iova_rwsems nested in it
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
+	struct rw_semaphore ioas_creation_rwsem;
 	enum iopt_account_mode account_mode;
 	struct mutex devices_lock; /* see above */
 	struct list_head devices;
@@ -317,6 +327,7 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_option(struct iommufd_ucmd *ucmd);

@@ -261,6 +261,7 @@ static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode,
 	if (!ictx)
 		return NULL;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	init_rwsem(&ictx->ioas_creation_rwsem);
 	ictx->account_mode = mode;
 	mutex_init(&ictx->devices_lock);
 	INIT_LIST_HEAD(&ictx->devices);
@@ -417,6 +418,7 @@ union ucmd_buffer {
 	struct iommu_ioas_iova_ranges iova_ranges;
 	struct iommu_ioas_map map;
 	struct iommu_ioas_map_file map_file;
+	struct iommu_ioas_change_process change_process;
 	struct iommu_ioas_unmap unmap;
 	struct iommu_option option;
 	struct iommu_hw_info hw_info;
@@ -467,6 +469,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
 	IOCTL_OP(IOAS_MAP_FILE, iommufd_ioas_map_file,
 		 struct iommu_ioas_map_file, iova),
+	IOCTL_OP(IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		 struct iommu_ioas_change_process, __reserved),
 	IOCTL_OP(IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
 	IOCTL_OP(OPTION, iommufd_option, struct iommu_option, val64),

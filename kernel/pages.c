@@ -43,10 +43,39 @@
  */
 size_t iommufd_pin_batch_bytes = 65536;
 
+/* References on the calling process as an owner, without a ledger. */
+void iopt_owner_get_current(struct iopt_owner *owner)
+{
+	owner->mm = current->mm;
+	mmgrab(owner->mm);
+	owner->task = current->group_leader;
+	get_task_struct(owner->task);
+	owner->user = get_uid(current_user());
+	owner->ledger = NULL;
+}
+
+void iopt_owner_put(struct iopt_owner *owner)
+{
+	if (owner->ledger)
+		iommufd_ledger_put(owner->ledger);
+	mmdrop(owner->mm);
+	put_task_struct(owner->task);
+	free_uid(owner->user);
+}
+
+static void pages_swap_owner(struct iopt_pages *pages,
+			     struct iopt_owner *owner)
+{
+	swap(pages->source_mm, owner->mm);
+	swap(pages->source_task, owner->task);
+	swap(pages->source_user, owner->user);
+}
+
 static struct iopt_pages *pages_alloc(unsigned long uptr, unsigned long length,
 				      bool writable, enum iopt_account_mode mode,
 				      struct file *file)
 {
+	struct iopt_owner owner;
 	struct iopt_pages *pages;
 	unsigned long end;
 	int rc;
@@ -69,11 +98,8 @@ static struct iopt_pages *pages_alloc(unsigned long uptr, unsigned long length,
 	pages->writable = writable;
 	if (file)
 		pages->file = get_file(file);
-	pages->source_mm = current->mm;
-	mmgrab(pages->source_mm);
-	pages->source_task = current->group_leader;
-	get_task_struct(pages->source_task);
-	pages->source_user = get_uid(current_user());
+	iopt_owner_get_current(&owner);
+	pages_swap_owner(pages, &owner);
 	pages->account_mode = mode;
 
 	if (pages->account_mode != IOPT_PAGES_ACCOUNT_NONE) {
@@ -130,6 +156,56 @@ void iopt_release_pages(struct kref *kref)
 	free_uid(pages->source_user);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
+}
+
+/**
+ * iopt_pages_change_owner() - give memory of a file to another owner
+ * @pages: the memory (with a file)
+ * @to: the new owner's references, and for charged memory a membership of
+ *      the ledger it is charged to (iommufd_ledger_hold()); on success it
+ *      holds the previous owner's, for iopt_owner_put() (or to change back)
+ * @ioas_id: an IOAS the memory is mapped in, for the log and the policies
+ * @force: charge whatever the limit or the policies say: to change back
+ *
+ * What is pinned is charged to the new owner (each page once per party,
+ * as ever) and released from the previous one.  Fails as a pin would when
+ * the new owner's limit or a charge policy refuses, and then nothing has
+ * changed.
+ */
+int iopt_pages_change_owner(struct iopt_pages *pages, struct iopt_owner *to,
+			    u32 ioas_id, bool force)
+{
+	struct iommufd_ledger *from = pages->ledger;
+	int rc = 0;
+
+	mutex_lock(&pages->mutex);
+	if (from)
+		iommufd_ledger_move_out(pages);
+	pages_swap_owner(pages, to);
+	if (from) {
+		rc = iommufd_ledger_move_in(pages, to->ledger, ioas_id, force);
+		if (rc) {
+			pages_swap_owner(pages, to);
+			/* Charged as it was a moment ago: cannot fail. */
+			WARN_ON(iommufd_ledger_move_in(pages, from, ioas_id,
+						       true));
+		} else {
+			to->ledger = from;
+		}
+	}
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/* The owner's thread group leader, with a reference. */
+struct task_struct *iopt_pages_get_owner_task(struct iopt_pages *pages)
+{
+	struct task_struct *task;
+
+	mutex_lock(&pages->mutex);
+	task = get_task_struct(pages->source_task);
+	mutex_unlock(&pages->mutex);
+	return task;
 }
 
 /*

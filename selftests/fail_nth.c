@@ -201,6 +201,16 @@ static int op_map_huge_file(struct env *e)
 			     IOMMU_IOAS_MAP_FIXED_IOVA, &iova);
 }
 
+static int setup_file_mapped(struct env *e)
+{
+	return setup_ioas(e) ?: op_map_file(e);
+}
+
+static int op_change_process(struct env *e)
+{
+	return change_process(e->fd, 0);
+}
+
 static int setup_one_domain(struct env *e)
 {
 	return setup_ioas(e) ?:
@@ -507,6 +517,7 @@ SWEEP(map_without_domain, setup_ioas, op_map)
 SWEEP(map_one_domain, setup_one_domain, op_map)
 SWEEP(map_two_domains, setup_two_domains, op_map)
 SWEEP(map_file_one_domain, setup_one_domain, op_map_file)
+SWEEP(change_process, setup_file_mapped, op_change_process)
 
 TEST(fail_nth_map_huge_file_one_domain)
 {

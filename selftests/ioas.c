@@ -1901,4 +1901,192 @@ TEST_F(access, unmap_waits_for_an_access_being_destroyed)
 	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
 }
 
+/* ---- IOMMU_IOAS_CHANGE_PROCESS -------------------------------------------- */
+
+/* Map @npages of a new memfd and pin them through @access; 0 or errno. */
+static int map_file_and_pin(int fd, uint32_t ioas, int access,
+			    unsigned long npages)
+{
+	uint64_t iova = 0;
+	char *view;
+	int memfd = memfd_of(0, npages * PAGE, 0, &view);
+
+	if (memfd < 0)
+		return -1;
+	munmap(view, npages * PAGE);
+	if (ioas_map_file(fd, ioas, memfd, 0, npages * PAGE, MAP_RW, &iova) ||
+	    test_access_pages(fd, access, iova, npages * PAGE, NULL, 0, NULL))
+		return errno;
+	close(memfd);
+	return 0;
+}
+
+/*
+ * Fork a process of the same user that calls IOMMU_IOAS_CHANGE_PROCESS on
+ * @fd with RLIMIT_MEMLOCK @limit pages; it exits with 0 when the call
+ * returns @want (0 or an errno) and its own VmPin is then @vmpin pages.
+ */
+static int change_process_child(int fd, int want, unsigned long limit,
+				unsigned long vmpin)
+{
+	struct rlimit rl = { limit * PAGE, limit * PAGE };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int rc;
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(10);
+		rc = change_process(fd, 0) ? errno : 0;
+		if (rc != want)
+			_exit(11);
+		_exit(vm_pin_kb() == (long)(vmpin * PAGE / 1024) ? 0 : 12);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The charge of what is pinned moves to the caller's process, once. */
+TEST(change_process_moves_the_charge)
+{
+	long charged = iommufd_stat("charged_pages");
+
+	RUN_AS_CHILD({
+		struct charge_env e;
+
+		CHILD_CHECK(1, !charge_env_setup(&e, 16, true));
+		CHILD_CHECK(2, !map_file_and_pin(e.fd, e.ioas, e.access, 8));
+		/* Another memfd through the second IOAS. */
+		CHILD_CHECK(3, !map_file_and_pin(e.fd, e.ioas2, e.access2, 2));
+		CHILD_CHECK(4, vm_pin_kb() == 10 * PAGE / 1024);
+		CHILD_CHECK(5, !change_process_child(e.fd, 0, 16, 10));
+		CHILD_CHECK(6, vm_pin_kb() == 0);
+		CHILD_CHECK(7, iommufd_stat("charged_pages") == charged + 10);
+		/* Called by the owner: nothing to move. */
+		CHILD_CHECK(8, !change_process(e.fd, 0));
+		close(e.access);
+		close(e.access2);
+		CHILD_CHECK(9, iommufd_stat("charged_pages") == charged);
+	});
+	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
+}
+
+/*
+ * Only this file's maps move: the same pages pinned through another file of
+ * the old process stay charged to it (the charge passes to that file's
+ * pins), and the new process is charged for its own.
+ */
+TEST(change_process_leaves_other_files_charged)
+{
+	long charged = iommufd_stat("charged_pages");
+
+	RUN_AS_CHILD({
+		struct charge_env e;
+		uint64_t iova = 0, iova2 = 0;
+		uint32_t ioas3;
+		char *view;
+		int memfd = memfd_of(0, 8 * PAGE, 0, &view), access3;
+
+		CHILD_CHECK(1, memfd >= 0 && !charge_env_setup(&e, 16, true));
+		CHILD_CHECK(2, !ioas_alloc(e.fd2, &ioas3) &&
+			       !test_create_access(e.fd2, ioas3,
+						   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+						   &access3));
+		CHILD_CHECK(3, !ioas_map_file(e.fd, e.ioas, memfd, 0, 8 * PAGE,
+					      MAP_RW, &iova) &&
+			       !ioas_map_file(e.fd2, ioas3, memfd, 0, 8 * PAGE,
+					      MAP_RW, &iova2));
+		CHILD_CHECK(4, !test_access_pages(e.fd, e.access, iova,
+						  8 * PAGE, view, 0, NULL) &&
+			       !test_access_pages(e.fd2, access3, iova2,
+						  8 * PAGE, view, 0, NULL));
+		CHILD_CHECK(5, vm_pin_kb() == 8 * PAGE / 1024);
+		CHILD_CHECK(6, iommufd_stat("charged_pages") == charged + 8);
+		CHILD_CHECK(7, !change_process_child(e.fd, 0, 16, 8));
+		CHILD_CHECK(8, vm_pin_kb() == 8 * PAGE / 1024);
+		CHILD_CHECK(9, iommufd_stat("charged_pages") == charged + 16);
+		close(access3);
+		CHILD_CHECK(10, vm_pin_kb() == 0);
+		CHILD_CHECK(11, iommufd_stat("charged_pages") == charged + 8);
+		close(e.access);
+		CHILD_CHECK(12, iommufd_stat("charged_pages") == charged);
+	});
+	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
+}
+
+/* The new process's limit refuses: every map stays with the old one. */
+TEST(change_process_is_all_or_nothing)
+{
+	long charged = iommufd_stat("charged_pages");
+
+	RUN_AS_CHILD({
+		struct charge_env e;
+		int i;
+
+		CHILD_CHECK(1, !charge_env_setup(&e, 16, true));
+		/* Three maps of 2 pages under a limit of 4: the last fails. */
+		for (i = 0; i < 3; i++)
+			CHILD_CHECK(2, !map_file_and_pin(e.fd, e.ioas, e.access,
+							 2));
+		CHILD_CHECK(3, vm_pin_kb() == 6 * PAGE / 1024);
+		CHILD_CHECK(4, !change_process_child(e.fd, ENOMEM, 4, 0));
+		CHILD_CHECK(5, vm_pin_kb() == 6 * PAGE / 1024);
+		CHILD_CHECK(6, iommufd_stat("charged_pages") == charged + 6);
+		/* With room for all of it, it moves. */
+		CHILD_CHECK(7, !change_process_child(e.fd, 0, 6, 6));
+		CHILD_CHECK(8, vm_pin_kb() == 0);
+		close(e.access);
+		CHILD_CHECK(9, iommufd_stat("charged_pages") == charged);
+	});
+	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
+}
+
+/*
+ * Charged to the user: a user at its limit can still hand its maps to
+ * another of its processes (the charge is released before it is taken).
+ */
+TEST(change_process_within_a_user_at_its_limit)
+{
+	long charged = iommufd_stat("charged_pages");
+
+	RUN_AS_CHILD({
+		struct charge_env e;
+
+		CHILD_CHECK(1, !charge_env_setup(&e, 8, false));
+		CHILD_CHECK(2, !map_file_and_pin(e.fd, e.ioas, e.access, 8));
+		CHILD_CHECK(3, iommufd_stat("charged_pages") == charged + 8);
+		CHILD_CHECK(4, !change_process_child(e.fd, 0, 8, 0));
+		CHILD_CHECK(5, iommufd_stat("charged_pages") == charged + 8);
+		close(e.access);
+		CHILD_CHECK(6, iommufd_stat("charged_pages") == charged);
+	});
+	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
+}
+
+TEST(change_process_errors)
+{
+	RUN_AS_CHILD({
+		struct charge_env e;
+		char *a = map_anon(PAGE);
+		uint64_t iova;
+
+		CHILD_CHECK(1, a && !charge_env_setup(&e, 16, true));
+		CHILD_CHECK(2, !map_file_and_pin(e.fd, e.ioas, e.access, 2));
+		CHILD_CHECK(3, change_process(e.fd, 1) && errno == EOPNOTSUPP);
+		/* Memory mapped by address cannot change process. */
+		CHILD_CHECK(4, !ioas_map(e.fd, e.ioas2, a, PAGE, &iova));
+		CHILD_CHECK(5, !test_access_pages(e.fd, e.access2, iova, PAGE,
+						  a, 0, NULL));
+		CHILD_CHECK(6, change_process_child(e.fd, EINVAL, 16, 0) == 0);
+		CHILD_CHECK(7, vm_pin_kb() == 3 * PAGE / 1024);
+		CHILD_CHECK(8, !ioas_unmap(e.fd, e.ioas2, iova, PAGE, NULL));
+		CHILD_CHECK(9, !change_process_child(e.fd, 0, 16, 2));
+		CHILD_CHECK(10, vm_pin_kb() == 0);
+	});
+}
+
 TEST_HARNESS_MAIN

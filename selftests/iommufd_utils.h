@@ -109,6 +109,17 @@ static inline int ioas_map_file(int fd, uint32_t ioas, int memfd,
 	return rc;
 }
 
+/* IOMMU_IOAS_CHANGE_PROCESS: the caller becomes the owner of every map. */
+static inline int change_process(int fd, uint32_t reserved)
+{
+	struct iommu_ioas_change_process cmd = {
+		.size = sizeof(cmd),
+		.__reserved = reserved,
+	};
+
+	return ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd);
+}
+
 static inline int ioas_unmap(int fd, uint32_t ioas, uint64_t iova,
 			     uint64_t len, uint64_t *unmapped)
 {
