@@ -291,6 +291,11 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 			rc = -EINVAL;
 			break;
 		}
+		/* No user address to pin from (VFIO_DMA_UNMAP_FLAG_VADDR). */
+		if (area->vaddr_invalid) {
+			rc = -EBUSY;
+			break;
+		}
 		if ((flags & IOMMUFD_ACCESS_RW_WRITE) &&
 		    !(area->iommu_prot & IOMMU_WRITE)) {
 			rc = -EPERM;
@@ -374,6 +379,10 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		if ((flags & IOMMUFD_ACCESS_RW_WRITE) &&
 		    !(area->iommu_prot & IOMMU_WRITE)) {
 			rc = -EPERM;
+			break;
+		}
+		if (area->vaddr_invalid) {
+			rc = -EBUSY;
 			break;
 		}
 		len = walk.end - walk.cur + 1;

@@ -734,6 +734,7 @@ again:
 		}
 		interval_tree_remove(&area->node, &iopt->area_itree);
 		iopt->nareas--;
+		iopt->vaddr_invalid -= area->vaddr_invalid;
 		list_add_tail(&area->unmap_node, &batch);
 		unmapped_bytes += area_last - area_first + 1;
 		if (area_last == last)
@@ -774,6 +775,115 @@ int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
 {
 	return iopt_unmap_range(iopt, 0, ULONG_MAX, unmapped);
+}
+
+/*
+ * The area maps all of its pages object (as every mapping of the VFIO
+ * backend does: nothing there splits or copies one).
+ */
+static bool iopt_area_whole_pages(struct iopt_area *area)
+{
+	return !area->pages_node.start &&
+	       area->pages_node.last == area->pages->npages - 1;
+}
+
+/**
+ * iopt_invalidate_vaddr() - VFIO_DMA_UNMAP_FLAG_VADDR
+ * @iopt: the table
+ * @start: first IOVA of the range
+ * @last: its last IOVA
+ * @done: receives the bytes of the areas invalidated
+ *
+ * The user addresses of every area inside [@start, @last] go away: the
+ * areas stay mapped, their pages pinned, until iopt_update_vaddr() names
+ * new ones.  All or nothing: -EINVAL when the range cuts an area or holds
+ * one invalidated already.  Accesses cannot pin from those areas meanwhile
+ * (-EBUSY).
+ */
+int iopt_invalidate_vaddr(struct io_pagetable *iopt, unsigned long start,
+			  unsigned long last, unsigned long *done)
+{
+	struct iopt_area *area;
+	int rc = 0;
+
+	*done = 0;
+	down_write(&iopt->iova_rwsem);
+	for (area = iopt_area_iter_first(iopt, start, last); area;
+	     area = iopt_area_iter_next(area, start, last)) {
+		if (iopt_area_iova(area) < start ||
+		    iopt_area_last_iova(area) > last || area->vaddr_invalid ||
+		    !iopt_area_whole_pages(area)) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
+	}
+	for (area = iopt_area_iter_first(iopt, start, last); area;
+	     area = iopt_area_iter_next(area, start, last)) {
+		area->vaddr_invalid = true;
+		iopt->vaddr_invalid++;
+		*done += iopt_area_length(area);
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_update_vaddr() - VFIO_DMA_MAP_FLAG_VADDR
+ * @iopt: the table
+ * @iova: the area's IOVA
+ * @length: its length
+ * @vaddr: its new user address, in the calling process (page aligned)
+ *
+ * The area invalidated at exactly [@iova, @iova + @length) takes @vaddr,
+ * and the calling process becomes its owner: what is pinned is charged to
+ * it from now on (vfio_iommu_type1 moves the charge the same way), and
+ * later pins come from there.  -ENOENT with no area there, -EINVAL when it
+ * is not exactly one invalidated area, -ENOMEM when the caller's
+ * RLIMIT_MEMLOCK refuses the charge (nothing changed).
+ */
+int iopt_update_vaddr(struct io_pagetable *iopt, unsigned long iova,
+		      unsigned long length, unsigned long vaddr)
+{
+	struct iopt_owner to;
+	struct iopt_area *area;
+	struct iopt_pages *pages;
+	int rc;
+
+	down_write(&iopt->iova_rwsem);
+	area = iopt_area_iter_first(iopt, iova, iova + length - 1);
+	if (!area) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	if (!area->vaddr_invalid || iopt_area_iova(area) != iova ||
+	    iopt_area_length(area) != length ||
+	    offset_in_page(vaddr) != area->page_offset) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	pages = area->pages;
+	iopt_owner_get_current(&to);
+	if (pages->ledger) {
+		to.ledger = iommufd_ledger_hold(to.mm, pages->account_mode,
+						to.user, to.task);
+		if (IS_ERR(to.ledger)) {
+			rc = PTR_ERR(to.ledger);
+			to.ledger = NULL;
+			goto out_put;
+		}
+	}
+	rc = iopt_pages_change_owner(pages, &to, vaddr - area->page_offset,
+				     iopt->id, false);
+	if (!rc) {
+		area->vaddr_invalid = false;
+		iopt->vaddr_invalid--;
+	}
+out_put:
+	iopt_owner_put(&to);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	return rc;
 }
 
 /*
@@ -937,13 +1047,20 @@ void iopt_enable_large_pages(struct io_pagetable *iopt)
 	up_write(&iopt->domains_rwsem);
 }
 
-/* Attach @access: its alignment joins the table's; -EADDRINUSE if unmet. */
+/*
+ * Attach @access: its alignment joins the table's; -EADDRINUSE if unmet,
+ * -EBUSY while a user address is invalidated (VFIO_DMA_UNMAP_FLAG_VADDR).
+ */
 int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
 		    u32 *list_id)
 {
 	int rc;
 
 	down_write(&iopt->iova_rwsem);
+	if (iopt->vaddr_invalid) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
 	rc = iommufd_should_fail() ? -ENOMEM :
 	     xa_alloc(&iopt->access_list, list_id, access, xa_limit_16b,
 		      GFP_KERNEL_ACCOUNT);
@@ -1015,6 +1132,11 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	first = xa_empty(&iopt->domains);
+	/* A first domain would pin from user addresses that are gone. */
+	if (iopt->vaddr_invalid) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
 	rc = iommufd_should_fail() ? -ENOMEM :
 	     xa_reserve(&iopt->domains, id, GFP_KERNEL_ACCOUNT);
 	if (rc)

@@ -75,6 +75,10 @@ struct iommufd_ledger;
  * @nareas: areas in @area_itree; @iova_rwsem
  * @max_areas: most areas a map may leave (0: no limit); set once, before
  *             any map, by the VFIO backend from its dma_entry_limit
+ * @vaddr_invalid: areas with vaddr_invalid set; while there are any, no
+ *                 access may attach and no domain be added (either could
+ *                 need to pin from a user address that is gone), as
+ *                 vfio_iommu_type1 does; @iova_rwsem
  */
 struct io_pagetable {
 	struct rw_semaphore domains_rwsem;
@@ -91,6 +95,7 @@ struct io_pagetable {
 	wait_queue_head_t access_wait;
 	unsigned int nareas;
 	unsigned int max_areas;
+	unsigned int vaddr_invalid;
 };
 
 /**
@@ -111,6 +116,9 @@ struct io_pagetable {
  * @prevent_access: an unmap is waiting for the accesses to let go; no new
  *                  access pin or rw may start.  Written with iova_rwsem held
  *                  for writing, read with it held for reading.
+ * @vaddr_invalid: VFIO_DMA_UNMAP_FLAG_VADDR took its user address away
+ *                 until VFIO_DMA_MAP_FLAG_VADDR gives it a new one; its
+ *                 pinned pages stay mapped.  Under iova_rwsem, for writing.
  */
 struct iopt_area {
 	struct interval_tree_node node;
@@ -122,6 +130,7 @@ struct iopt_area {
 	int iommu_prot;
 	atomic_t num_accesses;
 	bool prevent_access;
+	bool vaddr_invalid;
 };
 
 /**
@@ -372,7 +381,7 @@ struct iopt_owner {
 void iopt_owner_get_current(struct iopt_owner *owner);
 void iopt_owner_put(struct iopt_owner *owner);
 int iopt_pages_change_owner(struct iopt_pages *pages, struct iopt_owner *to,
-			    u32 ioas_id, bool force);
+			    unsigned long uptr, u32 ioas_id, bool force);
 struct task_struct *iopt_pages_get_owner_task(struct iopt_pages *pages);
 
 int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
@@ -417,6 +426,10 @@ int iopt_copy_pages(struct io_pagetable *dst, struct io_pagetable *src,
 int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+int iopt_invalidate_vaddr(struct io_pagetable *iopt, unsigned long start,
+			  unsigned long last, unsigned long *done);
+int iopt_update_vaddr(struct io_pagetable *iopt, unsigned long iova,
+		      unsigned long length, unsigned long vaddr);
 int iopt_set_allow_iova(struct io_pagetable *iopt,
 			struct rb_root_cached *allowed);
 int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,

@@ -609,7 +609,8 @@ static int change_process_one(struct change_process *cp, unsigned int i)
 			goto err_put;
 		}
 	}
-	rc = iopt_pages_change_owner(pages, &item->prev, item->ioas_id, false);
+	rc = iopt_pages_change_owner(pages, &item->prev, pages->uptr,
+				     item->ioas_id, false);
 	if (rc)
 		goto err_put;
 	return 0;
@@ -654,6 +655,7 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 			if (!item->prev.mm)
 				continue;
 			WARN_ON(iopt_pages_change_owner(item->pages, &item->prev,
+							item->pages->uptr,
 							item->ioas_id, true));
 			iopt_owner_put(&item->prev);
 		}

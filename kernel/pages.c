@@ -164,28 +164,34 @@ void iopt_release_pages(struct kref *kref)
  * @to: the new owner's references, and for charged memory a membership of
  *      the ledger it is charged to (iommufd_ledger_hold()); on success it
  *      holds the previous owner's, for iopt_owner_put() (or to change back)
+ * @uptr: where the memory is in the new owner (page aligned): the user
+ *        address, or for a file the same offset
  * @ioas_id: an IOAS the memory is mapped in, for the log and the policies
  * @force: charge whatever the limit or the policies say: to change back
  *
- * What is pinned is charged to the new owner (each page once per party,
- * as ever) and released from the previous one.  Fails as a pin would when
- * the new owner's limit or a charge policy refuses, and then nothing has
+ * What is pinned stays pinned, charged to the new owner (each page once
+ * per party, as ever) and released from the previous one; what is pinned
+ * later comes from @uptr in the new owner.  Fails as a pin would when the
+ * new owner's limit or a charge policy refuses, and then nothing has
  * changed.
  */
 int iopt_pages_change_owner(struct iopt_pages *pages, struct iopt_owner *to,
-			    u32 ioas_id, bool force)
+			    unsigned long uptr, u32 ioas_id, bool force)
 {
 	struct iommufd_ledger *from = pages->ledger;
+	unsigned long old_uptr = pages->uptr;
 	int rc = 0;
 
 	mutex_lock(&pages->mutex);
 	if (from)
 		iommufd_ledger_move_out(pages);
 	pages_swap_owner(pages, to);
+	pages->uptr = uptr;
 	if (from) {
 		rc = iommufd_ledger_move_in(pages, to->ledger, ioas_id, force);
 		if (rc) {
 			pages_swap_owner(pages, to);
+			pages->uptr = old_uptr;
 			/* Charged as it was a moment ago: cannot fail. */
 			WARN_ON(iommufd_ledger_move_in(pages, from, ioas_id,
 						       true));

@@ -204,10 +204,28 @@ static void backend_release(void *data)
 	kfree(backend);
 }
 
+/*
+ * Has the container an emulated (mediated) device's group?  Its driver
+ * pins through the backend's access, from user addresses: as
+ * vfio_iommu_type1, no VFIO_UPDATE_VADDR then.
+ */
+static bool backend_has_emulated(struct vfio_backend *backend)
+{
+	struct vfio_backend_group *bg;
+	bool emulated = false;
+
+	mutex_lock(&backend->lock);
+	list_for_each_entry(bg, &backend->groups, node)
+		emulated |= bg->type == VFIO_EMULATED_IOMMU;
+	mutex_unlock(&backend->lock);
+	return emulated;
+}
+
 static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
 {
 	struct vfio_backend *backend = data;
 	void __user *uarg = (void __user *)arg;
+	u32 flags;
 
 	switch (cmd) {
 	case VFIO_CHECK_EXTENSION:
@@ -217,6 +235,8 @@ static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		/* Asked with no container too, when VFIO picks a backend. */
 		if (!backend && !READ_ONCE(vfio_enabled))
 			return 0;
+		if (arg == VFIO_UPDATE_VADDR)
+			return backend && !backend_has_emulated(backend);
 		return iommufd_type1_check_extension(backend ? backend->ioas :
 							       NULL, arg);
 	case VFIO_IOMMU_GET_INFO:
@@ -225,6 +245,12 @@ static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		return iommufd_type1_map(backend->ioas, uarg,
 					 IOPT_PAGES_ACCOUNT_MM, true);
 	case VFIO_IOMMU_UNMAP_DMA:
+		if (get_user(flags, &((struct vfio_iommu_type1_dma_unmap __user *)
+				      uarg)->flags))
+			return -EFAULT;
+		if ((flags & VFIO_DMA_UNMAP_FLAG_VADDR) &&
+		    backend_has_emulated(backend))
+			return -EBUSY;
 		return iommufd_type1_unmap(backend->ioas, uarg,
 					   IOPT_PAGES_ACCOUNT_MM, true,
 					   backend->v2);
@@ -325,6 +351,13 @@ static int backend_attach_group(void *data, struct iommu_group *group,
 	/* Without an IOMMU there is nothing to serve. */
 	if (type != VFIO_IOMMU && type != VFIO_EMULATED_IOMMU)
 		return -EINVAL;
+	/*
+	 * As vfio_iommu_type1: no group joins while a mapping has no user
+	 * address (VFIO_DMA_UNMAP_FLAG_VADDR): it might need to pin.  A new
+	 * domain is refused there anyway (iopt_table_add_domain()).
+	 */
+	if (READ_ONCE(backend->ioas->iopt.vaddr_invalid))
+		return -EBUSY;
 	bg = iommufd_should_fail() ? NULL : kzalloc(sizeof(*bg), GFP_KERNEL_ACCOUNT);
 	if (!bg)
 		return -ENOMEM;

@@ -84,7 +84,11 @@ long iommufd_type1_check_extension(struct iommufd_ioas *ioas,
 	case VFIO_DMA_CC_IOMMU:
 		return ioas ? iommufd_type1_cc(ioas) : 0;
 	default:
-		/* No nesting, no VFIO_UPDATE_VADDR, no dirty tracking. */
+		/*
+		 * No nesting, no dirty tracking; VFIO_UPDATE_VADDR only on the
+		 * VFIO backend (/dev/iommu has IOMMU_IOAS_MAP_FILE and
+		 * IOMMU_IOAS_CHANGE_PROCESS instead, as upstream).
+		 */
 		return 0;
 	}
 }
@@ -223,7 +227,8 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 		      enum iopt_account_mode mode, bool exact)
 {
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
-	u32 valid = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	u32 valid = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+		    (exact ? VFIO_DMA_MAP_FLAG_VADDR : 0);
 	struct vfio_iommu_type1_dma_map map;
 	enum iopt_account_mode pin_mode;
 	unsigned long iova, mask;
@@ -242,11 +247,17 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	if (exact) {
+		/* A new user address takes no protection; a map needs one. */
+		if (!prot == !(map.flags & VFIO_DMA_MAP_FLAG_VADDR))
+			return -EINVAL;
 		mask = (1UL << __ffs(iommufd_type1_pgsizes(ioas))) - 1;
-		if (!prot || !map.size || ((map.size | map.iova | map.vaddr) & mask) ||
+		if (!map.size || ((map.size | map.iova | map.vaddr) & mask) ||
 		    map.iova + map.size - 1 < map.iova ||
 		    map.vaddr + map.size - 1 < map.vaddr)
 			return -EINVAL;
+		if (map.flags & VFIO_DMA_MAP_FLAG_VADDR)
+			return iopt_update_vaddr(&ioas->iopt, map.iova,
+						 map.size, map.vaddr);
 	}
 	if (map.iova > ULONG_MAX || map.size > ULONG_MAX ||
 	    map.vaddr > ULONG_MAX)
@@ -297,12 +308,17 @@ static bool type1_first_area(struct iommufd_ioas *ioas, unsigned long start,
 	return area;
 }
 
-/* vfio_iommu_type1's unmap rules; see the file's comment. */
+/*
+ * vfio_iommu_type1's unmap rules; see the file's comment.  With
+ * VFIO_DMA_UNMAP_FLAG_VADDR the mappings stay and lose their user
+ * address (whole mappings only, in TYPE1 containers too).
+ */
 static int type1_exact_unmap(struct iommufd_ioas *ioas,
 			     struct vfio_iommu_type1_dma_unmap *unmap,
 			     bool v2, unsigned long *unmapped)
 {
 	unsigned long pgsize = 1UL << __ffs(iommufd_type1_pgsizes(ioas));
+	bool vaddr = unmap->flags & VFIO_DMA_UNMAP_FLAG_VADDR;
 	unsigned long last, a_start, a_last;
 
 	if (unmap->iova & (pgsize - 1))
@@ -310,6 +326,9 @@ static int type1_exact_unmap(struct iommufd_ioas *ioas,
 	if (unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL) {
 		if (unmap->iova || unmap->size)
 			return -EINVAL;
+		if (vaddr)
+			return iopt_invalidate_vaddr(&ioas->iopt, 0, ULONG_MAX,
+						     unmapped);
 		return iopt_unmap_all(&ioas->iopt, unmapped);
 	}
 	if (!unmap->size || (unmap->size & (pgsize - 1)) ||
@@ -317,6 +336,9 @@ static int type1_exact_unmap(struct iommufd_ioas *ioas,
 	    check_add_overflow((unsigned long)unmap->iova,
 			       (unsigned long)unmap->size - 1, &last))
 		return -EINVAL;
+	if (vaddr)
+		return iopt_invalidate_vaddr(&ioas->iopt, unmap->iova, last,
+					     unmapped);
 
 	if (v2) {
 		/* Whole mappings only: bisecting one is an error. */
@@ -354,13 +376,15 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 {
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
 	struct vfio_iommu_type1_dma_unmap unmap;
+	u32 valid = VFIO_DMA_UNMAP_FLAG_ALL |
+		    (exact ? VFIO_DMA_UNMAP_FLAG_VADDR : 0);
 	unsigned long unmapped = 0;
 	u64 t0;
 	int rc;
 
 	if (copy_from_user(&unmap, arg, minsz))
 		return -EFAULT;
-	if (unmap.argsz < minsz || (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
+	if (unmap.argsz < minsz || (unmap.flags & ~valid))
 		return -EINVAL;
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
@@ -387,7 +411,8 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 			rc = iopt_unmap_iova(&ioas->iopt, unmap.iova,
 					     unmap.size, &unmapped);
 	}
-	if (unmapped && trace_ioas_unmap_enabled())
+	if (unmapped && !(unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR) &&
+	    trace_ioas_unmap_enabled())
 		trace_ioas_unmap(ioas->obj.id, unmap.iova, unmap.size,
 				 unmapped, iommufd_ledger_charged_current(mode),
 				 ktime_get_ns() - t0);

@@ -72,6 +72,9 @@ TEST_F(compat, needs_a_compat_ioas)
 	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	ASSERT_OK(map_dma(self->fd, self->buf, PAGE, IOVA));
 	ASSERT_OK(test_check_map(self->fd, self->hwpt, IOVA, self->buf, PAGE));
+	/* No VFIO_UPDATE_VADDR here (upstream has none on /dev/iommu). */
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->fd, IOVA, PAGE,
+				       VFIO_DMA_UNMAP_FLAG_VADDR, NULL));
 
 	/* Destroying the compat IOAS clears it. */
 	ASSERT_OK(ioas_alloc(self->fd, &id));

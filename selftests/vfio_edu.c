@@ -707,6 +707,117 @@ EDU_TEST(one_buffer_two_containers_charged_once)
 	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 0));
 }
 
+/* The kB after "@field:" in this process's /proc/self/status, or -1. */
+static long status_kb(const char *field)
+{
+	char line[128];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* VFIO_IOMMU_MAP_DMA with @flags (VFIO_DMA_MAP_FLAG_VADDR, say). */
+static int map_dma_flags(int fd, void *buf, uint64_t len, uint64_t iova,
+			 uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = flags,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = len,
+	};
+
+	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd);
+}
+
+/*
+ * Live update, vfio_iommu_type1's way: a mapping gives up its user address
+ * (VFIO_DMA_UNMAP_FLAG_VADDR) and stays mapped and pinned, the device still
+ * reaching it; a new process names the address it has the memory at
+ * (VFIO_DMA_MAP_FLAG_VADDR) and takes over its charge (VmPin here, VmLck
+ * for type1, both per process).  As an unprivileged user, so that both
+ * backends charge.
+ */
+EDU_TEST(update_vaddr_moves_a_mapping_to_a_new_process)
+{
+	const char *field = *self->backend == '1' ? "VmPin" : "VmLck";
+
+	RUN_AS_CHILD({
+		struct rlimit rl = { 8 * PAGE, 8 * PAGE };
+		int container = self->container, other, child, status;
+		uint32_t vaddr = VFIO_DMA_MAP_FLAG_VADDR;
+		char path[64];
+		uint64_t done;
+
+		CHILD_CHECK(1, !setup_one(self));
+		CHILD_CHECK(2, ioctl(container, VFIO_CHECK_EXTENSION,
+				     VFIO_UPDATE_VADDR) == 1);
+		snprintf(path, sizeof(path), "/dev/vfio/%d",
+			 group_number(self->bdfs[1]));
+		other = open(path, O_RDWR);
+		CHILD_CHECK(3, other >= 0);
+		CHILD_CHECK(4, !setrlimit(RLIMIT_MEMLOCK, &rl) &&
+			       !setgid(65534) && !setuid(65534));
+		CHILD_CHECK(5, !map_dma(container, self->buf, 4 * PAGE, IOVA));
+		CHILD_CHECK(6, status_kb(field) == 4 * PAGE / 1024);
+		CHILD_CHECK(7, !unmap_dma(container, IOVA, 4 * PAGE,
+					  VFIO_DMA_UNMAP_FLAG_VADDR, &done) &&
+			       done == 4 * PAGE);
+		CHILD_CHECK(8, unmap_dma(container, IOVA, 4 * PAGE,
+					 VFIO_DMA_UNMAP_FLAG_VADDR, NULL) &&
+			       errno == EINVAL);
+		/* Still mapped: the device reaches the pinned pages. */
+		memset(self->buf, 0x3c, XFER);
+		CHILD_CHECK(9, !edu_roundtrip(&self->e[0], IOVA,
+					      IOVA + 2 * PAGE, XFER) &&
+			       self->buf[2 * PAGE + XFER - 1] == 0x3c);
+		/* Only that exact mapping takes an address, with no prot. */
+		CHILD_CHECK(10, map_dma_flags(container, self->buf, 2 * PAGE,
+					      IOVA, vaddr) && errno == EINVAL);
+		CHILD_CHECK(11, map_dma_flags(container, self->buf, 4 * PAGE,
+					      IOVA + 64 * PAGE, vaddr) &&
+				errno == ENOENT);
+		CHILD_CHECK(12, map_dma_flags(container, self->buf, 4 * PAGE,
+					      IOVA, vaddr |
+					      VFIO_DMA_MAP_FLAG_READ) &&
+				errno == EINVAL);
+		/* No group joins meanwhile: it might need to pin. */
+		CHILD_CHECK(13, ioctl(other, VFIO_GROUP_SET_CONTAINER,
+				      &container) && errno == EBUSY);
+		/* A new process takes it over, at the same address. */
+		child = fork();
+		CHILD_CHECK(14, child >= 0);
+		if (!child)
+			_exit(map_dma_flags(container, self->buf, 4 * PAGE,
+					    IOVA, vaddr) ? 1 :
+			      status_kb(field) != 4 * PAGE / 1024 ? 2 : 0);
+		CHILD_CHECK(15, waitpid(child, &status, 0) == child &&
+				WIFEXITED(status) && !WEXITSTATUS(status));
+		CHILD_CHECK(16, status_kb(field) == 0);
+		CHILD_CHECK(17, map_dma_flags(container, self->buf, 4 * PAGE,
+					      IOVA, vaddr) && errno == EINVAL);
+		/* A mapping like any other again. */
+		memset(self->buf, 0x5e, XFER);
+		CHILD_CHECK(18, !edu_roundtrip(&self->e[0], IOVA,
+					       IOVA + 2 * PAGE, XFER) &&
+				self->buf[2 * PAGE] == 0x5e);
+		CHILD_CHECK(19, !unmap_dma(container, IOVA, 4 * PAGE, 0,
+					   &done) && done == 4 * PAGE);
+		close(other);
+	});
+	usleep(100000);
+	ASSERT_OK(test_check_refs(self->iommufd, self->buf, 4 * PAGE, 0));
+}
+
 /* Tracepoints fire for VFIO users as for /dev/iommu's, with the PCI device. */
 TEST_F(iommufd_bpf, events_name_the_pci_device)
 {
