@@ -300,12 +300,15 @@ extern struct iommufd_stats iommufd_stats;
  * @mutex: protects @hwpt_list, and serialises choosing or making an
  *         automatic domain for a device attached to this IOAS
  * @hwpt_list: struct iommufd_hwpt_paging mapping this IOAS
+ * @vfio_dirty: VFIO_IOMMU_DIRTY_PAGES tracking is on (vfio_compat.c);
+ *              a flag read and written once, without a lock
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
 	struct mutex mutex; /* see above */
 	struct list_head hwpt_list;
+	bool vfio_dirty;
 };
 
 static_assert(offsetof(struct iommufd_ioas, obj) == 0);
@@ -337,6 +340,8 @@ unsigned long iommufd_type1_pgsizes(struct iommufd_ioas *ioas);
 long iommufd_type1_check_extension(struct iommufd_ioas *ioas,
 				   unsigned long type);
 int iommufd_type1_get_info(struct iommufd_ioas *ioas, void __user *arg);
+int iommufd_type1_dirty_pages(struct iommufd_ioas *ioas, void __user *arg,
+			      bool v2);
 int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 		      enum iopt_account_mode mode, bool exact);
 int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,

@@ -254,8 +254,10 @@ static long backend_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		return iommufd_type1_unmap(backend->ioas, uarg,
 					   IOPT_PAGES_ACCOUNT_MM, true,
 					   backend->v2);
+	case VFIO_IOMMU_DIRTY_PAGES:
+		return iommufd_type1_dirty_pages(backend->ioas, uarg,
+						 backend->v2);
 	default:
-		/* No dirty tracking (VFIO_IOMMU_DIRTY_PAGES). */
 		return -ENOTTY;
 	}
 }

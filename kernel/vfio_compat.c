@@ -93,7 +93,22 @@ long iommufd_type1_check_extension(struct iommufd_ioas *ioas,
 	}
 }
 
+/*
+ * The capabilities' fill functions run with the IOAS's iova_rwsem held for
+ * reading; @info has the page sizes.  Each returns its size, or -EFAULT.
+ */
+
+/* A fixed-size capability, copied out when it fits. */
+static int put_cap(struct vfio_info_cap_header __user *cur, size_t avail,
+		   const void *cap, size_t size)
+{
+	if (avail >= size && copy_to_user(cur, cap, size))
+		return -EFAULT;
+	return size;
+}
+
 static int fill_cap_dma_avail(struct iommufd_ioas *ioas,
+			      const struct vfio_iommu_type1_info *info,
 			      struct vfio_info_cap_header __user *cur,
 			      size_t avail)
 {
@@ -107,19 +122,38 @@ static int fill_cap_dma_avail(struct iommufd_ioas *ioas,
 	};
 	unsigned int max = ioas->iopt.max_areas;
 
-	if (max) {
-		down_read(&ioas->iopt.iova_rwsem);
+	lockdep_assert_held(&ioas->iopt.iova_rwsem);
+	if (max)
 		cap.avail = max - min(ioas->iopt.nareas, max);
-		up_read(&ioas->iopt.iova_rwsem);
-	}
 
-	if (avail >= sizeof(cap) && copy_to_user(cur, &cap, sizeof(cap)))
-		return -EFAULT;
-	return sizeof(cap);
+	return put_cap(cur, avail, &cap, sizeof(cap));
+}
+
+/* Most pages one dirty bitmap may describe, as vfio_iommu_type1. */
+#define TYPE1_DIRTY_PAGES_MAX ((u64)INT_MAX)
+
+/* Dirty tracking: bitmaps in the smallest page size, up to the maximum. */
+static int fill_cap_migration(struct iommufd_ioas *ioas,
+			      const struct vfio_iommu_type1_info *info,
+			      struct vfio_info_cap_header __user *cur,
+			      size_t avail)
+{
+	struct vfio_iommu_type1_info_cap_migration cap = {
+		.header = {
+			.id = VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+			.version = 1,
+		},
+		.pgsize_bitmap = 1ULL << __ffs64(info->iova_pgsizes),
+		.max_dirty_bitmap_size = BITS_TO_LONGS(TYPE1_DIRTY_PAGES_MAX) *
+					 sizeof(long),
+	};
+
+	return put_cap(cur, avail, &cap, sizeof(cap));
 }
 
 /* The usable IOVA: the holes between the IOAS's reserved ranges. */
 static int fill_cap_iova(struct iommufd_ioas *ioas,
+			 const struct vfio_iommu_type1_info *info,
 			 struct vfio_info_cap_header __user *cur, size_t avail)
 {
 	struct vfio_iommu_type1_info_cap_iova_range __user *ucap =
@@ -158,15 +192,17 @@ static int fill_cap_iova(struct iommufd_ioas *ioas,
  * arguments are checked.
  *
  * VFIO_IOMMU_GET_INFO: the page sizes and a capability chain (DMA mappings
- * available, usable IOVA ranges).  A caller whose argsz is too small for the
+ * available, usable IOVA ranges, dirty tracking).  A caller whose argsz is too small for the
  * chain gets the size it needs in argsz and no cap_offset.
  */
 int iommufd_type1_get_info(struct iommufd_ioas *ioas, void __user *arg)
 {
 	typedef int (*fill_fn)(struct iommufd_ioas *ioas,
+			       const struct vfio_iommu_type1_info *info,
 			       struct vfio_info_cap_header __user *cur,
 			       size_t avail);
-	static const fill_fn fills[] = { fill_cap_dma_avail, fill_cap_iova };
+	static const fill_fn fills[] = { fill_cap_dma_avail, fill_cap_iova,
+					 fill_cap_migration };
 	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
 	struct vfio_info_cap_header __user *last_cap = NULL;
 	struct vfio_iommu_type1_info info = {};
@@ -192,9 +228,10 @@ int iommufd_type1_get_info(struct iommufd_ioas *ioas, void __user *arg)
 		int size;
 
 		if (info.argsz > total)
-			size = fills[i](ioas, arg + total, info.argsz - total);
+			size = fills[i](ioas, &info, arg + total,
+					info.argsz - total);
 		else
-			size = fills[i](ioas, NULL, 0);
+			size = fills[i](ioas, &info, NULL, 0);
 		if (size < 0) {
 			rc = size;
 			goto out_unlock;
@@ -216,6 +253,209 @@ int iommufd_type1_get_info(struct iommufd_ioas *ioas, void __user *arg)
 out_unlock:
 	up_read(&ioas->iopt.iova_rwsem);
 	return rc;
+}
+
+/* ---- dirty page tracking ------------------------------------------------ */
+
+/*
+ * VFIO_IOMMU_DIRTY_PAGES and VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, with
+ * vfio_iommu_type1's semantics for devices that cannot say what they wrote
+ * (no IOMMU here records it): while tracking is on, every page mapped for
+ * a device is dirty at every query, since a device may write it at any
+ * time; in an IOAS without a domain (emulated devices only), the pages an
+ * access has pinned at the time of the query.  Queries cover whole
+ * mappings, in the smallest IOMMU page size.
+ */
+
+/* Bits of a bitmap built per lock hold: 1 GiB of 4 KiB pages, 32 KiB. */
+#define DIRTY_CHUNK_BITS BIT(18)
+
+/*
+ * Mark in @map (bit 0 = @base) the dirty pages of [@start, @last] (inside
+ * one chunk) of the areas that lie wholly inside [@lo, @hi].
+ */
+static void dirty_chunk(struct iommufd_ioas *ioas, unsigned long *map,
+			unsigned long base, unsigned long start,
+			unsigned long last, unsigned long lo, unsigned long hi,
+			unsigned int shift)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	bool domains = !xa_empty(&iopt->domains);
+	struct iopt_area *area;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+	for (area = iopt_area_iter_first(iopt, start, last); area;
+	     area = iopt_area_iter_next(area, start, last)) {
+		unsigned long a = max(iopt_area_iova(area), start);
+		unsigned long b = min(iopt_area_last_iova(area), last);
+		unsigned long iova;
+
+		if (iopt_area_iova(area) < lo || iopt_area_last_iova(area) > hi)
+			continue;
+		if (domains) {
+			bitmap_set(map, (a - base) >> shift,
+				   ((b - a) >> shift) + 1);
+			continue;
+		}
+		/* Emulated devices only: what their pins hold. */
+		mutex_lock(&area->pages->mutex);
+		for (iova = a; iova <= b && iova >= a; iova += 1UL << shift) {
+			unsigned long *slot =
+				iopt_pfn_slot(area->pages,
+					      iopt_area_iova_to_index(area, iova));
+
+			if (slot && *slot)
+				bitmap_set(map, (iova - base) >> shift, 1);
+		}
+		mutex_unlock(&area->pages->mutex);
+	}
+}
+
+/*
+ * OR into the user's @ubitmap (bit 0 = @iova) the dirty pages of the
+ * mappings inside [@iova, @last], a chunk at a time: built under the
+ * table's locks, written to user memory with none held.
+ */
+static int type1_dirty_bitmap(struct iommufd_ioas *ioas, u64 __user *ubitmap,
+			      unsigned long iova, unsigned long last,
+			      unsigned int shift)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	unsigned long npages = ((last - iova) >> shift) + 1;
+	unsigned long done, *map;
+	int rc = 0;
+
+	map = iommufd_should_fail() ? NULL :
+	      kvmalloc(BITS_TO_LONGS(min(npages, DIRTY_CHUNK_BITS)) *
+		       sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return -ENOMEM;
+	for (done = 0; done < npages && !rc; done += DIRTY_CHUNK_BITS) {
+		unsigned long n = min(npages - done, DIRTY_CHUNK_BITS);
+		unsigned long start = iova + (done << shift);
+		unsigned long i;
+
+		bitmap_zero(map, n);
+		down_read(&iopt->domains_rwsem);
+		down_read(&iopt->iova_rwsem);
+		dirty_chunk(ioas, map, start, start,
+			    start + ((n - 1) << shift) + ((1UL << shift) - 1),
+			    iova, last, shift);
+		up_read(&iopt->iova_rwsem);
+		up_read(&iopt->domains_rwsem);
+		/* A chunk starts on a u64 of the user's bitmap. */
+		for (i = 0; i < BITS_TO_U64(n) && !rc; i++) {
+			u64 word = bitmap_read(map, i * 64, min(64UL, n - i * 64));
+			u64 __user *uword = ubitmap + (done / 64) + i;
+			u64 old;
+
+			if (!word)
+				continue;
+			if (get_user(old, uword) || put_user(old | word, uword))
+				rc = -EFAULT;
+		}
+	}
+	kvfree(map);
+	return rc;
+}
+
+/*
+ * A query's range must not cut a mapping (EINVAL), as in
+ * vfio_iommu_type1.
+ */
+static int type1_dirty_range_whole(struct iommufd_ioas *ioas,
+				   unsigned long iova, unsigned long last)
+{
+	struct iopt_area *area;
+	int rc = 0;
+
+	down_read(&ioas->iopt.iova_rwsem);
+	area = iopt_area_iter_first(&ioas->iopt, iova, iova);
+	if (area && iopt_area_iova(area) != iova)
+		rc = -EINVAL;
+	area = iopt_area_iter_first(&ioas->iopt, last, last);
+	if (area && iopt_area_last_iova(area) != last)
+		rc = -EINVAL;
+	up_read(&ioas->iopt.iova_rwsem);
+	return rc;
+}
+
+/*
+ * The checks of a bitmap for [@iova, @iova + @size): tracking on, the
+ * smallest IOMMU page size, aligned, not wrapping, big enough for the
+ * range and no bigger than type1 allows (all EINVAL).  Returns the page
+ * shift.
+ */
+static int type1_dirty_check(struct iommufd_ioas *ioas, u64 iova, u64 size,
+			     const struct vfio_bitmap *bitmap)
+{
+	unsigned long pgsize = 1UL << __ffs(iommufd_type1_pgsizes(ioas));
+	unsigned int shift = __ffs(pgsize);
+
+	if (!READ_ONCE(ioas->vfio_dirty) || bitmap->pgsize != pgsize ||
+	    !size || ((iova | size) & (pgsize - 1)) ||
+	    iova > ULONG_MAX || size > ULONG_MAX || iova + size - 1 < iova ||
+	    iova + size - 1 > ULONG_MAX)
+		return -EINVAL;
+	if (!bitmap->size || (size >> shift) > TYPE1_DIRTY_PAGES_MAX ||
+	    bitmap->size < BITS_TO_U64(size >> shift) * sizeof(u64) ||
+	    bitmap->size > BITS_TO_U64(TYPE1_DIRTY_PAGES_MAX) * sizeof(u64) ||
+	    !access_ok((void __user *)bitmap->data, bitmap->size))
+		return -EINVAL;
+	return shift;
+}
+
+/**
+ * iommufd_type1_dirty_pages() - VFIO_IOMMU_DIRTY_PAGES
+ * @ioas: the IOAS, or the ERR_PTR to return once the arguments are checked
+ * @arg: struct vfio_iommu_type1_dirty_bitmap
+ * @v2: the container is TYPE1v2 (type1 refuses TYPE1 with EACCES)
+ *
+ * START and STOP switch tracking on and off (again is no error);
+ * GET_BITMAP fills the caller's zeroed bitmap for whole mappings.
+ */
+int iommufd_type1_dirty_pages(struct iommufd_ioas *ioas, void __user *arg,
+			      bool v2)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dirty_bitmap, flags);
+	u32 valid = VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
+		    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
+		    VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	struct vfio_iommu_type1_dirty_bitmap_get range;
+	struct vfio_iommu_type1_dirty_bitmap dirty;
+	int shift, rc;
+
+	if (!v2)
+		return -EACCES;
+	if (copy_from_user(&dirty, arg, minsz))
+		return -EFAULT;
+	if (dirty.argsz < minsz || (dirty.flags & ~valid) ||
+	    hweight32(dirty.flags) != 1)
+		return -EINVAL;
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
+		WRITE_ONCE(ioas->vfio_dirty, true);
+		return 0;
+	}
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
+		WRITE_ONCE(ioas->vfio_dirty, false);
+		return 0;
+	}
+	if (dirty.argsz < minsz + sizeof(range))
+		return -EINVAL;
+	if (copy_from_user(&range, arg + minsz, sizeof(range)))
+		return -EFAULT;
+	shift = type1_dirty_check(ioas, range.iova, range.size, &range.bitmap);
+	if (shift < 0)
+		return shift;
+	rc = type1_dirty_range_whole(ioas, range.iova,
+				     range.iova + range.size - 1);
+	if (rc)
+		return rc;
+	return type1_dirty_bitmap(ioas, (u64 __user *)range.bitmap.data,
+				  range.iova, range.iova + range.size - 1,
+				  shift);
 }
 
 /*
@@ -377,8 +617,10 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
 	struct vfio_iommu_type1_dma_unmap unmap;
 	u32 valid = VFIO_DMA_UNMAP_FLAG_ALL |
+		    VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
 		    (exact ? VFIO_DMA_UNMAP_FLAG_VADDR : 0);
 	unsigned long unmapped = 0;
+	struct vfio_bitmap bitmap;
 	u64 t0;
 	int rc;
 
@@ -386,8 +628,25 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 		return -EFAULT;
 	if (unmap.argsz < minsz || (unmap.flags & ~valid))
 		return -EINVAL;
+	if ((unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
+	    ((unmap.flags & ~VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) ||
+	     unmap.argsz < minsz + sizeof(bitmap)))
+		return -EINVAL;
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	/* What is about to be unmapped was dirty: said first. */
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
+		if (copy_from_user(&bitmap, arg + minsz, sizeof(bitmap)))
+			return -EFAULT;
+		rc = type1_dirty_check(ioas, unmap.iova, unmap.size, &bitmap);
+		if (rc < 0)
+			return rc;
+		rc = type1_dirty_bitmap(ioas, (u64 __user *)bitmap.data,
+					unmap.iova, unmap.iova + unmap.size - 1,
+					rc);
+		if (rc)
+			return rc;
+	}
 
 	t0 = trace_ioas_unmap_enabled() ? ktime_get_ns() : 0;
 	if (exact) {
@@ -525,6 +784,7 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 	case VFIO_IOMMU_GET_INFO:
 	case VFIO_IOMMU_MAP_DMA:
 	case VFIO_IOMMU_UNMAP_DMA:
+	case VFIO_IOMMU_DIRTY_PAGES:
 		break;
 	default:
 		return -ENOIOCTLCMD;
@@ -536,6 +796,8 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 		rc = iommufd_type1_get_info(ioas, uarg);
 	else if (cmd == VFIO_IOMMU_MAP_DMA)
 		rc = iommufd_type1_map(ioas, uarg, ictx->account_mode, false);
+	else if (cmd == VFIO_IOMMU_DIRTY_PAGES)
+		rc = iommufd_type1_dirty_pages(ioas, uarg, true);
 	else
 		rc = iommufd_type1_unmap(ioas, uarg, ictx->account_mode, false,
 					 false);

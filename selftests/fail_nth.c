@@ -358,6 +358,19 @@ static int op_vfio_map(struct env *e)
 	return map_dma(e->fd, buf, BUF_SIZE, IOVA);
 }
 
+static int setup_vfio_dirty(struct env *e)
+{
+	return setup_vfio_compat(e) ?: op_vfio_map(e) ?:
+	       dirty_pages(e->fd, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+}
+
+static int op_vfio_dirty_bitmap(struct env *e)
+{
+	uint64_t bits = 0;
+
+	return dirty_bitmap(e->fd, IOVA, BUF_SIZE, PAGE, &bits, sizeof(bits));
+}
+
 static int setup_policy(struct env *e)
 {
 	e->skel = policy_test_bpf__open_and_load();
@@ -541,6 +554,7 @@ SWEEP(access_create, setup_ioas, op_create_access)
 SWEEP(access_pin, setup_access, op_access_pin)
 SWEEP(access_rw, setup_access, op_access_rw)
 SWEEP(vfio_compat_map, setup_vfio_compat, op_vfio_map)
+SWEEP(vfio_dirty_bitmap, setup_vfio_dirty, op_vfio_dirty_bitmap)
 SWEEP(policy_load, setup_policy, op_policy_load)
 SWEEP(allow_iovas, setup_ioas, op_allow_iovas)
 SWEEP(open, NULL, op_open)

@@ -93,7 +93,7 @@ TEST_F(compat, info_capabilities)
 		uint8_t caps[256];
 	} b;
 	struct vfio_info_cap_header *cap;
-	bool iova = false, avail = false;
+	bool iova = false, avail = false, migration = false;
 	uint32_t need;
 
 	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
@@ -121,6 +121,14 @@ TEST_F(compat, info_capabilities)
 			ASSERT_EQ(MOCK_APERTURE_START, r->iova_ranges[0].start);
 			ASSERT_EQ(MOCK_APERTURE_LAST, r->iova_ranges[0].end);
 			iova = true;
+		} else if (cap->id == VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION) {
+			struct vfio_iommu_type1_info_cap_migration *m =
+				(void *)cap;
+
+			ASSERT_EQ(0, m->flags);
+			ASSERT_EQ(PAGE, m->pgsize_bitmap);
+			ASSERT_EQ(256UL << 20, m->max_dirty_bitmap_size);
+			migration = true;
 		} else {
 			ASSERT_EQ(VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, cap->id);
 			avail = true;
@@ -128,7 +136,93 @@ TEST_F(compat, info_capabilities)
 		if (!cap->next)
 			break;
 	}
-	ASSERT_TRUE(iova && avail);
+	ASSERT_TRUE(iova && avail && migration);
+}
+
+/*
+ * Dirty tracking as vfio_iommu_type1 keeps it for devices that cannot
+ * report writes: every mapped page is dirty at every query while it is on.
+ */
+TEST_F(compat, dirty_pages_of_whole_mappings)
+{
+	uint64_t bits[4];
+
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_OK(map_dma(self->fd, self->buf, 4 * PAGE, IOVA));
+	ASSERT_OK(map_dma(self->fd, self->buf + 4 * PAGE, 2 * PAGE,
+			  IOVA + 8 * PAGE));
+	/* Off: no bitmap. */
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA, 16 * PAGE, PAGE,
+					  bits, sizeof(bits)));
+	ASSERT_OK(dirty_pages(self->fd, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_OK(dirty_pages(self->fd, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	memset(bits, 0, sizeof(bits));
+	ASSERT_OK(dirty_bitmap(self->fd, IOVA, 16 * PAGE, PAGE, bits,
+			       sizeof(bits)));
+	ASSERT_EQ(0x30fULL, bits[0]);
+	/* Again: still dirty (a device may write at any time). */
+	memset(bits, 0, sizeof(bits));
+	ASSERT_OK(dirty_bitmap(self->fd, IOVA + 8 * PAGE, 2 * PAGE, PAGE, bits,
+			       sizeof(bits)));
+	ASSERT_EQ(0x3ULL, bits[0]);
+	/* What the caller set stays set. */
+	bits[0] = 1ULL << 40;
+	ASSERT_OK(dirty_bitmap(self->fd, IOVA, 4 * PAGE, PAGE, bits, 8));
+	ASSERT_EQ((1ULL << 40) | 0xf, bits[0]);
+	/* Bad queries. */
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA + PAGE, 2 * PAGE, PAGE,
+					  bits, sizeof(bits)));
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA, 2 * PAGE, PAGE, bits,
+					  sizeof(bits)));
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA, 4 * PAGE, 2 * PAGE,
+					  bits, sizeof(bits)));
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA, 4 * PAGE, PAGE, bits,
+					  0));
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA, 256 * PAGE, PAGE,
+					  bits, 8));
+	ASSERT_ERRNO(EINVAL, dirty_pages(self->fd,
+					 VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
+					 VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_ERRNO(EINVAL, dirty_pages(self->fd, 1U << 3));
+	ASSERT_ERRNO(EFAULT, dirty_bitmap(self->fd, IOVA, 4 * PAGE, PAGE,
+					  (void *)8, 8));
+	/* Unmapping says what was dirty first. */
+	memset(bits, 0, sizeof(bits));
+	ASSERT_OK(unmap_dma_dirty(self->fd, IOVA + 8 * PAGE, 2 * PAGE, PAGE,
+				  bits, 8));
+	ASSERT_EQ(0x3ULL, bits[0]);
+	ASSERT_ERRNO(EINVAL, unmap_dma_dirty(self->fd, IOVA, 4 * PAGE, 2 * PAGE,
+					     bits, 8));
+	ASSERT_OK(dirty_pages(self->fd, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_ERRNO(EINVAL, unmap_dma_dirty(self->fd, IOVA, 4 * PAGE, PAGE,
+					     bits, 8));
+	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->fd, IOVA, 4 * PAGE, PAGE, bits,
+					  8));
+}
+
+/* Without a domain, the pages an access (an emulated device) pinned. */
+TEST_F(compat, dirty_pages_of_emulated_devices)
+{
+	uint32_t ioas;
+	uint64_t bits = 0;
+	int access;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(set_compat_ioas(self->fd, ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_OK(test_create_access(self->fd, ioas,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &access));
+	ASSERT_OK(map_dma(self->fd, self->buf, 8 * PAGE, IOVA));
+	ASSERT_OK(dirty_pages(self->fd, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_OK(dirty_bitmap(self->fd, IOVA, 8 * PAGE, PAGE, &bits, 8));
+	ASSERT_EQ(0, bits);
+	ASSERT_OK(test_access_pages(self->fd, access, IOVA + 2 * PAGE, 3 * PAGE,
+				    self->buf + 2 * PAGE, 0, NULL));
+	ASSERT_OK(dirty_bitmap(self->fd, IOVA, 8 * PAGE, PAGE, &bits, 8));
+	ASSERT_EQ(0x1cULL, bits);
+	close(access);
 }
 
 /* TYPE1v2: whole mappings only; a bisected one is ENOENT. */

@@ -55,6 +55,55 @@ static inline int unmap_dma(int fd, uint64_t iova, uint64_t len,
 	return rc;
 }
 
+/* VFIO_IOMMU_DIRTY_PAGES with START or STOP (or any @flags). */
+static inline int dirty_pages(int fd, uint32_t flags)
+{
+	struct vfio_iommu_type1_dirty_bitmap cmd = {
+		.argsz = sizeof(cmd),
+		.flags = flags,
+	};
+
+	return ioctl(fd, VFIO_IOMMU_DIRTY_PAGES, &cmd);
+}
+
+/* VFIO_IOMMU_DIRTY_PAGES GET_BITMAP of [iova, iova + len) into @bits. */
+static inline int dirty_bitmap(int fd, uint64_t iova, uint64_t len,
+			       uint64_t pgsize, uint64_t *bits,
+			       uint64_t bits_size)
+{
+	struct {
+		struct vfio_iommu_type1_dirty_bitmap hdr;
+		struct vfio_iommu_type1_dirty_bitmap_get get;
+	} cmd = {
+		.hdr = { .argsz = sizeof(cmd),
+			 .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP },
+		.get = { .iova = iova, .size = len,
+			 .bitmap = { .pgsize = pgsize, .size = bits_size,
+				     .data = (__u64 *)bits } },
+	};
+
+	return ioctl(fd, VFIO_IOMMU_DIRTY_PAGES, &cmd);
+}
+
+/* Unmap with VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP into @bits. */
+static inline int unmap_dma_dirty(int fd, uint64_t iova, uint64_t len,
+				  uint64_t pgsize, uint64_t *bits,
+				  uint64_t bits_size)
+{
+	struct {
+		struct vfio_iommu_type1_dma_unmap unmap;
+		struct vfio_bitmap bitmap;
+	} cmd = {
+		.unmap = { .argsz = sizeof(cmd),
+			   .flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+			   .iova = iova, .size = len },
+		.bitmap = { .pgsize = pgsize, .size = bits_size,
+			    .data = (__u64 *)bits },
+	};
+
+	return ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
+}
+
 /*
  * VFIO_IOMMU_GET_INFO's "DMA mappings available" capability: the count, or
  * -1 when the call fails or the chain lacks it.
