@@ -189,10 +189,12 @@ iopt_account_mode_current(enum iopt_account_mode ctx_mode)
  * @source_task: the thread group leader that mapped, for RLIMIT_MEMLOCK
  * @source_user: the user charged in IOPT_PAGES_ACCOUNT_USER mode
  *
- * The owner (@source_mm, @source_task, @source_user, @ledger) of memory
- * with a @file changes with IOMMU_IOAS_CHANGE_PROCESS, which holds @mutex
- * and the iova_rwsem of every IOAS of the context for writing: read it
- * under one of those, or take a reference under @mutex
+ * The owner (@source_mm, @source_task, @source_user, @ledger) changes,
+ * for memory of a @file with IOMMU_IOAS_CHANGE_PROCESS, and with @uptr
+ * for a VFIO backend mapping with VFIO_DMA_MAP_FLAG_VADDR
+ * (iopt_update_vaddr()).  Both hold @mutex and, for writing, the
+ * iova_rwsem of every IOAS the pages can be mapped in: read the owner and
+ * @uptr under one of those, or take a reference under @mutex
  * (iopt_pages_get_owner_task()).
  * @ledger: where this range's charges are kept and shared with other pages
  *          objects of the same process (NULL in IOPT_PAGES_ACCOUNT_NONE);

@@ -394,8 +394,7 @@ static int type1_dirty_check(struct iommufd_ioas *ioas, u64 iova, u64 size,
 
 	if (!READ_ONCE(ioas->vfio_dirty) || bitmap->pgsize != pgsize ||
 	    !size || ((iova | size) & (pgsize - 1)) ||
-	    iova > ULONG_MAX || size > ULONG_MAX || iova + size - 1 < iova ||
-	    iova + size - 1 > ULONG_MAX)
+	    iova > ULONG_MAX || size > ULONG_MAX || iova + size - 1 < iova)
 		return -EINVAL;
 	if (!bitmap->size || (size >> shift) > TYPE1_DIRTY_PAGES_MAX ||
 	    bitmap->size < BITS_TO_U64(size >> shift) * sizeof(u64) ||
