@@ -797,7 +797,8 @@ static bool iopt_area_whole_pages(struct iopt_area *area)
  * The user addresses of every area inside [@start, @last] go away: the
  * areas stay mapped, their pages pinned, until iopt_update_vaddr() names
  * new ones.  All or nothing: -EINVAL when the range cuts an area or holds
- * one invalidated already.  Accesses cannot pin from those areas meanwhile
+ * one invalidated already, or MMIO (whose mapping lives as long as the
+ * owner's mmap of it, see mmio.c).  Accesses cannot pin from those areas meanwhile
  * (-EBUSY).
  */
 int iopt_invalidate_vaddr(struct io_pagetable *iopt, unsigned long start,
@@ -812,7 +813,7 @@ int iopt_invalidate_vaddr(struct io_pagetable *iopt, unsigned long start,
 	     area = iopt_area_iter_next(area, start, last)) {
 		if (iopt_area_iova(area) < start ||
 		    iopt_area_last_iova(area) > last || area->vaddr_invalid ||
-		    !iopt_area_whole_pages(area)) {
+		    !iopt_area_whole_pages(area) || area->pages->mmio) {
 			rc = -EINVAL;
 			goto out_unlock;
 		}
@@ -1273,7 +1274,8 @@ int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
  * Make @iova the last IOVA of an area, splitting the area that contains it
  * and iova + 1.  The halves share the pages object; in domains nothing
  * changes (with large pages off they map page by page, see
- * iopt_disable_large_pages()).  -EINVAL when the cut is not aligned, -EBUSY
+ * iopt_disable_large_pages()).  -EINVAL when the cut is not aligned or the
+ * area is MMIO, -EBUSY
  * while an access pins inside the area, -ENOMEM.
  */
 static int iopt_split_area(struct io_pagetable *iopt, unsigned long iova)
@@ -1290,6 +1292,9 @@ static int iopt_split_area(struct io_pagetable *iopt, unsigned long iova)
 		return -EINVAL;
 	if (atomic_read(&area->num_accesses))
 		return -EBUSY;
+	/* MMIO is mapped and revoked a whole area at a time. */
+	if (area->pages->mmio)
+		return -EINVAL;
 	tail = iommufd_should_fail() ? NULL : kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
 	if (!tail)
 		return -ENOMEM;

@@ -35,6 +35,7 @@
 #include <linux/capability.h>
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
@@ -172,6 +173,21 @@ iopt_account_mode_current(enum iopt_account_mode ctx_mode)
 }
 
 /**
+ * struct iopt_mmio - what an MMIO pages object needs (mmio.c)
+ * @notifier: watches the object's range in the owner's address space
+ * @lock: protects @maps and @revoked; see mmio.c for its place
+ * @maps: struct iopt_mmio_map, where the object is mapped now
+ * @revoked: the range left the owner's address space; nothing of the
+ *           object is mapped any more, nor will be
+ */
+struct iopt_mmio {
+	struct mmu_interval_notifier notifier;
+	struct mutex lock; /* see above */
+	struct list_head maps;
+	bool revoked;
+};
+
+/**
  * struct iopt_pages - a range of user memory, pinned on demand
  * @kref: one reference per area using it, plus transient ones
  * @mutex: serialises pinning and unpinning: protects @access_itree,
@@ -181,6 +197,9 @@ iopt_account_mode_current(enum iopt_account_mode ctx_mode)
  *        everywhere (the ledger's key, trace events, policies)
  * @file: the memfd the memory comes from (a reference), for
  *        IOMMU_IOAS_MAP_FILE; NULL for user memory
+ * @mmio: for MMIO (a VM_PFNMAP or VM_IO range, a device BAR): mapped
+ *        into domains from the owner's page tables, never pinned nor
+ *        charged (mmio.c); NULL for memory
  * @npages: length in pages
  * @writable: the mapping allows DMA writes, so pins are FOLL_WRITE
  * @account_mode: how pinned pages are charged; fixed at creation
@@ -219,6 +238,7 @@ struct iopt_pages {
 	struct mutex mutex; /* see above */
 	unsigned long uptr;
 	struct file *file;
+	struct iopt_mmio *mmio;
 	unsigned long npages;
 	bool writable;
 	enum iopt_account_mode account_mode;
@@ -352,6 +372,18 @@ unsigned long iommufd_ledger_charged(struct iopt_pages *pages);
 unsigned long iommufd_ledger_charged_current(enum iopt_account_mode mode);
 void iommufd_ledger_uncharge(struct iopt_pages *pages, unsigned long npages);
 
+/* mmio.c */
+struct iommu_domain;
+struct iommu_iotlb_gather;
+int iopt_mmio_probe(unsigned long uptr);
+int iopt_mmio_watch(struct iopt_pages *pages);
+void iopt_mmio_release(struct iopt_pages *pages);
+int iopt_mmio_map_domain(struct iopt_area *area, struct iommu_domain *domain);
+void iopt_mmio_unmap_domain(struct iopt_area *area,
+			    struct iommu_domain *domain,
+			    struct iommu_iotlb_gather *gather);
+bool iopt_mmio_revoked(struct iopt_pages *pages);
+
 /* pages.c */
 extern size_t iommufd_pin_batch_bytes;
 
@@ -397,8 +429,6 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 unsigned long iopt_pages_count_pinned(struct iopt_pages *pages,
 				      unsigned long start, unsigned long last);
 
-struct iommu_domain;
-struct iommu_iotlb_gather;
 int iopt_area_pin(struct iopt_area *area);
 void iopt_area_unpin(struct iopt_area *area);
 int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain);

@@ -35,6 +35,9 @@
  *       iopt->iova_rwsem
  *         pages->mutex
  *           ledger->mutex
+ *           the owner's mmap lock (pinning user memory)
+ *         the owner's mmap lock (mapping MMIO into a domain, mmio.c)
+ *           mmio->lock (also taken by its notifier under the mmap lock)
  *
  * Taken with none of the above held, and nothing taken inside: ctx_list_lock
  * (main.c), policy_mutex (policy.c).  iommufd_ledgers_lock (account.c)

@@ -115,11 +115,12 @@ static struct mock_dev *to_mock_dev(struct device *dev)
  * struct mock_domain - a paging domain of the mock IOMMU
  * @domain: the core's view
  * @lock: serialises map and unmap, which the core may call concurrently
- *        for different IOVA: protects the IOPTEs, which tables exist and
- *        @nmapped.  A mutex: mock domains are only mapped from process
- *        context (this module's own calls and the IOMMU core's direct
- *        mappings at attach).  iova_to_phys reads without it: tables are
- *        only freed with the domain.
+ *        for different IOVA: protects the IOPTEs and @nmapped (tables
+ *        are added under the xarray's own lock, before it is taken, and
+ *        nothing is allocated under it).  A mutex: mock domains are only
+ *        mapped from process context (this module's own calls and the
+ *        IOMMU core's direct mappings at attach).  iova_to_phys reads
+ *        without it: tables are only freed with the domain.
  * @tables: IOVA / MOCK_IO_PAGE_SIZE / MOCK_PTE_CHUNK -> a table of
  *          MOCK_PTE_CHUNK IOPTEs, allocated on first use
  * @nmapped: IOPTEs set; 0 again when the domain is freed
@@ -211,21 +212,26 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 		return -EINVAL;
 	if (mock_inject(&mock_map_fail_nth))
 		return -ENOMEM;
-	mutex_lock(&mock->lock);
+	/*
+	 * Tables are allocated before the lock is taken: unmap runs under
+	 * it from an MMU notifier (mmio.c), which reclaim may wait for.  A
+	 * table another map inserted meanwhile wins; tables live as long as
+	 * the domain.
+	 */
 	for (ti = first / MOCK_PTE_CHUNK; ti <= last / MOCK_PTE_CHUNK; ti++) {
 		if (xa_load(&mock->tables, ti))
 			continue;
 		table = kzalloc(PAGE_SIZE, gfp);
-		if (!table) {
-			rc = -ENOMEM;
-			goto out_unlock;
-		}
+		if (!table)
+			return -ENOMEM;
 		rc = xa_insert(&mock->tables, ti, table, gfp);
-		if (rc) {
+		if (rc)
 			kfree(table);
-			goto out_unlock;
-		}
+		if (rc && rc != -EBUSY)
+			return rc;
 	}
+	rc = 0;
+	mutex_lock(&mock->lock);
 	table = NULL;
 	for (i = 0; i < n; i++) {
 		unsigned long *pte;
@@ -357,10 +363,40 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 }
 
 /*
+ * The physical address behind the calling process's @uptr: of its page,
+ * or for MMIO (a VM_PFNMAP or VM_IO mapping, a PCI BAR) from the page
+ * tables.
+ */
+static int mock_user_phys(unsigned long uptr, phys_addr_t *phys)
+{
+	struct follow_pfnmap_args args = { .address = uptr & PAGE_MASK };
+	struct mm_struct *mm = current->mm;
+	struct page *page;
+	int rc;
+
+	if (get_user_pages_fast(uptr & PAGE_MASK, 1, 0, &page) == 1) {
+		*phys = page_to_phys(page) + uptr % PAGE_SIZE;
+		put_page(page);
+		return 0;
+	}
+	mmap_read_lock(mm);
+	args.vma = vma_lookup(mm, uptr);
+	rc = -EFAULT;
+	if (args.vma && (args.vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		rc = follow_pfnmap_start(&args);
+	if (!rc) {
+		*phys = PFN_PHYS(args.pfn) + uptr % PAGE_SIZE;
+		follow_pfnmap_end(&args);
+	}
+	mmap_read_unlock(mm);
+	return rc;
+}
+
+/*
  * IOMMU_TEST_OP_MD_CHECK_MAP: every mock IOPTE of [iova, iova + length)
- * holds the physical address of the user memory at @uptr, half a CPU page
- * at a time.  -EINVAL for a misaligned range or a mismatch, -ENOENT when
- * @domain is not a mock domain.
+ * holds the physical address of the user memory (or MMIO) at @uptr, half a
+ * CPU page at a time.  -EINVAL for a misaligned range or a mismatch,
+ * -ENOENT when @domain is not a mock domain.
  */
 int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 				  unsigned long iova, unsigned long length,
@@ -376,15 +412,12 @@ int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 		return -EINVAL;
 	for (; uptr < end; uptr += MOCK_IO_PAGE_SIZE, iova += MOCK_IO_PAGE_SIZE) {
 		unsigned long *pte, val = 0;
-		struct page *page;
 		phys_addr_t want;
-		long got;
+		int rc;
 
-		got = get_user_pages_fast(uptr & PAGE_MASK, 1, 0, &page);
-		if (got != 1)
-			return got < 0 ? got : -EFAULT;
-		want = page_to_phys(page) + uptr % PAGE_SIZE;
-		put_page(page);
+		rc = mock_user_phys(uptr, &want);
+		if (rc)
+			return rc;
 		mutex_lock(&mock->lock);
 		pte = mock_pte(mock, iova / MOCK_IO_PAGE_SIZE);
 		if (pte)

@@ -112,10 +112,37 @@ static struct iopt_pages *pages_alloc(unsigned long uptr, unsigned long length,
 	return pages;
 }
 
+/**
+ * iopt_alloc_pages() - user memory at @uptr, for IOMMU_IOAS_MAP and the
+ *			VFIO map
+ * @uptr: user address
+ * @length: bytes
+ * @writable: DMA may write
+ * @mode: how pins are charged
+ *
+ * When @uptr is in a VM_PFNMAP or VM_IO vma (a device BAR), the object is
+ * MMIO (mmio.c): pinned never, charged never.
+ */
 struct iopt_pages *iopt_alloc_pages(unsigned long uptr, unsigned long length,
 				    bool writable, enum iopt_account_mode mode)
 {
-	return pages_alloc(uptr, length, writable, mode, NULL);
+	struct iopt_pages *pages;
+	int rc;
+
+	rc = iopt_mmio_probe(uptr);
+	if (rc <= 0)
+		return rc ? ERR_PTR(rc) :
+			    pages_alloc(uptr, length, writable, mode, NULL);
+	pages = pages_alloc(uptr, length, writable, IOPT_PAGES_ACCOUNT_NONE,
+			    NULL);
+	if (IS_ERR(pages))
+		return pages;
+	rc = iopt_mmio_watch(pages);
+	if (rc) {
+		iopt_put_pages(pages);
+		return ERR_PTR(rc);
+	}
+	return pages;
 }
 
 /**
@@ -148,6 +175,8 @@ void iopt_release_pages(struct kref *kref)
 	WARN_ON(!xa_empty(&pages->pfn_chunks));
 	if (pages->ledger)
 		iommufd_ledger_leave(pages);
+	if (pages->mmio)
+		iopt_mmio_release(pages);
 	xa_destroy(&pages->pfn_chunks);
 	if (pages->file)
 		fput(pages->file);
@@ -688,6 +717,9 @@ int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 
 	if ((flags & IOMMUFD_ACCESS_RW_WRITE) && !pages->writable)
 		return -EPERM;
+	/* No struct page to hand out (vfio_iommu_type1 says the same). */
+	if (pages->mmio)
+		return -EINVAL;
 
 	mutex_lock(&pages->mutex);
 	access = pages_find_access(pages, start_index, last_index);
@@ -822,6 +854,8 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 
 	if (write && !pages->writable)
 		return -EPERM;
+	if (pages->mmio)
+		return -EINVAL;
 
 	if (!(flags & IOMMUFD_ACCESS_RW_SLOW_PATH) && !pages->file &&
 	    current->mm == pages->source_mm) {
@@ -878,13 +912,16 @@ unsigned long iopt_pages_count_pinned(struct iopt_pages *pages,
  * @area: an area with pages, whose table has (or is getting) domains
  *
  * Pins what no other user has pinned already and records the area's range in
- * pages->domains_itree, so it stays pinned until iopt_area_unpin().
+ * pages->domains_itree, so it stays pinned until iopt_area_unpin().  MMIO
+ * is never pinned.
  */
 int iopt_area_pin(struct iopt_area *area)
 {
 	struct iopt_pages *pages = area->pages;
 	int rc;
 
+	if (pages->mmio)
+		return 0;
 	mutex_lock(&pages->mutex);
 	rc = pages_fill(pages, area->pages_node.start, area->pages_node.last,
 			area->iopt->id);
@@ -899,6 +936,8 @@ void iopt_area_unpin(struct iopt_area *area)
 {
 	struct iopt_pages *pages = area->pages;
 
+	if (pages->mmio)
+		return;
 	mutex_lock(&pages->mutex);
 	interval_tree_remove(&area->pages_node, &pages->domains_itree);
 	pages_unfill(pages, area->pages_node.start, area->pages_node.last,
@@ -987,6 +1026,8 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 	};
 	int rc;
 
+	if (area->pages->mmio)
+		return iopt_mmio_map_domain(area, domain);
 	if (READ_ONCE(area->iopt->disable_large_pages))
 		return map_domain_pages(area, domain);
 	if (npages <= MAP_SG_STACK) {
@@ -1060,6 +1101,10 @@ void iopt_area_unmap_domain(struct iopt_area *area,
 {
 	size_t unmapped;
 
+	if (area->pages->mmio) {
+		iopt_mmio_unmap_domain(area, domain, gather);
+		return;
+	}
 	unmapped = iommu_unmap_fast(domain, iopt_area_iova(area),
 				    iopt_area_length(area), gather);
 	WARN_ON(unmapped != iopt_area_length(area));

@@ -236,6 +236,21 @@ static int op_unmap(struct env *e)
 	return ioas_unmap(e->fd, e->ioas, IOVA, BUF_SIZE, NULL);
 }
 
+/* 16 pages of a PCI BAR (MMIO, resolved rather than pinned). */
+static char *bar;
+
+static int setup_bar_one_domain(struct env *e)
+{
+	if (!bar)
+		bar = map_pci_bar(16 * PAGE, PROT_READ | PROT_WRITE);
+	return bar ? setup_one_domain(e) : -1;
+}
+
+static int op_map_bar(struct env *e)
+{
+	return ioas_map_fixed(e->fd, e->ioas, bar, 16 * PAGE, IOVA);
+}
+
 static int setup_copy(struct env *e)
 {
 	return setup_ioas(e) ?: op_map(e) ?:
@@ -531,6 +546,7 @@ SWEEP(map_one_domain, setup_one_domain, op_map)
 SWEEP(map_two_domains, setup_two_domains, op_map)
 SWEEP(map_file_one_domain, setup_one_domain, op_map_file)
 SWEEP(change_process, setup_file_mapped, op_change_process)
+SWEEP(map_bar_one_domain, setup_bar_one_domain, op_map_bar)
 
 TEST(fail_nth_map_huge_file_one_domain)
 {

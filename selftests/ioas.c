@@ -2089,4 +2089,208 @@ TEST(change_process_errors)
 	});
 }
 
+/* ---- MMIO: a PCI BAR, mapped for peer-to-peer DMA ---------------------- */
+
+#define BAR_LEN (16 * PAGE)
+
+/*
+ * The BAR (an edu device's, through its PCI resource file: VM_IO |
+ * VM_PFNMAP, as vfio-pci maps one for a VMM) is mapped into a domain from
+ * its physical address, never pinned; a copy maps it too; an unmap takes
+ * it out of the domain.  A second mmap of the same BAR (@view) is what the
+ * IOPTEs are checked against.
+ */
+TEST_F(ioas, mmio_bar_is_mapped_not_pinned)
+{
+	char *bar = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	char *view = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	uint64_t iova, iova2 = 0, unmapped;
+	uint32_t hwpt, hwpt2, ioas2;
+	long pinned;
+
+	ASSERT_NE(NULL, bar);
+	ASSERT_NE(NULL, view);
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt, NULL));
+	pinned = iommufd_stat("pinned_pages");
+	ASSERT_OK(ioas_map(self->fd, self->ioas, bar, BAR_LEN, &iova));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_OK(test_check_map(self->fd, hwpt, iova, view, BAR_LEN));
+	/* A copy into another IOAS maps the same MMIO there. */
+	ASSERT_OK(ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(test_mock_domain(self->fd, ioas2, 0, NULL, &hwpt2, NULL));
+	ASSERT_OK(ioas_copy(self->fd, ioas2, self->ioas, iova, BAR_LEN, &iova2,
+			    MAP_RW));
+	ASSERT_OK(test_check_map(self->fd, hwpt2, iova2, view, BAR_LEN));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	/* Unmapped: gone from its domain, still in the copy's. */
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, BAR_LEN, &unmapped));
+	ASSERT_EQ(BAR_LEN, unmapped);
+	ASSERT_ERRNO(EINVAL, test_check_map(self->fd, hwpt, iova, view, BAR_LEN));
+	ASSERT_OK(test_check_map(self->fd, hwpt2, iova2, view, BAR_LEN));
+	/* A domain attached later gets it too. */
+	ASSERT_OK(test_mock_domain(self->fd, ioas2, 0, NULL, &hwpt, NULL));
+	ASSERT_OK(test_check_map(self->fd, hwpt, iova2, view, BAR_LEN));
+	munmap(bar, BAR_LEN);
+	munmap(view, BAR_LEN);
+}
+
+/* No struct page to hand an emulated device: EINVAL, as type1 answers. */
+TEST_F(access, mmio_refuses_access_pins_and_rw)
+{
+	char *bar = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	char data[16];
+	uint64_t iova;
+
+	ASSERT_NE(NULL, bar);
+	ASSERT_OK(ioas_map(self->fd, self->ioas, bar, BAR_LEN, &iova));
+	ASSERT_ERRNO(EINVAL, test_access_pages(self->fd, self->access, iova,
+					       PAGE, NULL, 0, NULL));
+	ASSERT_ERRNO(EINVAL, test_access_rw(self->fd, self->access, iova, data,
+					    sizeof(data), 0));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, BAR_LEN, NULL));
+	munmap(bar, BAR_LEN);
+}
+
+/*
+ * The BAR's mmap going away revokes the mapping: its IOPTEs leave every
+ * domain at once (the device file the mmap held may then close), a domain
+ * attached later maps nothing of it, and the IOVA stays taken until the
+ * unmap, which returns the whole length.
+ */
+TEST_F(ioas, mmio_munmap_revokes)
+{
+	char *bar = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	char *view = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	uint64_t iova, other, unmapped;
+	uint32_t hwpt, hwpt2;
+
+	ASSERT_NE(NULL, bar);
+	ASSERT_NE(NULL, view);
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt, NULL));
+	ASSERT_OK(ioas_map(self->fd, self->ioas, bar, BAR_LEN, &iova));
+	ASSERT_OK(test_check_map(self->fd, hwpt, iova, view, BAR_LEN));
+	ASSERT_OK(munmap(bar, BAR_LEN));
+	ASSERT_ERRNO(EINVAL, test_check_map(self->fd, hwpt, iova, view, PAGE));
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt2, NULL));
+	ASSERT_ERRNO(EINVAL, test_check_map(self->fd, hwpt2, iova, view, PAGE));
+	other = iova;
+	ASSERT_ERRNO(EEXIST, ioas_map_flags(self->fd, self->ioas, self->buf, PAGE,
+					    &other,
+					    MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, BAR_LEN, &unmapped));
+	ASSERT_EQ(BAR_LEN, unmapped);
+	munmap(view, BAR_LEN);
+}
+
+/* The process that mapped the BAR exiting revokes it as well. */
+TEST_F(ioas, mmio_owner_exit_revokes)
+{
+	char *view = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	uint64_t iova = MOCK_APERTURE_START + (4UL << 20), unmapped;
+	int status, mapped[2], go[2];
+	uint32_t hwpt;
+	pid_t pid;
+	char c;
+
+	ASSERT_NE(NULL, view);
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt, NULL));
+	ASSERT_OK(pipe(mapped));
+	ASSERT_OK(pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *bar = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+
+		close(mapped[0]);
+		close(go[1]);
+		if (!bar || ioas_map_fixed(self->fd, self->ioas, bar, BAR_LEN,
+					   iova))
+			_exit(1);
+		if (write(mapped[1], "m", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(mapped[1]);
+	close(go[0]);
+	ASSERT_EQ(1, read(mapped[0], &c, 1));
+	ASSERT_OK(test_check_map(self->fd, hwpt, iova, view, BAR_LEN));
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_ERRNO(EINVAL, test_check_map(self->fd, hwpt, iova, view, PAGE));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, BAR_LEN, &unmapped));
+	ASSERT_EQ(BAR_LEN, unmapped);
+	close(mapped[0]);
+	munmap(view, BAR_LEN);
+}
+
+/*
+ * Mapped only from MMIO of one mmap: a range running past the BAR's vma,
+ * or a writable map of a read-only mmap, is EFAULT when it is mapped into
+ * a domain (without one, when a domain is attached).
+ */
+TEST_F(ioas, mmio_errors)
+{
+	char *ro = map_pci_bar(BAR_LEN, PROT_READ);
+	char *rw = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+	char *hole = mmap(NULL, BAR_LEN + PAGE, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t hwpt, ioas2, stdev;
+	uint64_t iova = 0;
+	long pinned = iommufd_stat("pinned_pages");
+
+	ASSERT_NE(NULL, ro);
+	ASSERT_NE(NULL, rw);
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt, NULL));
+	ASSERT_ERRNO(EFAULT, ioas_map(self->fd, self->ioas, ro, BAR_LEN, &iova));
+	iova = 0;
+	ASSERT_OK(ioas_map_flags(self->fd, self->ioas, ro, BAR_LEN, &iova,
+				 IOMMU_IOAS_MAP_READABLE));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, iova, BAR_LEN, NULL));
+	/* The BAR, then a page that is not MMIO. */
+	ASSERT_EQ(hole, map_pci_bar_at(hole, BAR_LEN, PROT_READ | PROT_WRITE));
+	ASSERT_ERRNO(EFAULT, ioas_map(self->fd, self->ioas, hole, BAR_LEN + PAGE,
+				      &iova));
+	/* Without a domain the map is taken, and the attach fails instead. */
+	ASSERT_OK(ioas_alloc(self->fd, &ioas2));
+	iova = MOCK_APERTURE_START + (1UL << 20);
+	ASSERT_OK(ioas_map_flags(self->fd, ioas2, hole, BAR_LEN + PAGE, &iova,
+				 MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_ERRNO(EFAULT, test_mock_domain(self->fd, ioas2, 0, &stdev, &hwpt,
+					      NULL));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	munmap(ro, BAR_LEN);
+	munmap(rw, BAR_LEN);
+	munmap(hole, BAR_LEN + PAGE);
+}
+
+/*
+ * Nothing of MMIO is charged: an unprivileged process whose
+ * RLIMIT_MEMLOCK allows 8 pages maps 16 of BAR into a domain, and its 9th
+ * page of memory is still refused.
+ */
+TEST(mmio_is_never_charged)
+{
+	long charged = iommufd_stat("charged_pages");
+
+	RUN_AS_CHILD({
+		char *bar = map_pci_bar(BAR_LEN, PROT_READ | PROT_WRITE);
+		char *a = map_anon(9 * PAGE);
+		struct charge_env e;
+		uint64_t iova;
+
+		CHILD_CHECK(1, bar && a && !charge_env_setup(&e, 8, false));
+		CHILD_CHECK(2, !test_mock_domain(e.fd, e.ioas, 0, NULL, NULL,
+						 NULL));
+		CHILD_CHECK(3, !ioas_map(e.fd, e.ioas, bar, BAR_LEN, &iova));
+		CHILD_CHECK(4, iommufd_stat("charged_pages") == charged);
+		CHILD_CHECK(5, !map_and_pin(e.fd, e.ioas2, e.access2, a, 8,
+					    NULL));
+		CHILD_CHECK(6, map_and_pin(e.fd, e.ioas2, e.access2, a + 8 * PAGE,
+					   1, NULL) == ENOMEM);
+	});
+	ASSERT_EQ(charged, iommufd_stat("charged_pages"));
+}
+
 TEST_HARNESS_MAIN

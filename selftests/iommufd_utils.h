@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
 
@@ -411,6 +412,60 @@ static inline int test_check_map(int fd, uint32_t hwpt, uint64_t iova,
 	};
 
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* Does the one-line sysfs file @dir/@name read @want? */
+static inline bool sysfs_reads(const char *dir, const char *name,
+			       const char *want)
+{
+	char path[128], line[64];
+	bool same = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))
+		same = !strcmp(line, want);
+	fclose(f);
+	return same;
+}
+
+/*
+ * MMIO to map: the first @len bytes of BAR0 of the first QEMU edu device
+ * (the test VM has two), through its PCI resource file, which maps it
+ * VM_IO | VM_PFNMAP as vfio-pci maps a BAR for a VMM; at @at when it is
+ * not NULL.  NULL (errno set) without one.
+ */
+static inline char *map_pci_bar_at(void *at, size_t len, int prot)
+{
+	char dir[64], path[96];
+	char *bar;
+	int i, fd;
+
+	for (i = 0; i < 32; i++) {
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/0000:00:%02x.0",
+			 i);
+		if (!sysfs_reads(dir, "vendor", "0x1234\n") ||
+		    !sysfs_reads(dir, "device", "0x11e8\n"))
+			continue;
+		snprintf(path, sizeof(path), "%s/resource0", dir);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		bar = mmap(at, len, prot, MAP_SHARED | (at ? MAP_FIXED : 0),
+			   fd, 0);
+		close(fd);
+		return bar == MAP_FAILED ? NULL : bar;
+	}
+	errno = ENODEV;
+	return NULL;
+}
+
+static inline char *map_pci_bar(size_t len, int prot)
+{
+	return map_pci_bar_at(NULL, len, prot);
 }
 
 /* 0 when HWPT @hwpt's mock domain has had exactly @syncs IOTLB syncs. */

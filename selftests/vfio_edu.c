@@ -908,6 +908,143 @@ TEST_F(iommufd_bpf, events_name_the_pci_device)
  * it, by the IOMMU core (it cannot be given the blocking domain), with its
  * log line; the other edu device still works.
  */
+/* ---- peer-to-peer: one edu's DMA into the other's BAR ------------------ */
+
+#define BAR_IOVA 0x4000000UL	/* inside edu's 28-bit DMA mask */
+#define REG_LIVENESS 0x04	/* reads back the inverse of what was written */
+
+/* The second edu in the container too, its BAR mmapped: the peer. */
+static int open_peer(struct env *self)
+{
+	int rc = edu_open_group(&self->e[1], self->bdfs[1], self->container);
+
+	return rc ? rc : edu_open_device(&self->e[1]);
+}
+
+/*
+ * edu 0 DMAs @val, from the RAM page at IOVA, to @iova (the peer's
+ * liveness register through its BAR mapping); what the register reads
+ * then, through the peer's device file (its mmap may be gone).
+ */
+static uint32_t p2p_write(struct env *self, uint32_t val, uint64_t iova)
+{
+	uint32_t reg = 0;
+
+	memcpy(self->buf, &val, sizeof(val));
+	if (edu_dma(&self->e[0], IOVA, EDU_BUF, sizeof(val), false) ||
+	    edu_dma(&self->e[0], EDU_BUF, iova, sizeof(val), true))
+		return 0;
+	/* BAR0 is region 0 of the device file, at offset 0. */
+	if (pread(self->e[1].device, &reg, sizeof(reg), REG_LIVENESS) !=
+	    sizeof(reg))
+		return 0;
+	return reg;
+}
+
+/* Memory space decoding of @e off and on again: vfio-pci zaps its mmaps. */
+static int toggle_memory(struct edu *e)
+{
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg),
+					.index = VFIO_PCI_CONFIG_REGION_INDEX };
+	uint16_t cmd, off;
+
+	if (ioctl(e->device, VFIO_DEVICE_GET_REGION_INFO, &cfg))
+		return -errno;
+	if (pread(e->device, &cmd, 2, cfg.offset + 4) != 2)
+		return -EIO;
+	off = cmd & ~0x2;
+	if (pwrite(e->device, &off, 2, cfg.offset + 4) != 2 ||
+	    pwrite(e->device, &cmd, 2, cfg.offset + 4) != 2)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * QEMU maps every enabled BAR of a passed-through device into the
+ * container, so that devices reach each other: the BAR's mmap (VM_PFNMAP)
+ * maps, nothing of it is pinned or charged, and edu 0's DMA through it
+ * lands in edu 1's register.  A zap of the mmap that keeps it (memory
+ * decoding off and on, as around a reset) leaves the mapping working; an
+ * unmap takes it away (a DMAR fault, expected).
+ */
+EDU_TEST(bar_maps_for_peer_to_peer)
+{
+	long lck, pin, pinned;
+	uint64_t done;
+
+	SETUP_ONE();
+	ASSERT_EQ(0, open_peer(self));
+	ASSERT_OK(map_dma(self->container, self->buf, PAGE, IOVA));
+	lck = status_kb("VmLck");
+	pin = status_kb("VmPin");
+	pinned = iommufd_stat("pinned_pages");
+	ASSERT_OK(map_dma(self->container, (void *)self->e[1].bar,
+			  self->e[1].bar_size, BAR_IOVA));
+	ASSERT_EQ(lck, status_kb("VmLck"));
+	ASSERT_EQ(pin, status_kb("VmPin"));
+	ASSERT_EQ(pinned, iommufd_stat("pinned_pages"));
+	ASSERT_EQ(~0x12345678u, p2p_write(self, 0x12345678, BAR_IOVA + REG_LIVENESS));
+	ASSERT_EQ(~0x12345678u,
+		  *(volatile uint32_t *)(self->e[1].bar + REG_LIVENESS));
+	ASSERT_OK(toggle_memory(&self->e[1]));
+	ASSERT_EQ(~0x600dd00du, p2p_write(self, 0x600dd00d, BAR_IOVA + REG_LIVENESS));
+	ASSERT_OK(unmap_dma(self->container, BAR_IOVA, self->e[1].bar_size, 0,
+			    &done));
+	ASSERT_EQ(self->e[1].bar_size, done);
+	TH_LOG("expected: a DMAR write fault for %s (IOVA %#lx, unmapped)",
+	       self->e[0].bdf, BAR_IOVA + REG_LIVENESS);
+	ASSERT_EQ(~0x600dd00du, p2p_write(self, 0x5eed, BAR_IOVA + REG_LIVENESS));
+	ASSERT_EQ(lck, status_kb("VmLck"));
+	ASSERT_EQ(pin, status_kb("VmPin"));
+}
+
+/*
+ * Where the backends differ: the BAR's mmap going away (munmap here; exit
+ * or exec alike) revokes this backend's mapping of it, before the mmap's
+ * hold on the device file can go; the IOVA stays mapped until unmapped.
+ */
+TEST_F(iommufd_bpf, bar_mapping_revoked_with_its_mmap)
+{
+	struct env *env = &self->env;
+	uint64_t done;
+
+	ASSERT_EQ(0, setup_one(env));
+	ASSERT_EQ(0, open_peer(env));
+	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
+	ASSERT_OK(map_dma(env->container, (void *)env->e[1].bar,
+			  env->e[1].bar_size, BAR_IOVA));
+	ASSERT_EQ(~0x12345678u, p2p_write(env, 0x12345678, BAR_IOVA + REG_LIVENESS));
+	ASSERT_OK(munmap((void *)env->e[1].bar, env->e[1].bar_size));
+	env->e[1].bar = NULL;
+	TH_LOG("expected: a DMAR write fault for %s (IOVA %#lx, revoked)",
+	       env->e[0].bdf, BAR_IOVA + REG_LIVENESS);
+	ASSERT_EQ(~0x12345678u, p2p_write(env, 0x0badcafe, BAR_IOVA + REG_LIVENESS));
+	ASSERT_OK(unmap_dma(env->container, BAR_IOVA, env->e[1].bar_size, 0,
+			    &done));
+	ASSERT_EQ(env->e[1].bar_size, done);
+}
+
+/*
+ * vfio_iommu_type1 keeps mapping a BAR whose mmap is gone (it holds
+ * nothing of the device): the DMA still lands.  docs/vfio.md says why this
+ * backend does not.
+ */
+TEST_F(type1, bar_mapping_outlives_its_mmap)
+{
+	struct env *env = &self->env;
+
+	ASSERT_EQ(0, setup_one(env));
+	ASSERT_EQ(0, open_peer(env));
+	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
+	ASSERT_OK(map_dma(env->container, (void *)env->e[1].bar,
+			  env->e[1].bar_size, BAR_IOVA));
+	ASSERT_OK(munmap((void *)env->e[1].bar, env->e[1].bar_size));
+	env->e[1].bar = NULL;
+	ASSERT_EQ(~0x0badcafeu, p2p_write(env, 0x0badcafe, BAR_IOVA + REG_LIVENESS));
+	ASSERT_OK(unmap_dma(env->container, BAR_IOVA, env->e[1].bar_size, 0,
+			    NULL));
+}
+
 FIXTURE(rmrr) { struct env env; };
 FIXTURE_SETUP(rmrr) { env_setup(_metadata, &self->env, "1"); }
 FIXTURE_TEARDOWN(rmrr) { env_teardown(&self->env); }
