@@ -301,6 +301,27 @@ TEST_F(compat, type1_cuts_mappings)
 					    &val));
 }
 
+/*
+ * A PCI BAR (MMIO) is mapped and revoked a whole mapping at a time: a
+ * TYPE1 unmap that would cut it is EINVAL, and leaves it mapped; the whole
+ * of it unmaps.
+ */
+TEST_F(compat, type1_does_not_cut_mmio)
+{
+	char *bar = map_pci_bar(4 * PAGE, PROT_READ | PROT_WRITE);
+	uint64_t done;
+
+	ASSERT_NE(NULL, bar);
+	ASSERT_OK(set_compat_ioas(self->fd, self->ioas, IOMMU_VFIO_IOAS_SET));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_OK(map_dma(self->fd, bar, 4 * PAGE, IOVA));
+	ASSERT_ERRNO(EINVAL, unmap_dma(self->fd, IOVA + PAGE, PAGE, 0, &done));
+	ASSERT_OK(test_check_map(self->fd, self->hwpt, IOVA, bar, 4 * PAGE));
+	ASSERT_OK(unmap_dma(self->fd, IOVA, 4 * PAGE, 0, &done));
+	ASSERT_EQ(4 * PAGE, done);
+	munmap(bar, 4 * PAGE);
+}
+
 TEST_F(compat, hwpt_invalidate_has_nothing_to_do)
 {
 	struct iommu_hwpt_invalidate cmd = {

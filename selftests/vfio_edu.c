@@ -1025,6 +1025,30 @@ TEST_F(iommufd_bpf, bar_mapping_revoked_with_its_mmap)
 }
 
 /*
+ * A BAR mapping lives as long as its mmap in the process that mapped it,
+ * so it cannot be handed to another process: VFIO_DMA_UNMAP_FLAG_VADDR
+ * over it is EINVAL (type1 takes it), and it stays mapped and reachable.
+ */
+TEST_F(iommufd_bpf, bar_mapping_keeps_its_user_address)
+{
+	struct env *env = &self->env;
+	uint64_t done;
+
+	ASSERT_EQ(0, setup_one(env));
+	ASSERT_EQ(0, open_peer(env));
+	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
+	ASSERT_OK(map_dma(env->container, (void *)env->e[1].bar,
+			  env->e[1].bar_size, BAR_IOVA));
+	ASSERT_ERRNO(EINVAL, unmap_dma(env->container, BAR_IOVA,
+				       env->e[1].bar_size,
+				       VFIO_DMA_UNMAP_FLAG_VADDR, &done));
+	ASSERT_EQ(~0x0badcafeu, p2p_write(env, 0x0badcafe, BAR_IOVA + REG_LIVENESS));
+	ASSERT_OK(unmap_dma(env->container, BAR_IOVA, env->e[1].bar_size, 0,
+			    &done));
+	ASSERT_EQ(env->e[1].bar_size, done);
+}
+
+/*
  * vfio_iommu_type1 keeps mapping a BAR whose mmap is gone (it holds
  * nothing of the device): the DMA still lands.  docs/vfio.md says why this
  * backend does not.
