@@ -941,6 +941,23 @@ static uint32_t p2p_write(struct env *self, uint32_t val, uint64_t iova)
 	return reg;
 }
 
+/*
+ * Edu 0 in the container with a page of RAM at IOVA, and the peer's BAR
+ * mapped at BAR_IOVA; 0 or -errno.
+ */
+static int map_peer_bar(struct env *self)
+{
+	int rc = setup_one(self);
+
+	if (!rc)
+		rc = open_peer(self);
+	if (!rc && (map_dma(self->container, self->buf, PAGE, IOVA) ||
+		    map_dma(self->container, (void *)self->e[1].bar,
+			    self->e[1].bar_size, BAR_IOVA)))
+		rc = -errno;
+	return rc;
+}
+
 /* Memory space decoding of @e off and on again: vfio-pci zaps its mmaps. */
 static int toggle_memory(struct edu *e)
 {
@@ -1008,11 +1025,7 @@ TEST_F(iommufd_bpf, bar_mapping_revoked_with_its_mmap)
 	struct env *env = &self->env;
 	uint64_t done;
 
-	ASSERT_EQ(0, setup_one(env));
-	ASSERT_EQ(0, open_peer(env));
-	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
-	ASSERT_OK(map_dma(env->container, (void *)env->e[1].bar,
-			  env->e[1].bar_size, BAR_IOVA));
+	ASSERT_EQ(0, map_peer_bar(env));
 	ASSERT_EQ(~0x12345678u, p2p_write(env, 0x12345678, BAR_IOVA + REG_LIVENESS));
 	ASSERT_OK(munmap((void *)env->e[1].bar, env->e[1].bar_size));
 	env->e[1].bar = NULL;
@@ -1034,11 +1047,7 @@ TEST_F(iommufd_bpf, bar_mapping_keeps_its_user_address)
 	struct env *env = &self->env;
 	uint64_t done;
 
-	ASSERT_EQ(0, setup_one(env));
-	ASSERT_EQ(0, open_peer(env));
-	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
-	ASSERT_OK(map_dma(env->container, (void *)env->e[1].bar,
-			  env->e[1].bar_size, BAR_IOVA));
+	ASSERT_EQ(0, map_peer_bar(env));
 	ASSERT_ERRNO(EINVAL, unmap_dma(env->container, BAR_IOVA,
 				       env->e[1].bar_size,
 				       VFIO_DMA_UNMAP_FLAG_VADDR, &done));
@@ -1057,11 +1066,7 @@ TEST_F(type1, bar_mapping_outlives_its_mmap)
 {
 	struct env *env = &self->env;
 
-	ASSERT_EQ(0, setup_one(env));
-	ASSERT_EQ(0, open_peer(env));
-	ASSERT_OK(map_dma(env->container, env->buf, PAGE, IOVA));
-	ASSERT_OK(map_dma(env->container, (void *)env->e[1].bar,
-			  env->e[1].bar_size, BAR_IOVA));
+	ASSERT_EQ(0, map_peer_bar(env));
 	ASSERT_OK(munmap((void *)env->e[1].bar, env->e[1].bar_size));
 	env->e[1].bar = NULL;
 	ASSERT_EQ(~0x0badcafeu, p2p_write(env, 0x0badcafe, BAR_IOVA + REG_LIVENESS));
