@@ -35,7 +35,7 @@ USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
-SELFTESTS := iommufd_core ioas fail_nth fuzz trace_events mock_iommu devices domains vfio_compat vfio_edu policy policy_tool iommutop_collector snapshot module_lifecycle module_btf demo_ioas demo_devices iommutop_workload
+SELFTESTS := iommufd_core ioas fail_nth fuzz trace_events mock_iommu devices domains hwpt vfio_compat vfio_edu policy policy_tool iommutop_collector snapshot module_lifecycle module_btf demo_ioas demo_devices iommutop_workload
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \

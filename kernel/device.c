@@ -381,7 +381,8 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	}
 
 	cmd->out_capabilities = 0;
-	if (device_iommu_capable(idev->dev, IOMMU_CAP_DIRTY_TRACKING))
+	/* Only where this module can read the dirty bits (dirty.c). */
+	if (iommufd_dirty_capable(idev->dev))
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 = idev->dev->iommu->max_pasids ?
 				  ilog2(idev->dev->iommu->max_pasids) : 0;
@@ -473,10 +474,95 @@ static int device_prepare(struct iommufd_device *idev,
 	return rc;
 }
 
-static int device_attach_hwpt(struct iommufd_device *idev,
-			      struct iommufd_hwpt_paging *hwpt,
-			      struct iommufd_hwpt_paging **old)
+/*
+ * A device on a HWPT with a fault queue raises page requests: its IOPF is
+ * on while it is attached to one.  Under igroup->lock.
+ */
+static int device_iopf_on(struct iommufd_device *idev,
+			  struct iommufd_hw_pagetable *hwpt)
 {
+	int rc;
+
+	if (!hwpt->fault || idev->iopf)
+		return 0;
+	rc = iommufd_should_fail() ? -ENOMEM :
+	     iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+	if (!rc)
+		idev->iopf = true;
+	return rc;
+}
+
+static void device_iopf_off(struct iommufd_device *idev)
+{
+	if (!idev->iopf)
+		return;
+	iommu_dev_disable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+	idev->iopf = false;
+}
+
+/* Forget the group's attach handle, answering the faults that came by it. */
+static void group_drop_handle(struct iommufd_group *igroup,
+			      struct iommufd_hw_pagetable *hwpt)
+{
+	if (!igroup->handle)
+		return;
+	iommufd_fault_flush(hwpt->fault, igroup->handle);
+	kfree(igroup->handle);
+	igroup->handle = NULL;
+}
+
+/*
+ * Put the group's DMA on @hwpt's domain: attach it (from the blocking
+ * domain) or, with @replace, switch the domain it is on without blocking
+ * DMA in between.  A domain with a fault queue goes through a new attach
+ * handle for device @dev_id, which is how the IOMMU core finds its fault
+ * handler; the old one goes, its unanswered faults answered.  For the mock
+ * IOMMU, faults are raised under igroup->lock, held here, so none comes
+ * through a handle being dropped.  igroup->hwpt is still the old HWPT.
+ */
+static int group_set_hwpt(struct iommufd_group *igroup,
+			  struct iommufd_hw_pagetable *hwpt, u32 dev_id,
+			  bool replace)
+{
+	struct iommufd_attach_handle *handle = NULL;
+	int rc;
+
+	if (hwpt->fault) {
+		handle = iommufd_should_fail() ? NULL :
+			 kzalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
+		if (!handle)
+			return -ENOMEM;
+		handle->dev_id = dev_id;
+	}
+	if (iommufd_should_fail())
+		rc = -ENOMEM;
+	else if (!replace && handle)
+		rc = iommu_attach_group_handle(hwpt->domain, igroup->group,
+					       &handle->handle);
+	else if (!replace)
+		rc = iommu_attach_group(hwpt->domain, igroup->group);
+	else if (handle || igroup->handle)
+		/* A NULL handle takes the old one out of the group. */
+		rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
+						handle ? &handle->handle :
+							 NULL);
+	else
+		rc = iommu_group_replace_domain(igroup->group, hwpt->domain);
+	if (rc) {
+		kfree(handle);
+		return rc;
+	}
+	if (replace)
+		group_drop_handle(igroup, igroup->hwpt);
+	igroup->handle = handle;
+	return 0;
+}
+
+static int device_attach_hwpt(struct iommufd_device *idev,
+			      struct iommufd_hw_pagetable *hwpt,
+			      struct iommufd_hw_pagetable **old)
+{
+	struct iommufd_ioas *ioas = hwpt->paging->ioas;
 	struct iommufd_group *igroup = idev->igroup;
 	int rc;
 
@@ -490,23 +576,29 @@ static int device_attach_hwpt(struct iommufd_device *idev,
 		rc = -EINVAL;
 		goto out_unlock;
 	}
-	rc = device_prepare(idev, hwpt, true);
+	rc = device_prepare(idev, hwpt->paging, true);
 	if (rc)
 		goto out_unlock;
+	rc = device_iopf_on(idev, hwpt);
+	if (rc)
+		goto err_unreserve;
 	if (!igroup->hwpt) {
-		rc = iommufd_should_fail() ? -ENOMEM :
-		     iommu_attach_group(hwpt->domain, igroup->group);
-		if (rc) {
-			iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev->dev);
-			goto out_unlock;
-		}
+		rc = group_set_hwpt(igroup, hwpt, idev->obj.id, false);
+		if (rc)
+			goto err_iopf;
 		refcount_inc(&hwpt->obj.users);
 		igroup->hwpt = hwpt;
 	}
 	idev->hwpt = hwpt;
 	list_add_tail(&idev->attach_item, &igroup->devices);
 	trace_attach(dev_name(idev->dev), iommu_group_id(idev->group),
-		     idev->obj.id, hwpt->obj.id, hwpt->ioas->obj.id);
+		     idev->obj.id, hwpt->obj.id, ioas->obj.id);
+	goto out_unlock;
+
+err_iopf:
+	device_iopf_off(idev);
+err_unreserve:
+	iopt_remove_reserved_iova(&ioas->iopt, idev->dev);
 out_unlock:
 	mutex_unlock(&igroup->lock);
 	return rc;
@@ -518,11 +610,12 @@ out_unlock:
  * caller to put once it holds no lock (it may be destroyed then).
  */
 static int device_replace_hwpt(struct iommufd_device *idev,
-			       struct iommufd_hwpt_paging *hwpt,
-			       struct iommufd_hwpt_paging **old)
+			       struct iommufd_hw_pagetable *hwpt,
+			       struct iommufd_hw_pagetable **old)
 {
+	struct iommufd_ioas *ioas = hwpt->paging->ioas;
 	struct iommufd_group *igroup = idev->igroup;
-	struct iommufd_hwpt_paging *cur_hwpt;
+	struct iommufd_hw_pagetable *cur_hwpt;
 	struct iommufd_device *cur;
 	bool moving;
 	int rc = 0;
@@ -536,20 +629,24 @@ static int device_replace_hwpt(struct iommufd_device *idev,
 	if (cur_hwpt == hwpt)
 		goto out_unlock;
 	/* Within one IOAS the reservations are there already. */
-	moving = cur_hwpt->ioas != hwpt->ioas;
+	moving = cur_hwpt->paging->ioas != ioas;
 	list_for_each_entry(cur, &igroup->devices, attach_item) {
-		rc = device_prepare(cur, hwpt, moving);
+		rc = device_prepare(cur, hwpt->paging, moving);
+		if (rc)
+			goto err_unreserve;
+		rc = device_iopf_on(cur, hwpt);
 		if (rc)
 			goto err_unreserve;
 	}
-	rc = iommufd_should_fail() ? -ENOMEM :
-	     iommu_group_replace_domain(igroup->group, hwpt->domain);
+	rc = group_set_hwpt(igroup, hwpt, idev->obj.id, true);
 	if (rc)
 		goto err_unreserve;
 	list_for_each_entry(cur, &igroup->devices, attach_item) {
 		if (moving)
-			iopt_remove_reserved_iova(&cur_hwpt->ioas->iopt,
+			iopt_remove_reserved_iova(&cur_hwpt->paging->ioas->iopt,
 						  cur->dev);
+		if (!hwpt->fault)
+			device_iopf_off(cur);
 		cur->hwpt = hwpt;
 	}
 	refcount_inc(&hwpt->obj.users);
@@ -557,22 +654,26 @@ static int device_replace_hwpt(struct iommufd_device *idev,
 	*old = cur_hwpt;
 	trace_replace(dev_name(idev->dev), iommu_group_id(idev->group),
 		      idev->obj.id, cur_hwpt->obj.id, hwpt->obj.id,
-		      hwpt->ioas->obj.id);
+		      ioas->obj.id);
 	goto out_unlock;
 
 err_unreserve:
 	/* Removing what was not reserved is a no-op. */
-	if (moving)
-		list_for_each_entry(cur, &igroup->devices, attach_item)
-			iopt_remove_reserved_iova(&hwpt->ioas->iopt, cur->dev);
+	list_for_each_entry(cur, &igroup->devices, attach_item) {
+		if (moving)
+			iopt_remove_reserved_iova(&ioas->iopt, cur->dev);
+		/* IOPF stays on for the HWPT the group is still on. */
+		if (!cur_hwpt->fault)
+			device_iopf_off(cur);
+	}
 out_unlock:
 	mutex_unlock(&igroup->lock);
 	return rc;
 }
 
 typedef int (*device_attach_fn)(struct iommufd_device *idev,
-				struct iommufd_hwpt_paging *hwpt,
-				struct iommufd_hwpt_paging **old);
+				struct iommufd_hw_pagetable *hwpt,
+				struct iommufd_hw_pagetable **old);
 
 /*
  * Attach (or replace) to an IOAS: the first automatic HWPT of the IOAS
@@ -582,7 +683,7 @@ typedef int (*device_attach_fn)(struct iommufd_device *idev,
 static int device_auto_domain(struct iommufd_device *idev,
 			      struct iommufd_ioas *ioas, u32 *pt_id,
 			      device_attach_fn fn,
-			      struct iommufd_hwpt_paging **old)
+			      struct iommufd_hw_pagetable **old)
 {
 	struct iommufd_hwpt_paging *hwpt;
 	int rc;
@@ -592,7 +693,7 @@ static int device_auto_domain(struct iommufd_device *idev,
 		if (!hwpt->auto_domain ||
 		    !refcount_inc_not_zero(&hwpt->obj.users))
 			continue;
-		rc = fn(idev, hwpt, old);
+		rc = fn(idev, &hwpt->common, old);
 		iommufd_put_object(&hwpt->obj);
 		if (rc == -EINVAL)
 			continue;
@@ -601,12 +702,12 @@ static int device_auto_domain(struct iommufd_device *idev,
 		goto out_unlock;
 	}
 
-	hwpt = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, true);
+	hwpt = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0, true);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_unlock;
 	}
-	rc = fn(idev, hwpt, old);
+	rc = fn(idev, &hwpt->common, old);
 	if (rc) {
 		/* Not linked yet, so destroying it takes no IOAS lock. */
 		iommufd_object_abort_and_destroy(idev->ictx, &hwpt->obj);
@@ -628,10 +729,11 @@ static int device_policy(struct iommufd_device *idev,
 
 	if (obj->type == IOMMUFD_OBJ_IOAS) {
 		ioas_id = obj->id;
-	} else if (obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+	} else if (obj->type == IOMMUFD_OBJ_HWPT_PAGING ||
+		   obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
 		hwpt_id = obj->id;
-		ioas_id = container_of(obj, struct iommufd_hwpt_paging,
-				       obj)->ioas->obj.id;
+		ioas_id = container_of(obj, struct iommufd_hw_pagetable,
+				       obj)->paging->ioas->obj.id;
 	}
 	return iommufd_policy_attach(idev->dev, obj->id, ioas_id, hwpt_id,
 				     replace);
@@ -640,7 +742,7 @@ static int device_policy(struct iommufd_device *idev,
 static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 			    device_attach_fn fn)
 {
-	struct iommufd_hwpt_paging *old = NULL;
+	struct iommufd_hw_pagetable *old = NULL;
 	struct iommufd_object *obj;
 	int rc;
 
@@ -652,7 +754,8 @@ static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 		goto out_put;
 	switch (obj->type) {
 	case IOMMUFD_OBJ_HWPT_PAGING:
-		rc = fn(idev, container_of(obj, struct iommufd_hwpt_paging,
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		rc = fn(idev, container_of(obj, struct iommufd_hw_pagetable,
 					   obj), &old);
 		break;
 	case IOMMUFD_OBJ_IOAS:
@@ -667,7 +770,7 @@ static int device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 out_put:
 	iommufd_put_object(obj);
 	if (old)
-		iommufd_hwpt_paging_put(old);
+		iommufd_hwpt_put(old);
 	return rc;
 }
 
@@ -711,7 +814,7 @@ int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
 int iommufd_device_detach(struct iommufd_device *idev)
 {
 	struct iommufd_group *igroup = idev->igroup;
-	struct iommufd_hwpt_paging *hwpt, *put = NULL;
+	struct iommufd_hw_pagetable *hwpt, *put = NULL;
 	int rc = 0;
 
 	mutex_lock(&igroup->lock);
@@ -723,16 +826,22 @@ int iommufd_device_detach(struct iommufd_device *idev)
 	list_del_init(&idev->attach_item);
 	idev->hwpt = NULL;
 	if (list_empty(&igroup->devices)) {
-		iommu_detach_group(hwpt->domain, igroup->group);
+		if (igroup->handle) {
+			iommu_detach_group_handle(hwpt->domain, igroup->group);
+			group_drop_handle(igroup, hwpt);
+		} else {
+			iommu_detach_group(hwpt->domain, igroup->group);
+		}
 		igroup->hwpt = NULL;
 		put = hwpt;
 	}
-	iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev->dev);
+	device_iopf_off(idev);
+	iopt_remove_reserved_iova(&hwpt->paging->ioas->iopt, idev->dev);
 	trace_detach(dev_name(idev->dev), iommu_group_id(idev->group),
-		     idev->obj.id, hwpt->obj.id, hwpt->ioas->obj.id);
+		     idev->obj.id, hwpt->obj.id, hwpt->paging->ioas->obj.id);
 out_unlock:
 	mutex_unlock(&igroup->lock);
 	if (put)
-		iommufd_hwpt_paging_put(put);
+		iommufd_hwpt_put(put);
 	return rc;
 }

@@ -262,10 +262,9 @@ static int iopt_check_iova(struct io_pagetable *iopt, unsigned long iova,
  * Sync @domain's IOTLB for what @gather collected, once, timed for the trace
  * event when someone listens.  @id is the domain's HWPT.
  */
-static void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
-			    struct iommu_domain *domain,
-			    struct iommu_iotlb_gather *gather,
-			    unsigned long npages)
+void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
+		     struct iommu_domain *domain,
+		     struct iommu_iotlb_gather *gather, unsigned long npages)
 {
 	unsigned long start = gather->start, last = gather->end;
 	u64 t0 = trace_iotlb_sync_enabled() ? ktime_get_ns() : 0;

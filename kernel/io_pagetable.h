@@ -467,6 +467,9 @@ int iopt_set_allow_iova(struct io_pagetable *iopt,
 int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 		      unsigned long last, void *owner);
 void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
+void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
+		     struct iommu_domain *domain,
+		     struct iommu_iotlb_gather *gather, unsigned long npages);
 int iopt_table_add_domain(struct io_pagetable *iopt,
 			  struct iommu_domain *domain, u32 id);
 void iopt_table_remove_domain(struct io_pagetable *iopt, u32 id);

@@ -65,6 +65,7 @@
 #include <linux/atomic.h>
 #include <linux/container_of.h>
 #include <linux/err.h>
+#include <linux/iommu.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
@@ -83,6 +84,8 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -418,16 +421,43 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 				 unsigned long length);
 
+struct iommufd_hwpt_paging;
+struct iommufd_fault;
+
+/**
+ * struct iommufd_hw_pagetable - what a device attaches to: the part a
+ * paging and a nested HWPT share, first in both
+ * @obj: object header (IOMMUFD_OBJ_HWPT_PAGING or IOMMUFD_OBJ_HWPT_NESTED)
+ * @domain: the IOMMU domain; freed with the object
+ * @paging: the paging HWPT whose IOAS the domain's DMA reaches, which
+ *          holds the attached devices' reserved regions and the MSI
+ *          cookie: the HWPT itself, or a nested HWPT's parent
+ * @fault: the fault queue the domain's page requests go to (holding a
+ *         reference on it), or NULL; only nested HWPTs have one
+ *
+ * Fixed once the object is published.
+ */
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	struct iommu_domain *domain;
+	struct iommufd_hwpt_paging *paging;
+	struct iommufd_fault *fault;
+};
+
 /**
  * struct iommufd_hwpt_paging - an IOMMU paging domain mapping an IOAS
+ * @common: what attach sees; its members are also this HWPT's own:
  * @obj: object header
- * @ictx: the context
  * @domain: the domain, which maps every area of @ioas; freed with the object
+ * @paging: this HWPT
+ * @fault: NULL: a paging HWPT has no fault queue
+ * @ictx: the context
  * @ioas: the IOAS (holding a reference on it)
  * @hwpt_item: in ioas->hwpt_list, under ioas->mutex; empty when not linked
  * @auto_domain: made for a device attached to the IOAS, and destroyed when
  *               the last group leaves it; user-allocated ones live until
  *               IOMMU_DESTROY
+ * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT; fixed
  * @enforce_cache_coherency: the domain makes every DMA snoop the CPU caches
  *                           (VFIO_DMA_CC_IOMMU); fixed at allocation
  * @msi_lock: protects @msi_cookie and @sw_msi_start
@@ -438,12 +468,21 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
  * Each IOMMU group attached to the HWPT holds one reference on the object.
  */
 struct iommufd_hwpt_paging {
-	struct iommufd_object obj;
+	union {
+		struct iommufd_hw_pagetable common;
+		/* common's members by their own names (checked below) */
+		struct {
+			struct iommufd_object obj;
+			struct iommu_domain *domain;
+			struct iommufd_hwpt_paging *paging;
+			struct iommufd_fault *fault;
+		};
+	};
 	struct iommufd_ctx *ictx;
-	struct iommu_domain *domain;
 	struct iommufd_ioas *ioas;
 	struct list_head hwpt_item;
 	bool auto_domain;
+	bool nest_parent;
 	bool enforce_cache_coherency;
 	struct mutex msi_lock; /* see above */
 	bool msi_cookie;
@@ -451,16 +490,105 @@ struct iommufd_hwpt_paging {
 };
 
 static_assert(offsetof(struct iommufd_hwpt_paging, obj) == 0);
+static_assert(offsetof(struct iommufd_hwpt_paging, domain) ==
+	      offsetof(struct iommufd_hwpt_paging, common.domain));
+static_assert(offsetof(struct iommufd_hwpt_paging, paging) ==
+	      offsetof(struct iommufd_hwpt_paging, common.paging));
+static_assert(offsetof(struct iommufd_hwpt_paging, fault) ==
+	      offsetof(struct iommufd_hwpt_paging, common.fault));
+
+/**
+ * struct iommufd_hwpt_nested - a domain whose first-stage translation user
+ * space owns (IOMMU_HWPT_ALLOC on a nesting parent), nested on a paging HWPT
+ * @common: what attach sees; common.paging is the parent, on which the
+ *          nested HWPT holds a reference, so the parent outlives it
+ *
+ * Each IOMMU group attached to it holds one reference on the object.
+ * User space invalidates its caches with IOMMU_HWPT_INVALIDATE.
+ */
+struct iommufd_hwpt_nested {
+	struct iommufd_hw_pagetable common;
+};
+
+static_assert(offsetof(struct iommufd_hwpt_nested, common.obj) == 0);
 
 struct iommufd_device;
 struct iommufd_hwpt_paging *
 iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
-			  struct iommufd_device *idev, bool auto_domain);
+			  struct iommufd_device *idev, u32 flags,
+			  bool auto_domain);
 void iommufd_hwpt_paging_link(struct iommufd_hwpt_paging *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_paging_put(struct iommufd_hwpt_paging *hwpt);
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_put(struct iommufd_hw_pagetable *hwpt);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
+struct iommufd_hwpt_paging *
+iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, u32 id);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+
+/* dirty.c: dirty tracking */
+struct device;
+struct iommu_dirty_bitmap;
+struct iommu_hwpt_get_dirty_bitmap;
+bool iommufd_dirty_capable(struct device *dev);
+void iommufd_dirty_record(struct iommu_dirty_bitmap *dirty,
+			  unsigned long iova, unsigned long length);
+int iopt_set_dirty_tracking(struct io_pagetable *iopt, u32 id,
+			    struct iommu_domain *domain, bool enable);
+int iopt_read_and_clear_dirty(struct io_pagetable *iopt, u32 id,
+			      struct iommu_domain *domain,
+			      const struct iommu_hwpt_get_dirty_bitmap *cmd);
+
+/**
+ * struct iommufd_fault - IOMMUFD_OBJ_FAULT: a queue of I/O page faults
+ * @obj: object header; its file holds one reference until closed, each
+ *       HWPT delivering to it another
+ * @ictx: the context, whose file the queue's file holds open
+ * @lock: protects @deliver; taken by the IOMMU core's fault path, and
+ *        inside @mutex
+ * @deliver: struct iopf_group not yet read, oldest first
+ * @mutex: serialises reads, writes and flushes; protects @response
+ * @response: cookie -> struct iopf_group read and not yet answered
+ * @wait_queue: pollers wait here for @deliver to fill
+ * @delivered: fault groups queued so far (atomic)
+ * @responses: fault groups answered so far, by user space or on its
+ *             behalf (atomic)
+ */
+struct iommufd_fault {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	spinlock_t lock; /* see above */
+	struct list_head deliver;
+	struct mutex mutex; /* see above */
+	struct xarray response;
+	struct wait_queue_head wait_queue;
+	atomic_long_t delivered;
+	atomic_long_t responses;
+};
+
+static_assert(offsetof(struct iommufd_fault, obj) == 0);
+
+/**
+ * struct iommufd_attach_handle - how the IOMMU core finds a fault-capable
+ * domain of a group, and the device faults are reported for
+ * @handle: the core's part
+ * @dev_id: the device object whose attach made the handle
+ */
+struct iommufd_attach_handle {
+	struct iommu_attach_handle handle;
+	u32 dev_id;
+};
+
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
+void iommufd_fault_destroy(struct iommufd_object *obj);
+struct iommufd_fault *iommufd_get_fault(struct iommufd_ctx *ictx, u32 id);
+void iommufd_fault_set(struct iommufd_hw_pagetable *hwpt,
+		       struct iommufd_fault *fault);
+void iommufd_fault_flush(struct iommufd_fault *fault,
+			 struct iommufd_attach_handle *handle);
 
 /**
  * struct iommufd_group - a context's view of one IOMMU group
@@ -468,15 +596,18 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
  * @lock: serialises attach, detach and replace of the group's devices;
  *        protects @hwpt and @devices
  * @group: the IOMMU group (a reference)
- * @hwpt: the HWPT the group is attached to (holding one reference on it),
- *        or NULL while the group's DMA is blocked
+ * @hwpt: the HWPT (paging or nested) the group is attached to (holding one
+ *        reference on it), or NULL while the group's DMA is blocked
  * @devices: struct iommufd_device of the group attached to @hwpt
+ * @handle: the attach handle @hwpt was attached with, when it has a fault
+ *          queue; NULL otherwise
  */
 struct iommufd_group {
 	unsigned int users;
 	struct mutex lock; /* see above */
 	struct iommu_group *group;
-	struct iommufd_hwpt_paging *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_attach_handle *handle;
 	struct list_head devices;
 };
 
@@ -495,6 +626,8 @@ struct iommufd_group {
  * @hwpt: the HWPT the device is attached to, or NULL; under igroup->lock
  * @attach_item: in igroup->devices while attached
  * @group_owned: the binder owns the group's DMA (IOMMUFD_BIND_GROUP_OWNED)
+ * @iopf: its IOPF is on (IOMMU_DEV_FEAT_IOPF), while attached to a HWPT
+ *        with a fault queue; under igroup->lock
  */
 struct iommufd_device {
 	struct iommufd_object obj;
@@ -503,9 +636,10 @@ struct iommufd_device {
 	struct iommufd_group *igroup;
 	struct device *dev;
 	struct list_head node;
-	struct iommufd_hwpt_paging *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 	struct list_head attach_item;
 	bool group_owned;
+	bool iopf;
 };
 
 static_assert(offsetof(struct iommufd_device, obj) == 0);
@@ -516,6 +650,14 @@ static_assert(offsetof(struct iommufd_device, obj) == 0);
  */
 int iommu_group_replace_domain(struct iommu_group *group,
 			       struct iommu_domain *new_domain);
+int iommu_attach_group_handle(struct iommu_domain *domain,
+			      struct iommu_group *group,
+			      struct iommu_attach_handle *handle);
+void iommu_detach_group_handle(struct iommu_domain *domain,
+			       struct iommu_group *group);
+int iommu_replace_group_handle(struct iommu_group *group,
+			       struct iommu_domain *new_domain,
+			       struct iommu_attach_handle *handle);
 
 /*
  * Flags of iommufd_device_bind_flags(): the caller (VFIO's group) owns the
@@ -571,9 +713,15 @@ struct iommu_test_bpf_mock_device;
 int iommufd_mock_iommu_register(void);
 void iommufd_mock_iommu_unregister(void);
 struct platform_device *
-iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec);
+iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec,
+			   bool upstream);
 void iommufd_mock_device_destroy(struct platform_device *pdev);
 u32 iommufd_mock_device_index(struct platform_device *pdev);
+bool iommufd_mock_dev(struct device *dev);
+int iommufd_mock_domain_set_dirty(struct iommu_domain *domain,
+				  unsigned long iova, unsigned long length,
+				  unsigned long page_size, void __user *uptr,
+				  unsigned long *count);
 int iommufd_mock_device_unsafe_msi(struct device *dev);
 int iommufd_mock_device_identity(struct device *dev, u32 *id, u32 *class,
 				 u32 *bdf);
@@ -584,5 +732,6 @@ int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 				  unsigned long iova, unsigned long length,
 				  unsigned long uptr);
 long iommufd_mock_domain_iotlb_syncs(struct iommu_domain *domain);
+long iommufd_mock_nested_iotlb(struct iommu_domain *domain, u32 index);
 
 #endif

@@ -60,6 +60,14 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 		.destroy = iommufd_selftest_destroy,
 		.name = "selftest_device",
 	},
+	[IOMMUFD_OBJ_HWPT_NESTED] = {
+		.destroy = iommufd_hwpt_nested_destroy,
+		.name = "hwpt_nested",
+	},
+	[IOMMUFD_OBJ_FAULT] = {
+		.destroy = iommufd_fault_destroy,
+		.name = "fault",
+	},
 };
 
 /*
@@ -425,6 +433,9 @@ union ucmd_buffer {
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_vfio_ioas vfio_ioas;
 	struct iommu_hwpt_invalidate hwpt_invalidate;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_fault_alloc fault_alloc;
 	struct iommu_test_cmd test;
 };
 
@@ -480,8 +491,14 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
 		 __reserved),
+	IOCTL_OP(HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
 	IOCTL_OP(HWPT_INVALIDATE, iommufd_hwpt_invalidate,
 		 struct iommu_hwpt_invalidate, __reserved),
+	IOCTL_OP(FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+		 struct iommu_fault_alloc, out_fault_fd),
 	[IOMMUFD_CMD_TEST - IOMMUFD_CMD_BASE] = {
 		.size = sizeof(struct iommu_test_cmd),
 		.min_size = offsetofend(struct iommu_test_cmd, last),

@@ -26,9 +26,14 @@
  * the mock's page table costs about what a real one does and the
  * benchmarks on it measure the core.  The domain's aperture and page sizes
  * are upstream's; a domain made for a MOCK_BPF_DEV_HUGE_IOVA device also has
- * 1 MiB IOPTEs and takes only such devices, which gives the core a device
- * that cannot share another device's domain.  Failures of map and attach can
- * be injected (IOMMU_TEST_OP_BPF_INJECT).
+ * 1 MiB IOPTEs, and such a device attaches only to such domains, which gives
+ * the core a device that cannot share another device's domain.  The domains
+ * of one made with IOMMU_TEST_OP_BPF_MOCK_DEVICE take only such devices;
+ * those of upstream's (IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS with
+ * MOCK_FLAGS_DEVICE_HUGE_IOVA) take any device, as upstream's tests need.
+ * Domains allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING track dirty
+ * IOPTEs, which IOMMU_TEST_OP_DIRTY makes dirty.  Failures of map and attach
+ * can be injected (IOMMU_TEST_OP_BPF_INJECT).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,6 +64,8 @@ static_assert(PAGE_SIZE / 2 == MOCK_IO_PAGE_SIZE);
  *             MOCK_BPF_RESV_NONE
  * @resv_start: first address of that region
  * @resv_length: its length
+ * @huge_exclusive: a MOCK_BPF_DEV_HUGE_IOVA device whose domains take only
+ *                  such devices
  *
  * Owned by the platform device: the platform core frees it with the device.
  */
@@ -72,6 +79,7 @@ struct mock_dev {
 	u32 resv_type;
 	u64 resv_start;
 	u64 resv_length;
+	bool huge_exclusive;
 };
 
 static const struct software_node mock_iommu_node = {
@@ -109,6 +117,14 @@ static struct mock_dev *to_mock_dev(struct device *dev)
 #define MOCK_PTE_VALID 1UL
 #define MOCK_PTE_START 2UL
 #define MOCK_PTE_LAST 4UL
+/*
+ * HUGE: the IOPTE is part of a 1 MiB one, all of whose 512 slots hold it;
+ * its dirty bit is kept in the first.  DIRTY: a DMA wrote through the
+ * IOPTE since its dirty bit was last read and cleared (the mock has no DMA:
+ * IOMMU_TEST_OP_DIRTY sets it, as the hardware would).
+ */
+#define MOCK_PTE_HUGE 8UL
+#define MOCK_PTE_DIRTY 16UL
 #define MOCK_PTE_ADDR(pte) ((pte) & ~(MOCK_IO_PAGE_SIZE - 1UL))
 
 /**
@@ -124,8 +140,12 @@ static struct mock_dev *to_mock_dev(struct device *dev)
  * @tables: IOVA / MOCK_IO_PAGE_SIZE / MOCK_PTE_CHUNK -> a table of
  *          MOCK_PTE_CHUNK IOPTEs, allocated on first use
  * @nmapped: IOPTEs set; 0 again when the domain is freed
- * @huge: made for a MOCK_BPF_DEV_HUGE_IOVA device, and only such devices
- *        may attach
+ * @huge: made for a MOCK_BPF_DEV_HUGE_IOVA device: has 1 MiB IOPTEs
+ * @huge_exclusive: made for a huge_exclusive device: only devices with
+ *                  MOCK_BPF_DEV_HUGE_IOVA may attach
+ * @dirty_tracking: dirty tracking is on (only for a domain allocated with
+ *                  IOMMU_HWPT_ALLOC_DIRTY_TRACKING, which has dirty_ops);
+ *                  under @lock
  * @iotlb_syncs: IOTLB syncs so far (IOMMU_TEST_OP_MD_CHECK_IOTLB)
  */
 struct mock_domain {
@@ -134,8 +154,12 @@ struct mock_domain {
 	struct xarray tables;
 	unsigned long nmapped;
 	bool huge;
+	bool huge_exclusive;
+	bool dirty_tracking;
 	atomic_long_t iotlb_syncs;
 };
+
+static const struct iommu_domain_ops mock_paging_domain_ops;
 
 static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
 {
@@ -171,11 +195,15 @@ bool iommufd_inject_chunk_fail(void)
 
 static int mock_domain_attach(struct iommu_domain *domain, struct device *dev)
 {
+	struct mock_domain *mock = to_mock_domain(domain);
 	struct mock_dev *mdev = to_mock_dev(dev);
 
 	/* -EINVAL: this domain does not suit the device; another may. */
-	if (to_mock_domain(domain)->huge !=
-	    !!(mdev->flags & MOCK_BPF_DEV_HUGE_IOVA))
+	if ((mdev->flags & MOCK_BPF_DEV_HUGE_IOVA) ? !mock->huge :
+						     mock->huge_exclusive)
+		return -EINVAL;
+	/* A device that cannot track dirty pages would hide its writes. */
+	if (domain->dirty_ops && (mdev->flags & MOCK_BPF_DEV_NO_DIRTY))
 		return -EINVAL;
 	/*
 	 * Only a change of domain is made to fail.  Attaching the domain the
@@ -247,6 +275,8 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 		}
 		WRITE_ONCE(*pte, (paddr + i * MOCK_IO_PAGE_SIZE) |
 				 MOCK_PTE_VALID |
+				 (pgsize == MOCK_HUGE_PAGE_SIZE ?
+				  MOCK_PTE_HUGE : 0) |
 				 (i == 0 ? MOCK_PTE_START : 0) |
 				 (i == n - 1 ? MOCK_PTE_LAST : 0));
 	}
@@ -333,6 +363,138 @@ static void mock_domain_free(struct iommu_domain *domain)
 	kfree(mock);
 }
 
+/*
+ * The IOPTE of mock page @index that holds its dirty bit (the first slot of
+ * a 1 MiB IOPTE), and in *@size the bytes of IOVA it maps; NULL when
+ * nothing is mapped there.  Under mock->lock.
+ */
+static unsigned long *mock_dirty_pte(struct mock_domain *mock,
+				     unsigned long index, unsigned long *size)
+{
+	unsigned long *pte = mock_pte(mock, index);
+
+	if (!pte || !*pte)
+		return NULL;
+	if (!(*pte & MOCK_PTE_HUGE)) {
+		*size = MOCK_IO_PAGE_SIZE;
+		return pte;
+	}
+	*size = MOCK_HUGE_PAGE_SIZE;
+	return mock_pte(mock, ALIGN_DOWN(index, MOCK_HUGE_PAGE_SIZE /
+					 MOCK_IO_PAGE_SIZE));
+}
+
+static int mock_set_dirty_tracking(struct iommu_domain *domain, bool enable)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	mutex_lock(&mock->lock);
+	mock->dirty_tracking = enable;
+	mutex_unlock(&mock->lock);
+	return 0;
+}
+
+/*
+ * Report each dirty IOPTE that maps part of [iova, iova + size), whole (a
+ * 1 MiB IOPTE may start before @iova or end after), and clear its dirty
+ * bit unless IOMMU_DIRTY_NO_CLEAR.  Reading (rather than only clearing)
+ * requires tracking to be on, as upstream's mock does.
+ */
+static int mock_read_and_clear_dirty(struct iommu_domain *domain,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long cur = ALIGN_DOWN(iova, MOCK_IO_PAGE_SIZE);
+	unsigned long last = iova + size - 1;
+	int rc = 0;
+
+	mutex_lock(&mock->lock);
+	if (dirty->bitmap && !mock->dirty_tracking) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	while (cur <= last) {
+		unsigned long *pte, len = MOCK_IO_PAGE_SIZE, head;
+
+		pte = mock_dirty_pte(mock, cur / MOCK_IO_PAGE_SIZE, &len);
+		head = ALIGN_DOWN(cur, len);
+		if (pte && (*pte & MOCK_PTE_DIRTY)) {
+			if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+				WRITE_ONCE(*pte, *pte & ~MOCK_PTE_DIRTY);
+			iommufd_dirty_record(dirty, head, len);
+		}
+		/* The last IOPTE of the address space ends the walk. */
+		if (check_add_overflow(head, len, &cur))
+			break;
+	}
+out_unlock:
+	mutex_unlock(&mock->lock);
+	return rc;
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops = {
+	.set_dirty_tracking = mock_set_dirty_tracking,
+	.read_and_clear_dirty = mock_read_and_clear_dirty,
+};
+
+/*
+ * IOMMU_TEST_OP_DIRTY: a DMA write through each IOPTE that maps the IOVA
+ * @iova + i * @page_size for every bit i set in the user bitmap @uptr (of
+ * @length / @page_size bits); returns in *@count the bits that hit a
+ * mapped IOPTE.  -EINVAL while tracking is off, -ENOENT when @domain is not
+ * a mock domain.
+ */
+int iommufd_mock_domain_set_dirty(struct iommu_domain *domain,
+				  unsigned long iova, unsigned long length,
+				  unsigned long page_size, void __user *uptr,
+				  unsigned long *count)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long nbits, i, *bits, last;
+	int rc = 0;
+
+	if (domain->ops != &mock_paging_domain_ops)
+		return -ENOENT;
+	if (!page_size || !length || iova % page_size ||
+	    length % page_size || !uptr ||
+	    check_add_overflow(iova, length - 1, &last))
+		return -EINVAL;
+	nbits = length / page_size;
+	/* Upstream's bound: a 16 MiB bitmap. */
+	if (nbits > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	bits = bitmap_zalloc(nbits, GFP_KERNEL_ACCOUNT);
+	if (!bits)
+		return -ENOMEM;
+	if (copy_from_user(bits, uptr, DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	*count = 0;
+	mutex_lock(&mock->lock);
+	if (!mock->dirty_tracking) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	for_each_set_bit(i, bits, nbits) {
+		unsigned long *pte, len;
+
+		pte = mock_dirty_pte(mock, (iova + i * page_size) /
+					   MOCK_IO_PAGE_SIZE, &len);
+		if (!pte)
+			continue;
+		WRITE_ONCE(*pte, *pte | MOCK_PTE_DIRTY);
+		(*count)++;
+	}
+out_unlock:
+	mutex_unlock(&mock->lock);
+out_free:
+	bitmap_free(bits);
+	return rc;
+}
+
 static const struct iommu_domain_ops mock_paging_domain_ops = {
 	.attach_dev = mock_domain_attach,
 	.map_pages = mock_domain_map_pages,
@@ -352,6 +514,8 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	mutex_init(&mock->lock);
 	xa_init(&mock->tables);
 	mock->huge = dev && (to_mock_dev(dev)->flags & MOCK_BPF_DEV_HUGE_IOVA);
+	mock->huge_exclusive = dev && to_mock_dev(dev)->huge_exclusive;
+	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
 	mock->domain.ops = &mock_paging_domain_ops;
 	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
 	if (mock->huge)
@@ -360,6 +524,161 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
 	mock->domain.geometry.force_aperture = true;
 	return &mock->domain;
+}
+
+/**
+ * struct mock_nested - a nested domain of the mock IOMMU: user space's
+ * first stage in front of a mock paging domain
+ * @domain: the core's view (IOMMU_DOMAIN_NESTED)
+ * @parent: the paging domain it nests on (the parent HWPT outlives it)
+ * @iotlb: the entries of its IOTLB that user space flushes with
+ *         IOMMU_HWPT_INVALIDATE (0 once flushed).  Each is read and written
+ *         whole, without a lock: flushes of one entry race only with each
+ *         other, and either's 0 is the outcome.
+ */
+struct mock_nested {
+	struct iommu_domain domain;
+	struct mock_domain *parent;
+	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+};
+
+static struct mock_nested *to_mock_nested(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_nested, domain);
+}
+
+static int mock_nested_attach(struct iommu_domain *domain, struct device *dev)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	/* As for the parent: a huge-IOVA device needs 1 MiB IOPTEs. */
+	if ((mdev->flags & MOCK_BPF_DEV_HUGE_IOVA) &&
+	    !to_mock_nested(domain)->parent->huge)
+		return -EINVAL;
+	return 0;
+}
+
+static void mock_nested_free(struct iommu_domain *domain)
+{
+	kfree(to_mock_nested(domain));
+}
+
+/*
+ * Flush the entries user space names, in order, stopping at the first bad
+ * one (EINVAL for an unknown data type or IOTLB entry, EOPNOTSUPP for
+ * unknown flags); array->entry_num comes back as those done.
+ */
+static int mock_cache_invalidate_user(struct iommu_domain *domain,
+				      struct iommu_user_data_array *array)
+{
+	struct mock_nested *nested = to_mock_nested(domain);
+	struct iommu_hwpt_invalidate_selftest inv;
+	u32 done = 0, i, j;
+	int rc = 0;
+
+	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < array->entry_num; i++) {
+		rc = iommu_copy_struct_from_user_array(&inv, array,
+						       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+						       i, iotlb_id);
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		for (j = 0; j < MOCK_NESTED_DOMAIN_IOTLB_NUM; j++)
+			if ((inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) ||
+			    j == inv.iotlb_id)
+				WRITE_ONCE(nested->iotlb[j], 0);
+		done++;
+	}
+out:
+	array->entry_num = done;
+	return rc;
+}
+
+static const struct iommu_domain_ops mock_nested_domain_ops = {
+	.attach_dev = mock_nested_attach,
+	.cache_invalidate_user = mock_cache_invalidate_user,
+	.free = mock_nested_free,
+};
+
+/* A nested domain on @parent, from user space's struct iommu_hwpt_selftest. */
+static struct iommu_domain *
+mock_nested_alloc(struct iommu_domain *parent,
+		  const struct iommu_user_data *user_data)
+{
+	struct iommu_hwpt_selftest cfg;
+	struct mock_nested *nested;
+	int rc, i;
+
+	if (user_data->type != IOMMU_HWPT_DATA_SELFTEST)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (parent->ops != &mock_paging_domain_ops)
+		return ERR_PTR(-EINVAL);
+	rc = iommu_copy_struct_from_user(&cfg, user_data,
+					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
+	if (rc)
+		return ERR_PTR(rc);
+	nested = kzalloc(sizeof(*nested), GFP_KERNEL_ACCOUNT);
+	if (!nested)
+		return ERR_PTR(-ENOMEM);
+	nested->parent = to_mock_domain(parent);
+	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+		nested->iotlb[i] = cfg.iotlb;
+	nested->domain.type = IOMMU_DOMAIN_NESTED;
+	nested->domain.ops = &mock_nested_domain_ops;
+	return &nested->domain;
+}
+
+/*
+ * The IOTLB entry @index of nested domain @domain, or -ENOENT when it is not
+ * a mock nested domain, -EINVAL for an entry it does not have.
+ */
+long iommufd_mock_nested_iotlb(struct iommu_domain *domain, u32 index)
+{
+	if (domain->ops != &mock_nested_domain_ops)
+		return -ENOENT;
+	if (index > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX)
+		return -EINVAL;
+	return READ_ONCE(to_mock_nested(domain)->iotlb[index]);
+}
+
+/*
+ * IOMMU_HWPT_ALLOC's domains: a paging domain with flags (dirty tracking,
+ * nesting parent), or a nested one on @parent from the driver data.  Dirty
+ * tracking needs a device that has it.
+ */
+static struct iommu_domain *
+mock_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data)
+{
+	struct iommu_domain *domain;
+
+	if (parent)
+		return flags || !user_data ? ERR_PTR(-EOPNOTSUPP) :
+		       mock_nested_alloc(parent, user_data);
+	if (user_data)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT |
+		      IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (to_mock_dev(dev)->flags & MOCK_BPF_DEV_NO_DIRTY))
+		return ERR_PTR(-EOPNOTSUPP);
+	domain = mock_domain_alloc_paging(dev);
+	if (!IS_ERR(domain) && (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
+		domain->dirty_ops = &mock_dirty_ops;
+	return domain;
 }
 
 /*
@@ -550,7 +869,14 @@ static void mock_get_resv_regions(struct device *dev, struct list_head *head)
 
 static bool mock_capable(struct device *dev, enum iommu_cap cap)
 {
-	return cap == IOMMU_CAP_CACHE_COHERENCY;
+	switch (cap) {
+	case IOMMU_CAP_CACHE_COHERENCY:
+		return true;
+	case IOMMU_CAP_DIRTY_TRACKING:
+		return !(to_mock_dev(dev)->flags & MOCK_BPF_DEV_NO_DIRTY);
+	default:
+		return false;
+	}
 }
 
 static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
@@ -566,6 +892,37 @@ static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
 	return info;
 }
 
+/*
+ * Page requests: the mock's devices raise them only through
+ * IOMMU_TEST_OP_TRIGGER_IOPF, into the IOMMU core's fault path, which
+ * needs the device on an IOPF queue while its IOPF is on.  Allocated with
+ * the mock IOMMU.
+ */
+static struct iopf_queue *mock_iopf_queue;
+
+static int mock_dev_enable_feat(struct device *dev,
+				enum iommu_dev_features feat)
+{
+	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iopf_queue)
+		return -ENODEV;
+	return iopf_queue_add_device(mock_iopf_queue, dev);
+}
+
+static int mock_dev_disable_feat(struct device *dev,
+				 enum iommu_dev_features feat)
+{
+	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iopf_queue)
+		return -ENODEV;
+	iopf_queue_remove_device(mock_iopf_queue, dev);
+	return 0;
+}
+
+/* The device has no page request interface to answer: nothing to do. */
+static void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+}
+
 static int mock_def_domain_type(struct device *dev)
 {
 	return IOMMU_DOMAIN_IDENTITY;
@@ -577,6 +934,7 @@ static const struct iommu_ops mock_ops = {
 	.blocked_domain = &mock_blocking_domain,
 	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
 	.domain_alloc_paging = mock_domain_alloc_paging,
+	.domain_alloc_user = mock_domain_alloc_user,
 	.probe_device = mock_probe_device,
 	.release_device = mock_release_device,
 	.device_group = mock_device_group,
@@ -584,6 +942,11 @@ static const struct iommu_ops mock_ops = {
 	.capable = mock_capable,
 	.hw_info = mock_hw_info,
 	.def_domain_type = mock_def_domain_type,
+	.dev_enable_feat = mock_dev_enable_feat,
+	.dev_disable_feat = mock_dev_disable_feat,
+	.page_response = mock_page_response,
+	/* A fault with a PASID goes to the nested domain of the device. */
+	.user_pasid_table = true,
 };
 
 /* Is @type a reserved-region type a mock device may have? */
@@ -654,13 +1017,16 @@ static void mock_dev_free_fwspec(struct device *dev)
 /**
  * iommufd_mock_device_create() - add a mock device behind the mock IOMMU
  * @spec: what the device is (struct iommu_test_cmd's bpf_mock_device)
+ * @upstream: for upstream's IOMMU_TEST_OP_MOCK_DOMAIN: the domains of a
+ *            huge device take any device (otherwise only huge ones)
  *
  * Returns the platform device, in its IOMMU group, or an ERR_PTR:
  * -EOPNOTSUPP for unknown flags, -EINVAL for a bad reserved region, -ENODEV
  * when the mock IOMMU is not registered or did not take the device.
  */
 struct platform_device *
-iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
+iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec,
+			   bool upstream)
 {
 	struct platform_device *pdev;
 	struct mock_dev *mdev;
@@ -670,7 +1036,7 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 	if (!mock_iommu_pdev)
 		return ERR_PTR(-ENODEV);
 	if (spec->flags & ~(MOCK_BPF_DEV_UNSAFE_MSI | MOCK_BPF_DEV_HUGE_IOVA |
-			    MOCK_BPF_DEV_PASID))
+			    MOCK_BPF_DEV_PASID | MOCK_BPF_DEV_NO_DIRTY))
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!mock_resv_type_valid(spec->resv_type))
 		return ERR_PTR(-EINVAL);
@@ -698,6 +1064,8 @@ iommufd_mock_device_create(const struct iommu_test_bpf_mock_device *spec)
 	mdev->resv_type = spec->resv_type;
 	mdev->resv_start = spec->resv_start;
 	mdev->resv_length = spec->resv_length;
+	mdev->huge_exclusive = !upstream &&
+			       (spec->flags & MOCK_BPF_DEV_HUGE_IOVA);
 
 	pdev = platform_device_alloc(MOCK_DEVICE_NAME, index);
 	if (!pdev) {
@@ -748,6 +1116,12 @@ void iommufd_mock_device_destroy(struct platform_device *pdev)
 	ida_free(&mock_dev_ida, index);
 }
 
+/* Is @dev a mock device (behind the mock IOMMU)? */
+bool iommufd_mock_dev(struct device *dev)
+{
+	return dev->iommu && dev->iommu->iommu_dev == &mock_iommu;
+}
+
 /*
  * For a mock device, whether it raises MSI its group cannot isolate (mock
  * devices have no MSI domain, so the IOMMU core cannot tell); -1 for any
@@ -793,9 +1167,12 @@ int iommufd_mock_iommu_register(void)
 	struct platform_device *pdev;
 	int rc;
 
+	mock_iopf_queue = iopf_queue_alloc("iommufd-bpf-mock");
+	if (!mock_iopf_queue)
+		return -ENOMEM;
 	rc = software_node_register(&mock_iommu_node);
 	if (rc)
-		return rc;
+		goto err_queue;
 	info.fwnode = software_node_fwnode(&mock_iommu_node);
 	pdev = platform_device_register_full(&info);
 	if (IS_ERR(pdev)) {
@@ -820,6 +1197,9 @@ err_pdev:
 	platform_device_unregister(pdev);
 err_node:
 	software_node_unregister(&mock_iommu_node);
+err_queue:
+	iopf_queue_free(mock_iopf_queue);
+	mock_iopf_queue = NULL;
 	return rc;
 }
 
@@ -831,6 +1211,8 @@ void iommufd_mock_iommu_unregister(void)
 	iommu_device_sysfs_remove(&mock_iommu);
 	platform_device_unregister(mock_iommu_pdev);
 	software_node_unregister(&mock_iommu_node);
+	iopf_queue_free(mock_iopf_queue);
+	mock_iopf_queue = NULL;
 	mock_iommu_pdev = NULL;
 	WARN_ON(!xa_empty(&mock_groups));
 }

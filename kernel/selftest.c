@@ -160,10 +160,11 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, u32 pt_id,
 	u32 dev_id;
 	int rc;
 
-	/* Dirty tracking is not implemented: NO_DIRTY changes nothing. */
 	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
 			  MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID))
 		return -EINVAL;
+	if (dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY)
+		spec.flags |= MOCK_BPF_DEV_NO_DIRTY;
 	if (dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
 		spec.flags |= MOCK_BPF_DEV_HUGE_IOVA;
 	if (dev_flags & MOCK_FLAGS_DEVICE_PASID)
@@ -174,7 +175,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, u32 pt_id,
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	sdev = container_of(obj, struct selftest_device, obj);
-	sdev->pdev = iommufd_mock_device_create(&spec);
+	sdev->pdev = iommufd_mock_device_create(&spec, true);
 	if (IS_ERR(sdev->pdev)) {
 		rc = PTR_ERR(sdev->pdev);
 		iommufd_object_abort(ucmd->ictx, obj);
@@ -204,18 +205,6 @@ err_destroy:
 	return rc;
 }
 
-/* The paging HWPT @hwpt_id, with a reference; put it after. */
-static struct iommufd_hwpt_paging *
-selftest_hwpt_get(struct iommufd_ucmd *ucmd, u32 hwpt_id)
-{
-	struct iommufd_object *obj;
-
-	obj = iommufd_get_object(ucmd->ictx, hwpt_id, IOMMUFD_OBJ_HWPT_PAGING);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	return container_of(obj, struct iommufd_hwpt_paging, obj);
-}
-
 static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd, u32 hwpt_id,
 				     u64 iova, u64 length, u64 uptr)
 {
@@ -224,7 +213,7 @@ static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd, u32 hwpt_id,
 
 	if (iova > ULONG_MAX || length > ULONG_MAX || uptr > ULONG_MAX)
 		return -EOVERFLOW;
-	hwpt = selftest_hwpt_get(ucmd, hwpt_id);
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
 	rc = iommufd_mock_domain_check_map(hwpt->domain, iova, length, uptr);
@@ -232,23 +221,113 @@ static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd, u32 hwpt_id,
 	return rc;
 }
 
+/*
+ * IOMMU_TEST_OP_MD_CHECK_IOTLB: on a nested HWPT (upstream's use), its mock
+ * IOTLB entry @index holds @iotlb; on a paging HWPT (this project's), with
+ * @index 0, its mock domain has had exactly @iotlb IOTLB syncs.
+ */
 static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, u32 hwpt_id,
 				       u32 index, u32 iotlb)
 {
-	struct iommufd_hwpt_paging *hwpt;
-	long syncs;
+	struct iommufd_object *obj;
+	struct iommu_domain *domain;
+	long val;
 
-	/* A paging domain has one counter; nested IOTLB entries: none. */
-	if (index)
-		return -EINVAL;
-	hwpt = selftest_hwpt_get(ucmd, hwpt_id);
+	obj = iommufd_get_object(ucmd->ictx, hwpt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (obj->type != IOMMUFD_OBJ_HWPT_PAGING &&
+	    obj->type != IOMMUFD_OBJ_HWPT_NESTED) {
+		iommufd_put_object(obj);
+		return -ENOENT;
+	}
+	domain = container_of(obj, struct iommufd_hw_pagetable, obj)->domain;
+	if (obj->type == IOMMUFD_OBJ_HWPT_NESTED)
+		val = iommufd_mock_nested_iotlb(domain, index);
+	else
+		/* A paging domain has one counter. */
+		val = index ? -EINVAL : iommufd_mock_domain_iotlb_syncs(domain);
+	iommufd_put_object(obj);
+	if (val < 0)
+		return val;
+	return val == iotlb ? 0 : -EINVAL;
+}
+
+/*
+ * IOMMU_TEST_OP_DIRTY: DMA writes through the mock domain of paging HWPT
+ * @hwpt_id at the pages whose bits are set in the user bitmap @uptr
+ * (iommufd_mock_domain_set_dirty()).
+ */
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, u32 hwpt_id)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt;
+	unsigned long count;
+	int rc;
+
+	if (cmd->dirty.iova > ULONG_MAX || cmd->dirty.length > ULONG_MAX ||
+	    cmd->dirty.page_size > ULONG_MAX || cmd->dirty.uptr > ULONG_MAX)
+		return -EOVERFLOW;
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
-	syncs = iommufd_mock_domain_iotlb_syncs(hwpt->domain);
+	rc = iommufd_mock_domain_set_dirty(hwpt->domain, cmd->dirty.iova,
+					   cmd->dirty.length,
+					   cmd->dirty.page_size,
+					   u64_to_user_ptr(cmd->dirty.uptr),
+					   &count);
 	iommufd_put_object(&hwpt->obj);
-	if (syncs < 0)
-		return syncs;
-	return syncs == iotlb ? 0 : -EINVAL;
+	if (rc)
+		return rc;
+	cmd->dirty.out_nr_dirty = count;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * IOMMU_TEST_OP_TRIGGER_IOPF: the mock device of device object @dev_id
+ * raises a page request (the last of its group) for @addr, as hardware
+ * would, into the IOMMU core's fault path.  It is raised under the group's
+ * igroup->lock, so it never races a change of the group's domain (and the
+ * attach handle that change drops).  EINVAL for a device that is not a mock
+ * device, or whose group is on a fault-capable domain it is not attached
+ * to (its IOPF is off); a device on a domain without a fault queue gets its
+ * request refused by the core.
+ */
+static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iopf_fault event = {};
+	struct iommufd_device *idev;
+	struct iommufd_object *obj;
+	int rc = 0;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->trigger_iopf.dev_id,
+				 IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct iommufd_device, obj);
+	if (!iommufd_mock_dev(idev->dev)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	event.fault.type = IOMMU_FAULT_PAGE_REQ;
+	event.fault.prm.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	if (cmd->trigger_iopf.pasid != IOMMU_NO_PASID)
+		event.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+	event.fault.prm.addr = cmd->trigger_iopf.addr;
+	event.fault.prm.pasid = cmd->trigger_iopf.pasid;
+	event.fault.prm.grpid = cmd->trigger_iopf.grpid;
+	event.fault.prm.perm = cmd->trigger_iopf.perm;
+
+	mutex_lock(&idev->igroup->lock);
+	if (idev->igroup->handle && !idev->iopf)
+		rc = -EINVAL;
+	else
+		iommu_report_device_fault(idev->dev, &event);
+	mutex_unlock(&idev->igroup->lock);
+out_put:
+	iommufd_put_object(obj);
+	return rc;
 }
 
 /*
@@ -308,7 +387,7 @@ static int iommufd_test_bpf_mock_device(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	sdev = container_of(obj, struct selftest_device, obj);
-	pdev = iommufd_mock_device_create(&cmd->bpf_mock_device);
+	pdev = iommufd_mock_device_create(&cmd->bpf_mock_device, false);
 	if (IS_ERR(pdev)) {
 		/* Nothing to release yet: undo the ID alone. */
 		iommufd_object_abort(ucmd->ictx, obj);
@@ -766,6 +845,10 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 						 cmd->check_map.iova,
 						 cmd->check_map.length,
 						 cmd->check_map.uptr);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return iommufd_test_trigger_iopf(ucmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd->id);
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return iommufd_test_md_check_iotlb(ucmd, cmd->id,
 						   cmd->check_iotlb.id,

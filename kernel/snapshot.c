@@ -141,7 +141,7 @@ static void devices_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 		mutex_lock(&idev->igroup->lock);
 		if (idev->hwpt) {
 			hwpt_id = idev->hwpt->obj.id;
-			ioas_id = idev->hwpt->ioas->obj.id;
+			ioas_id = idev->hwpt->paging->ioas->obj.id;
 		}
 		domain = device_domain(idev->dev);
 		mutex_unlock(&idev->igroup->lock);

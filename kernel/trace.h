@@ -263,6 +263,73 @@ TRACE_EVENT(policy_decision,
 		      __entry->comm)
 );
 
+/*
+ * A group of count page faults (the last at addr, for pasid and grpid,
+ * wanting perm) from device dev_id was queued on fault queue fault_id,
+ * through nested HWPT hwpt_id.  pid and comm are the queue's owner (the
+ * process that opened its /dev/iommu), which is who must answer it; the
+ * fault itself comes from the device, in whatever context reports it.
+ */
+TRACE_EVENT(fault,
+	    TP_PROTO(u32 fault_id, u32 hwpt_id, u32 dev_id, u32 pasid,
+		     u32 grpid, u32 perm, u64 addr, size_t count,
+		     pid_t owner, const char *owner_comm),
+	    TP_ARGS(fault_id, hwpt_id, dev_id, pasid, grpid, perm, addr, count,
+		    owner, owner_comm),
+	    TP_STRUCT__entry(__field(u32, fault_id)
+			     __field(u32, hwpt_id)
+			     __field(u32, dev_id)
+			     __field(u32, pasid)
+			     __field(u32, grpid)
+			     __field(u32, perm)
+			     __field(u64, addr)
+			     __field(size_t, count)
+			     __field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)),
+	    TP_fast_assign(__entry->fault_id = fault_id;
+			   __entry->hwpt_id = hwpt_id;
+			   __entry->dev_id = dev_id;
+			   __entry->pasid = pasid;
+			   __entry->grpid = grpid;
+			   __entry->perm = perm;
+			   __entry->addr = addr;
+			   __entry->count = count;
+			   __entry->pid = owner;
+			   strscpy(__entry->comm, owner_comm, TASK_COMM_LEN);),
+	    TP_printk("fault_id=%u hwpt_id=%u dev_id=%u pasid=%u grpid=%u perm=0x%x addr=0x%llx count=%zu pid=%d comm=%s",
+		      __entry->fault_id, __entry->hwpt_id, __entry->dev_id,
+		      __entry->pasid, __entry->grpid, __entry->perm,
+		      __entry->addr, __entry->count, __entry->pid,
+		      __entry->comm)
+);
+
+/*
+ * The fault group of cookie on fault queue fault_id, from device dev_id,
+ * was answered with code (0 success, 1 invalid): by its owner writing the
+ * response, or by the module (invalid) when the device's attachment or the
+ * queue went first.  pid and comm are the queue's owner.
+ */
+TRACE_EVENT(fault_response,
+	    TP_PROTO(u32 fault_id, u32 cookie, u32 dev_id, u32 code,
+		     pid_t owner, const char *owner_comm),
+	    TP_ARGS(fault_id, cookie, dev_id, code, owner, owner_comm),
+	    TP_STRUCT__entry(__field(u32, fault_id)
+			     __field(u32, cookie)
+			     __field(u32, dev_id)
+			     __field(u32, code)
+			     __field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)),
+	    TP_fast_assign(__entry->fault_id = fault_id;
+			   __entry->cookie = cookie;
+			   __entry->dev_id = dev_id;
+			   __entry->code = code;
+			   __entry->pid = owner;
+			   strscpy(__entry->comm, owner_comm, TASK_COMM_LEN);),
+	    TP_printk("fault_id=%u cookie=%u dev_id=%u code=%u pid=%d comm=%s",
+		      __entry->fault_id, __entry->cookie, __entry->dev_id,
+		      __entry->code, __entry->pid, __entry->comm)
+);
+
 #endif
 
 #undef TRACE_INCLUDE_PATH

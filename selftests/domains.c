@@ -228,18 +228,20 @@ TEST_F(domains, replay_into_second_and_third_domain)
 /* Compatible devices share an automatic domain; others get their own. */
 TEST_F(domains, automatic_domain_reuse)
 {
-	uint32_t a, b, c, d, e, f, s1, s2;
+	uint32_t a, b, c, d, e, f, s1, s2, h1, h2;
 
 	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &a, NULL));
 	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &b, NULL));
 	ASSERT_EQ(a, b);
-	ASSERT_OK(test_mock_domain(self->fd, self->ioas,
-				   MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL, &c,
-				   NULL));
+	/* Devices that need 1 MiB IOPTEs, and whose domains take no other. */
+	h1 = bpf_device(self->fd, MOCK_BPF_DEV_HUGE_IOVA, 0, MOCK_BPF_RESV_NONE,
+			0);
+	h2 = bpf_device(self->fd, MOCK_BPF_DEV_HUGE_IOVA, 0, MOCK_BPF_RESV_NONE,
+			0);
+	ASSERT_TRUE(h1 && h2);
+	ASSERT_OK(test_bpf_attach(self->fd, h1, self->ioas, &c));
 	ASSERT_NE(a, c);
-	ASSERT_OK(test_mock_domain(self->fd, self->ioas,
-				   MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL, &d,
-				   NULL));
+	ASSERT_OK(test_bpf_attach(self->fd, h2, self->ioas, &d));
 	ASSERT_EQ(c, d);
 	/* MSI doorbells at two addresses cannot share one domain's cookie. */
 	s1 = bpf_device(self->fd, 0, 0, RESV_SW_MSI, 0x8000000);
@@ -354,12 +356,10 @@ TEST_F(domains, hwpt_alloc_errors)
 
 	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, &stdev, &hwpt,
 				   &dev_id));
-	ASSERT_ERRNO(EOPNOTSUPP, hwpt_alloc(self->fd, dev_id, self->ioas,
-					    IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
-					    NULL));
+	/* Only a nested HWPT can deliver faults. */
 	ASSERT_ERRNO(EOPNOTSUPP, hwpt_alloc(self->fd, dev_id, self->ioas,
 					    IOMMU_HWPT_FAULT_ID_VALID, NULL));
-	/* Nesting on a HWPT: not implemented. */
+	/* Nesting takes the driver's data, and a nesting parent (hwpt.c). */
 	ASSERT_ERRNO(EOPNOTSUPP, hwpt_alloc(self->fd, dev_id, hwpt, 0, NULL));
 	ASSERT_ERRNO(EINVAL, hwpt_alloc(self->fd, dev_id, stdev, 0, NULL));
 	ASSERT_ERRNO(EINVAL, hwpt_alloc(self->fd, dev_id, 9999, 0, NULL));
@@ -631,15 +631,15 @@ TEST_F(domains, injected_attach_failure_spares_the_cores_undo)
 	int kmsg = kmsg_mark();
 
 	ASSERT_GE(kmsg, 0);
-	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, &stdev, &hwpt,
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL, &hwpt,
 				   NULL));
 	ASSERT_OK(test_mock_domain(self->fd, self->ioas,
-				   MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL,
+				   MOCK_FLAGS_DEVICE_HUGE_IOVA, &stdev,
 				   &huge_hwpt, NULL));
 	ASSERT_NE(hwpt, huge_hwpt);
 	ASSERT_OK(test_inject(self->fd, 0, 1));
-	/* The huge-IOVA domain does not suit the device: the core undoes. */
-	ASSERT_ERRNO(EINVAL, test_replace(self->fd, stdev, huge_hwpt, NULL));
+	/* A huge-IOVA device does not suit the other domain: the core undoes. */
+	ASSERT_ERRNO(EINVAL, test_replace(self->fd, stdev, hwpt, NULL));
 	ASSERT_EQ(0, kmsg_count(kmsg, "WARNING"));
 	close(kmsg);
 	/* Still armed: the next real change is the one that fails. */

@@ -540,6 +540,86 @@ static int op_vfio_container_map(struct env *e)
 	return map_dma(e->fd2, buf, BUF_SIZE, 1UL << 20);
 }
 
+/* A HWPT that tracks dirty pages, of the mapped buffer (hwpt.c). */
+static int op_hwpt_alloc_dirty(struct env *e)
+{
+	return hwpt_alloc(e->fd, e->dev_id, e->ioas,
+			  IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &e->hwpt2);
+}
+
+static int setup_dirty_tracking(struct env *e)
+{
+	return setup_one_domain(e) ?: op_map(e) ?: op_hwpt_alloc_dirty(e) ?:
+	       hwpt_set_dirty(e->fd, e->hwpt2, true);
+}
+
+static int op_get_dirty_bitmap(struct env *e)
+{
+	uint64_t bits[NPAGES / 64 + 1] = {};
+
+	return hwpt_get_dirty(e->fd, e->hwpt2, IOVA, BUF_SIZE, PAGE, bits, 0);
+}
+
+/* A nested HWPT on a nesting parent (hwpt.c). */
+static int setup_nest_parent(struct env *e)
+{
+	return setup_one_domain(e) ?: op_map(e) ?:
+	       hwpt_alloc(e->fd, e->dev_id, e->ioas,
+			  IOMMU_HWPT_ALLOC_NEST_PARENT, &e->hwpt2);
+}
+
+static int op_hwpt_alloc_nested(struct env *e)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = 1 };
+	uint32_t nested;
+
+	return hwpt_alloc_nested(e->fd, e->dev_id, e->hwpt2, 0,
+				 IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data),
+				 0, &nested);
+}
+
+/* A fault queue; its file is kept in e->access for env_close(). */
+static int op_fault_queue_alloc(struct env *e)
+{
+	uint32_t id;
+
+	return fault_queue_alloc(e->fd, 0, &id, &e->access);
+}
+
+/* A nested HWPT delivering to a fault queue, the device not on it yet. */
+static int setup_fault_hwpt(struct env *e)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = 1 };
+	uint32_t fault;
+
+	return setup_nest_parent(e) ?:
+	       fault_queue_alloc(e->fd, 0, &fault, &e->access) ?:
+	       hwpt_alloc_nested(e->fd, e->dev_id, e->hwpt2,
+				 IOMMU_HWPT_FAULT_ID_VALID,
+				 IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data),
+				 fault, &e->hwpt);
+}
+
+static int op_replace_to_fault_hwpt(struct env *e)
+{
+	return test_replace(e->fd, e->stdev, e->hwpt, NULL);
+}
+
+/* A fault raised and waiting to be read. */
+static int setup_fault_raised(struct env *e)
+{
+	return setup_fault_hwpt(e) ?: op_replace_to_fault_hwpt(e) ?:
+	       test_trigger_iopf(e->fd, e->dev_id, 0, 1, 1, 0x1000);
+}
+
+static int op_read_fault(struct env *e)
+{
+	struct iommu_hwpt_pgfault msg;
+	ssize_t n = read(e->access, &msg, sizeof(msg));
+
+	return n == sizeof(msg) ? 0 : -1;
+}
+
 SWEEP(ioas_alloc, NULL, op_ioas_alloc)
 SWEEP(map_without_domain, setup_ioas, op_map)
 SWEEP(map_one_domain, setup_one_domain, op_map)
@@ -564,6 +644,12 @@ SWEEP(copy_into_a_domain, setup_copy, op_copy)
 SWEEP(bind, setup_mock_device, op_bind)
 SWEEP(attach_with_replay, setup_bound, op_attach)
 SWEEP(hwpt_alloc_with_replay, setup_bound, op_hwpt_alloc)
+SWEEP(hwpt_alloc_dirty, setup_one_domain, op_hwpt_alloc_dirty)
+SWEEP(get_dirty_bitmap, setup_dirty_tracking, op_get_dirty_bitmap)
+SWEEP(hwpt_alloc_nested, setup_nest_parent, op_hwpt_alloc_nested)
+SWEEP(fault_queue_alloc, setup_ioas, op_fault_queue_alloc)
+SWEEP(replace_to_fault_hwpt, setup_fault_hwpt, op_replace_to_fault_hwpt)
+SWEEP(read_fault, setup_fault_raised, op_read_fault)
 SWEEP(replace_to_new_ioas, setup_replace_ioas, op_replace_ioas)
 SWEEP(replace_to_hwpt, setup_replace_hwpt, op_replace_hwpt)
 SWEEP(access_create, setup_ioas, op_create_access)

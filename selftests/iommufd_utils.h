@@ -498,6 +498,159 @@ static inline int hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt,
 	return rc;
 }
 
+/* IOMMU_HWPT_ALLOC of a nested HWPT on @parent, from driver data. */
+static inline int hwpt_alloc_nested(int fd, uint32_t dev_id, uint32_t parent,
+				    uint32_t flags, uint32_t data_type,
+				    void *data, uint32_t len, uint32_t fault_id,
+				    uint32_t *hwpt)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = parent,
+		.data_type = data_type,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+		.fault_id = fault_id,
+	};
+	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (hwpt)
+		*hwpt = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
+/* IOMMU_FAULT_QUEUE_ALLOC: the queue's object ID and file descriptor. */
+static inline int fault_queue_alloc(int fd, uint32_t flags, uint32_t *id,
+				    int *fault_fd)
+{
+	struct iommu_fault_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+	};
+	int rc = ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+
+	*id = rc ? 0 : cmd.out_fault_id;
+	*fault_fd = rc ? -1 : (int)cmd.out_fault_fd;
+	return rc;
+}
+
+/* The mock device of device object @dev_id raises a page request. */
+static inline int test_trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid,
+				    uint32_t grpid, uint32_t perm,
+				    uint64_t addr)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = { .dev_id = dev_id, .pasid = pasid,
+				  .grpid = grpid, .perm = perm,
+				  .addr = addr },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* IOMMU_HWPT_INVALIDATE; *@num in: entries, out: entries done. */
+static inline int hwpt_invalidate(int fd, uint32_t hwpt, uint32_t data_type,
+				  void *reqs, uint32_t entry_len,
+				  uint32_t *num)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt,
+		.data_uptr = (uintptr_t)reqs,
+		.data_type = data_type,
+		.entry_len = entry_len,
+		.entry_num = *num,
+	};
+	int rc = ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+
+	*num = cmd.entry_num;
+	return rc;
+}
+
+/* 0 when entry @index of nested HWPT @hwpt's mock IOTLB holds @val. */
+static inline int test_check_iotlb_entry(int fd, uint32_t hwpt,
+					 uint32_t index, uint32_t val)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_IOTLB,
+		.id = hwpt,
+		.check_iotlb = { .id = index, .iotlb = val },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* IOMMU_HWPT_SET_DIRTY_TRACKING on HWPT @hwpt. */
+static inline int hwpt_set_dirty(int fd, uint32_t hwpt, bool on)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+}
+
+/* IOMMU_HWPT_GET_DIRTY_BITMAP of [iova, iova + len) into @bitmap. */
+static inline int hwpt_get_dirty(int fd, uint32_t hwpt, uint64_t iova,
+				 uint64_t len, uint64_t page_size,
+				 void *bitmap, uint32_t flags)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt,
+		.flags = flags,
+		.iova = iova,
+		.length = len,
+		.page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+}
+
+/*
+ * IOMMU_TEST_OP_DIRTY: DMA writes at every page of [iova, iova + len)
+ * whose bit is set in @bitmap; *@count is those that hit an IOPTE.
+ */
+static inline int test_dirty(int fd, uint32_t hwpt, uint64_t iova,
+			     uint64_t len, uint64_t page_size, void *bitmap,
+			     uint64_t *count)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DIRTY,
+		.id = hwpt,
+		.dirty = { .iova = iova, .length = len,
+			   .page_size = page_size,
+			   .uptr = (uintptr_t)bitmap },
+	};
+	int rc = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (count)
+		*count = rc ? 0 : cmd.dirty.out_nr_dirty;
+	return rc;
+}
+
+/* IOMMU_GET_HW_INFO's capabilities of device @dev_id. */
+static inline int hw_info_caps(int fd, uint32_t dev_id, uint64_t *caps)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+	};
+	int rc = ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+
+	*caps = rc ? 0 : cmd.out_capabilities;
+	return rc;
+}
+
 /*
  * The text of a (small) file, in a static buffer the next call reuses; NULL
  * with errno set when it cannot be read.

@@ -139,6 +139,8 @@ enum {
 	MOCK_BPF_DEV_HUGE_IOVA = 1 << 1,
 	/* it has MOCK_PASID_WIDTH bits of PASID (MOCK_FLAGS_DEVICE_PASID) */
 	MOCK_BPF_DEV_PASID = 1 << 2,
+	/* its IOMMU cannot track dirty pages (MOCK_FLAGS_DEVICE_NO_DIRTY) */
+	MOCK_BPF_DEV_NO_DIRTY = 1 << 3,
 };
 
 /* The mock IOMMU's page size (upstream's: half a CPU page) */
