@@ -4,7 +4,8 @@
  * process in a hash map, so user space reads summaries, never events.
  * Attributed to the process the event happens in: a map and its pins to
  * the mapping process, an IOTLB sync to the unmapping one, a denial to the
- * caller.
+ * caller; except page faults, which devices raise in whatever context, and
+ * which go to the process owning the fault queue (the event names it).
  */
 #include "iommufd_bpf_btf.h"
 #include <bpf/bpf_helpers.h>
@@ -22,9 +23,9 @@ struct {
 /* Only this process's events, when set (tests). */
 const volatile __u32 only_tgid;
 
-static struct iommutop_proc *proc(void)
+/* Process @tgid's entry, made with @comm (or the current one's) if new. */
+static struct iommutop_proc *proc_of(__u32 tgid, const char *comm)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct iommutop_proc *p, zero = {};
 
 	if (only_tgid && tgid != only_tgid)
@@ -33,9 +34,17 @@ static struct iommutop_proc *proc(void)
 	if (p)
 		return p;
 	/* The name once, when the process is first seen: events stay cheap. */
-	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+	if (comm)
+		bpf_probe_read_kernel_str(zero.comm, sizeof(zero.comm), comm);
+	else
+		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
 	bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static struct iommutop_proc *proc(void)
+{
+	return proc_of(bpf_get_current_pid_tgid() >> 32, NULL);
 }
 
 static __u32 log2_ns(__u64 ns)
@@ -135,6 +144,29 @@ int BPF_PROG(on_decision, const char *hook, const char *policy,
 	p = proc();
 	if (p)
 		__sync_fetch_and_add(&p->denials, 1);
+	return 0;
+}
+
+SEC("tp_btf/fault")
+int BPF_PROG(on_fault, u32 fault_id, u32 hwpt_id, u32 dev_id, u32 pasid,
+	     u32 grpid, u32 perm, u64 addr, size_t count, pid_t owner,
+	     const char *owner_comm)
+{
+	struct iommutop_proc *p = proc_of(owner, owner_comm);
+
+	if (p)
+		__sync_fetch_and_add(&p->faults, 1);
+	return 0;
+}
+
+SEC("tp_btf/fault_response")
+int BPF_PROG(on_fault_response, u32 fault_id, u32 cookie, u32 dev_id,
+	     u32 code, pid_t owner, const char *owner_comm)
+{
+	struct iommutop_proc *p = proc_of(owner, owner_comm);
+
+	if (p)
+		__sync_fetch_and_add(&p->fault_responses, 1);
 	return 0;
 }
 

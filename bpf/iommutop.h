@@ -24,6 +24,9 @@
  * @iotlb_pages: pages of IOVA those syncs invalidated
  * @iotlb_ns: nanoseconds spent in them
  * @denials: policy denials (audit mode included) of its calls
+ * @faults: I/O page fault groups queued on fault queues it owns
+ * @fault_responses: of those, answered (by it, or for it when the device
+ *                   left first)
  * @map_lat: map latency histogram: bucket i counts maps of [2^i, 2^(i+1)) ns
  */
 struct iommutop_proc {
@@ -40,6 +43,8 @@ struct iommutop_proc {
 	__u64 iotlb_pages;
 	__u64 iotlb_ns;
 	__u64 denials;
+	__u64 faults;
+	__u64 fault_responses;
 	__u64 map_lat[IOMMUTOP_LAT_BUCKETS];
 };
 

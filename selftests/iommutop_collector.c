@@ -78,6 +78,7 @@ TEST_F(collector, counts_a_known_workload)
 	ASSERT_EQ(5, p.iotlb_syncs);
 	ASSERT_EQ(20, p.iotlb_pages);
 	ASSERT_EQ(0, p.denials);
+	ASSERT_EQ(0, p.faults);
 	/* Root is not charged. */
 	ASSERT_EQ(0, p.charged);
 	/* Each map in its bucket: the time is at least each bucket's start. */
@@ -88,6 +89,45 @@ TEST_F(collector, counts_a_known_workload)
 	ASSERT_EQ(5, lat);
 	ASSERT_GE(p.map_ns, min_ns);
 	ASSERT_LT(p.map_ns, 2 * min_ns);
+}
+
+/*
+ * Page faults go to the fault queue's owner, and so do their answers:
+ * user space's, and the module's when the device leaves unanswered ones.
+ */
+TEST_F(collector, counts_faults_and_their_answers)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = 1 };
+	struct iommu_hwpt_page_response resp = {};
+	struct iommu_hwpt_pgfault msg[2];
+	uint32_t ioas, stdev, dev, parent, fault, nested;
+	struct iommutop_proc p;
+	int fault_fd;
+
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, &stdev, NULL, &dev));
+	ASSERT_OK(hwpt_alloc(self->fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+			     &parent));
+	ASSERT_OK(fault_queue_alloc(self->fd, 0, &fault, &fault_fd));
+	ASSERT_OK(hwpt_alloc_nested(self->fd, dev, parent,
+				    IOMMU_HWPT_FAULT_ID_VALID,
+				    IOMMU_HWPT_DATA_SELFTEST, &data,
+				    sizeof(data), fault, &nested));
+	ASSERT_OK(test_replace(self->fd, stdev, nested, NULL));
+	ASSERT_OK(test_trigger_iopf(self->fd, dev, 0, 1, 1, 0x1000));
+	ASSERT_OK(test_trigger_iopf(self->fd, dev, 0, 2, 1, 0x2000));
+	ASSERT_EQ(2 * sizeof(msg[0]), read(fault_fd, msg, sizeof(msg)));
+	resp.cookie = msg[0].cookie;
+	ASSERT_EQ(sizeof(resp), write(fault_fd, &resp, sizeof(resp)));
+	ASSERT_OK(lookup(self->skel, &p));
+	ASSERT_EQ(2, p.faults);
+	ASSERT_EQ(1, p.fault_responses);
+	/* The device leaves: the other group is answered for it. */
+	ASSERT_OK(test_replace(self->fd, stdev, ioas, NULL));
+	ASSERT_OK(lookup(self->skel, &p));
+	ASSERT_EQ(2, p.faults);
+	ASSERT_EQ(2, p.fault_responses);
+	close(fault_fd);
 }
 
 TEST_F(collector, other_processes_are_not_counted)

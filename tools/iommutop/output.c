@@ -18,7 +18,7 @@ const char *const view_names[NR_VIEWS] = { "processes", "devices", "ioas" };
 
 enum {
 	P_PID, P_COMM, P_CTX, P_IOAS, P_DEV, P_PINNED, P_CHARGED, P_LIMIT,
-	P_MAPS, P_UNMAPS, P_P50, P_P99, P_SYNCS, P_INVAL, P_DENY, P_NR
+	P_MAPS, P_UNMAPS, P_P50, P_P99, P_SYNCS, P_INVAL, P_DENY, P_FAULT, P_NR
 };
 
 static const struct colspec proc_cols[P_NR] = {
@@ -37,6 +37,7 @@ static const struct colspec proc_cols[P_NR] = {
 	[P_SYNCS] = { "SYNC/s", "syncs", 7, .desc = true },
 	[P_INVAL] = { "INVPG/s", "inval", 8, .desc = true },
 	[P_DENY] = { "DENY", "denials", 5, .desc = true },
+	[P_FAULT] = { "FAULT", "faults", 5, .desc = true },
 };
 
 enum {
@@ -187,6 +188,7 @@ static void proc_cells(struct trow *r, const struct proc_row *p)
 	rate(&c[P_SYNCS], p->have_rates, p->syncs_s);
 	rate(&c[P_INVAL], p->have_rates, p->inval_s);
 	num(&c[P_DENY], p->live.denials);
+	num(&c[P_FAULT], p->live.faults);
 }
 
 static void dev_cells(struct trow *r, const struct dev_row *d)
@@ -467,6 +469,8 @@ static void json_proc(FILE *f, const struct proc_row *p)
 	json_u64(f, "iotlb_pages", l->iotlb_pages);
 	json_u64(f, "iotlb_ns", l->iotlb_ns);
 	json_u64(f, "denials", l->denials);
+	json_u64(f, "faults", l->faults);
+	json_u64(f, "fault_responses", l->fault_responses);
 	json_rate(f, "maps_per_s", p->have_rates, p->maps_s);
 	json_rate(f, "unmaps_per_s", p->have_rates, p->unmaps_s);
 	json_rate(f, "iotlb_syncs_per_s", p->have_rates, p->syncs_s);
@@ -583,7 +587,7 @@ static void ioas_labels(FILE *f, const struct ioas_row *a)
 enum proc_metric {
 	PM_PINNED, PM_CHARGED, PM_LIMIT, PM_CONTEXTS, PM_MAPS, PM_UNMAPS,
 	PM_MAP_BYTES, PM_UNMAP_BYTES, PM_SYNCS, PM_SYNC_PAGES, PM_SYNC_SECS,
-	PM_DENIALS, PM_NR
+	PM_DENIALS, PM_FAULTS, PM_FAULT_RESPONSES, PM_NR
 };
 
 #define LIVE(member) .live = offsetof(struct iommutop_proc, member)
@@ -623,6 +627,12 @@ static const struct {
 	[PM_DENIALS] = { "iommufd_process_policy_denials_total", "counter",
 		"Policy denials of the process's calls (audit mode included) since iommutop started.",
 		LIVE(denials) },
+	[PM_FAULTS] = { "iommufd_process_faults_total", "counter",
+		"I/O page fault groups queued on the process's fault queues since iommutop started.",
+		LIVE(faults) },
+	[PM_FAULT_RESPONSES] = { "iommufd_process_fault_responses_total", "counter",
+		"Of those, the groups answered (by the process, or for it when the device left first).",
+		LIVE(fault_responses) },
 };
 
 static void proc_value(FILE *f, const struct proc_row *p, enum proc_metric m)
