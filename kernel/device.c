@@ -34,6 +34,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/pci.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -485,6 +486,12 @@ static int device_iopf_on(struct iommufd_device *idev,
 
 	if (!hwpt->fault || idev->iopf)
 		return 0;
+	/*
+	 * A VF shares its PF's page request interface, which nothing here
+	 * coordinates: as upstream, no IOPF for one.
+	 */
+	if (dev_is_pci(idev->dev) && to_pci_dev(idev->dev)->is_virtfn)
+		return -EINVAL;
 	rc = iommufd_should_fail() ? -ENOMEM :
 	     iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
 	if (!rc)
@@ -834,6 +841,14 @@ int iommufd_device_detach(struct iommufd_device *idev)
 		}
 		igroup->hwpt = NULL;
 		put = hwpt;
+	} else if (hwpt->fault) {
+		/* The group stays on the HWPT: the device's faults go now. */
+		iommufd_fault_flush_dev(hwpt->fault, idev->dev);
+		if (igroup->handle->dev_id == idev->obj.id)
+			WRITE_ONCE(igroup->handle->dev_id,
+				   list_first_entry(&igroup->devices,
+						    struct iommufd_device,
+						    attach_item)->obj.id);
 	}
 	device_iopf_off(idev);
 	iopt_remove_reserved_iova(&hwpt->paging->ioas->iopt, idev->dev);

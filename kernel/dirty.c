@@ -16,9 +16,12 @@
  * The caller's bitmap is u64 words, bit i standing for the page_size bytes
  * at iova + i * page_size; it may sit at any byte address.  It is filled a
  * window at a time: the user pages under the window's words are pinned
- * first (so a bad bitmap fails before any dirty bit is cleared), the dirty
- * bits are read into a kernel copy under the IOAS's iova_rwsem, and the set
- * bits are then ORed into the pinned pages with no lock held.  Bits already
+ * first (so a bad bitmap fails before any dirty bit of that window is
+ * cleared), the dirty bits are read into a kernel copy under the IOAS's
+ * iova_rwsem, and the set bits are then ORed into the pinned pages with no
+ * lock held.  The driver reports an IOPTE whole: one that crosses into the
+ * next window is carried there, and the next window's read starts after
+ * it, so no IOPTE is read (and cleared) twice.  Bits already
  * set in the caller's bitmap stay set, so several HWPTs can report into one
  * bitmap.
  *
@@ -52,7 +55,8 @@ static_assert((unsigned long)IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ==
  * @win_nbits: the bits of the current window
  * @bits: the current window's bits, bit 0 being @win_bit
  * @ahead: an IOPTE reported in this window reaches past its end: its part
- *         [@ahead_start, @ahead_last] is set in the windows that follow
+ *         [@ahead_start, @ahead_last] is set in the windows that follow,
+ *         which read only after @ahead_last
  * @ahead_start: see @ahead
  * @ahead_last: see @ahead
  *
@@ -198,10 +202,12 @@ static int dirty_check_range(struct io_pagetable *iopt,
 	unsigned long align = READ_ONCE(iopt->iova_alignment);
 	u64 last64;
 
-	if (!cmd->length || !cmd->page_size)
+	if (!cmd->length)
 		return -EINVAL;
 	if (check_add_overflow(cmd->iova, cmd->length - 1, &last64))
 		return -EOVERFLOW;
+	if (!cmd->page_size)
+		return -EINVAL;
 	/* Each bit stands for page_size bytes: a power of two. */
 	if (!is_power_of_2(cmd->page_size))
 		return -EINVAL;
@@ -214,18 +220,15 @@ static int dirty_check_range(struct io_pagetable *iopt,
 }
 
 /*
- * Read (and clear) the current window's dirty bits.  Every part of it must
- * be mapped, which is checked first: a window with a gap clears nothing.
- * iova_rwsem is held.
+ * Read (and clear) the dirty bits of IOVA [@start, @last] into the current
+ * window.  Every part of it must be mapped, which is checked first: a
+ * window with a gap clears nothing.  iova_rwsem is held.
  */
 static int dirty_read_window(struct io_pagetable *iopt,
 			     struct iommu_domain *domain, unsigned long flags,
-			     struct iova_bitmap *bm,
+			     unsigned long start, unsigned long last,
 			     struct iommu_dirty_bitmap *dirty)
 {
-	unsigned long start = bm->iova + (bm->win_bit << bm->pgshift);
-	unsigned long last = min(bm->last, start - 1 +
-				 (bm->win_nbits << bm->pgshift));
 	struct iopt_walk walk;
 	struct iopt_area *area;
 	int rc;
@@ -287,7 +290,8 @@ static void dirty_write_window(struct iova_bitmap *bm, struct page **pages,
  * mapped: -EINVAL at the first window with a gap, which clears nothing
  * (the windows before it are reported).
  * -EFAULT when the bitmap cannot be written; no dirty bit of that window
- * is cleared.
+ * is cleared (an IOPTE read in the window before and reaching into it was,
+ * and its bits there are lost with the call).
  */
 int iopt_read_and_clear_dirty(struct io_pagetable *iopt, u32 id,
 			      struct iommu_domain *domain,
@@ -320,7 +324,8 @@ int iopt_read_and_clear_dirty(struct io_pagetable *iopt, u32 id,
 	for (bm.win_bit = 0; bm.win_bit < nbits;
 	     bm.win_bit += DIRTY_WINDOW_BITS) {
 		unsigned long first_byte = bm.win_bit / BITS_PER_BYTE;
-		unsigned long start, end;
+		unsigned long start, end, read_start, read_last;
+		bool skip;
 		int npages;
 
 		bm.win_nbits = min(nbits - bm.win_bit, DIRTY_WINDOW_BITS);
@@ -343,14 +348,27 @@ int iopt_read_and_clear_dirty(struct io_pagetable *iopt, u32 id,
 			break;
 		}
 
+		read_start = bm.iova + (bm.win_bit << bm.pgshift);
+		read_last = min(bm.last, read_start - 1 +
+				(bm.win_nbits << bm.pgshift));
 		bitmap_zero(bm.bits, DIRTY_WINDOW_BITS);
+		skip = false;
 		if (bm.ahead) {
+			/* Read and cleared already: set, and read after it. */
 			bm.ahead = false;
+			if (bm.ahead_last >= read_last)
+				skip = true;
+			else
+				read_start = bm.ahead_last + 1;
 			dirty_bitmap_set(&bm, bm.ahead_start, bm.ahead_last);
 		}
-		down_read(&iopt->iova_rwsem);
-		rc = dirty_read_window(iopt, domain, flags, &bm, &dirty);
-		up_read(&iopt->iova_rwsem);
+		rc = 0;
+		if (!skip) {
+			down_read(&iopt->iova_rwsem);
+			rc = dirty_read_window(iopt, domain, flags, read_start,
+					       read_last, &dirty);
+			up_read(&iopt->iova_rwsem);
+		}
 		/* What was read (and cleared) is reported, even on error. */
 		dirty_write_window(&bm, pages, first_byte);
 		unpin_user_pages_dirty_lock(pages, npages, true);

@@ -10,9 +10,13 @@
  * its group's cookie) and answers each group by writing a struct
  * iommu_hwpt_page_response with that cookie; the answer goes back to the
  * device through the IOMMU driver.  A group nobody answers is answered
- * IOMMU_PAGE_RESP_INVALID when its device's attachment goes (detach,
- * replace) and when the queue is destroyed, so a device never waits on a
- * fault no one will answer.
+ * IOMMU_PAGE_RESP_INVALID when its device leaves the HWPT (detach, unbind,
+ * the group's replace) and when the queue is destroyed, so a device never
+ * waits on a fault no one will answer, and no group outlives its device.
+ *
+ * A fault's dev_id is that of the device whose attach made the group's
+ * attach handle (as upstream's): the faulting device itself for a group of
+ * one device, which is what the IOMMU core can tell this module.
  *
  * Attaching to such a HWPT turns the device's IOPF on
  * (IOMMU_DEV_FEAT_IOPF) and goes through an attach handle, which is how
@@ -58,7 +62,8 @@ static void fault_respond(struct iommufd_fault *fault, struct iopf_group *group,
 			  enum iommu_page_response_code code)
 {
 	trace_fault_response(fault->obj.id, group->cookie,
-			     to_iommufd_handle(group->attach_handle)->dev_id,
+			     READ_ONCE(to_iommufd_handle(group->attach_handle)
+				       ->dev_id),
 			     code, fault->ictx->owner,
 			     fault->ictx->owner_comm);
 	atomic_long_inc(&fault->responses);
@@ -80,7 +85,7 @@ static int iommufd_fault_iopf_handler(struct iopf_group *group)
 	/* From here the group is this queue's to answer. */
 	iopf_group_dequeue(group);
 	trace_fault(fault->obj.id, hwpt->obj.id,
-		    to_iommufd_handle(group->attach_handle)->dev_id,
+		    READ_ONCE(to_iommufd_handle(group->attach_handle)->dev_id),
 		    iopf->fault.prm.pasid, iopf->fault.prm.grpid,
 		    iopf->fault.prm.perm, iopf->fault.prm.addr,
 		    group->fault_count, fault->ictx->owner,
@@ -126,6 +131,36 @@ void iommufd_fault_flush(struct iommufd_fault *fault,
 	}
 	xa_for_each(&fault->response, index, group) {
 		if (group->attach_handle != &handle->handle)
+			continue;
+		xa_erase(&fault->response, index);
+		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
+	}
+	mutex_unlock(&fault->mutex);
+}
+
+/*
+ * Answer IOMMU_PAGE_RESP_INVALID to every group of @fault that @dev raised,
+ * read or not: @dev leaves a group that stays on the HWPT (its IOPF goes
+ * off, and it may go away, which its groups must not outlive).
+ */
+void iommufd_fault_flush_dev(struct iommufd_fault *fault, struct device *dev)
+{
+	struct iopf_group *group, *next;
+	unsigned long index;
+	LIST_HEAD(flushed);
+
+	mutex_lock(&fault->mutex);
+	spin_lock(&fault->lock);
+	list_for_each_entry_safe(group, next, &fault->deliver, node)
+		if (group->fault_param->dev == dev)
+			list_move_tail(&group->node, &flushed);
+	spin_unlock(&fault->lock);
+	list_for_each_entry_safe(group, next, &flushed, node) {
+		list_del(&group->node);
+		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
+	}
+	xa_for_each(&fault->response, index, group) {
+		if (group->fault_param->dev != dev)
 			continue;
 		xa_erase(&fault->response, index);
 		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
@@ -197,7 +232,8 @@ static ssize_t fault_read(struct file *filep, char __user *buf, size_t count,
 	mutex_lock(&fault->mutex);
 	while ((group = fault_next(fault))) {
 		size_t group_done = done;
-		u32 dev_id = to_iommufd_handle(group->attach_handle)->dev_id;
+		u32 dev_id =
+			READ_ONCE(to_iommufd_handle(group->attach_handle)->dev_id);
 
 		if (group->fault_count * size > count - done) {
 			fault_unread(fault, group);

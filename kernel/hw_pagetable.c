@@ -352,8 +352,8 @@ iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, u32 id)
 /*
  * IOMMU_HWPT_SET_DIRTY_TRACKING: turn a HWPT's dirty tracking on (from a
  * clean slate: every dirty bit is cleared first) or off.  EOPNOTSUPP for
- * unknown flags, reserved bits and a HWPT allocated without
- * IOMMU_HWPT_ALLOC_DIRTY_TRACKING.
+ * unknown flags and a HWPT allocated without IOMMU_HWPT_ALLOC_DIRTY_TRACKING.
+ * As upstream's, __reserved is not checked: 6.12 callers may leave it.
  */
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
 {
@@ -361,8 +361,7 @@ int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
 	struct iommufd_hwpt_paging *hwpt;
 	int rc;
 
-	if ((cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) ||
-	    cmd->__reserved)
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
 		return -EOPNOTSUPP;
 	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
 	if (IS_ERR(hwpt))

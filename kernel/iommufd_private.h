@@ -30,9 +30,15 @@
  *       hwpt->msi_lock
  *       the IOMMU core's group mutex (attach, replace, detach)
  *         mock->lock, mock_groups_lock               mock.c
+ *       the IOMMU core's IOPF queue and fault locks (a device's IOPF on
+ *       and off; the mock's page requests, raised under igroup->lock)
+ *       fault->mutex                                 fault.c
+ *         the IOMMU core's fault lock (answering a fault)
+ *         the caller's mmap lock (reading and writing the fault file)
  *       iopt->iova_rwsem (reserved regions of a device)
  *     iopt->domains_rwsem
  *       iopt->iova_rwsem
+ *         mock->lock (reading dirty bits, dirty.c)
  *         pages->mutex
  *           ledger->mutex
  *           the owner's mmap lock (pinning user memory)
@@ -48,6 +54,7 @@
  * VFIO's container lock, then (for this backend) none of ours.  Policy
  * programs run under rcu_read_lock() inside whatever their hook holds (the
  * charge hook: ledger->mutex) and take nothing.  Innermost spinlocks:
+ * a fault queue's fault->lock (also taken by the IOMMU core's fault path),
  * xa_lock of a context's objects and of the VFIO backend's served and
  * refused groups, the decision log's log_lock.  Where a path needs a lock
  * that is above one it holds, it drops and starts over: unmap releases both
@@ -575,7 +582,9 @@ static_assert(offsetof(struct iommufd_fault, obj) == 0);
  * struct iommufd_attach_handle - how the IOMMU core finds a fault-capable
  * domain of a group, and the device faults are reported for
  * @handle: the core's part
- * @dev_id: the device object whose attach made the handle
+ * @dev_id: the device object whose attach made the handle, or, once it
+ *          left, another device of the group still attached; written
+ *          under igroup->lock, read anywhere (READ_ONCE)
  */
 struct iommufd_attach_handle {
 	struct iommu_attach_handle handle;
@@ -589,6 +598,7 @@ void iommufd_fault_set(struct iommufd_hw_pagetable *hwpt,
 		       struct iommufd_fault *fault);
 void iommufd_fault_flush(struct iommufd_fault *fault,
 			 struct iommufd_attach_handle *handle);
+void iommufd_fault_flush_dev(struct iommufd_fault *fault, struct device *dev);
 
 /**
  * struct iommufd_group - a context's view of one IOMMU group

@@ -465,7 +465,8 @@ int iommufd_mock_domain_set_dirty(struct iommu_domain *domain,
 	/* Upstream's bound: a 16 MiB bitmap. */
 	if (nbits > SZ_16M * BITS_PER_BYTE)
 		return -EOVERFLOW;
-	bits = bitmap_zalloc(nbits, GFP_KERNEL_ACCOUNT);
+	bits = kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long),
+			GFP_KERNEL_ACCOUNT);
 	if (!bits)
 		return -ENOMEM;
 	if (copy_from_user(bits, uptr, DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
@@ -491,7 +492,7 @@ int iommufd_mock_domain_set_dirty(struct iommu_domain *domain,
 out_unlock:
 	mutex_unlock(&mock->lock);
 out_free:
-	bitmap_free(bits);
+	kvfree(bits);
 	return rc;
 }
 

@@ -235,11 +235,9 @@ TEST_F(hwpt, dirty_tracking_errors)
 	set.flags = 2;
 	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd,
 				       IOMMU_HWPT_SET_DIRTY_TRACKING, &set));
+	/* As upstream, a 6.12 caller's __reserved is not looked at. */
 	set.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
 	set.__reserved = 1;
-	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd,
-				       IOMMU_HWPT_SET_DIRTY_TRACKING, &set));
-	set.__reserved = 0;
 	ASSERT_OK(ioctl(self->fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &set));
 	get.hwpt_id = h;
 	get.flags = 2;
@@ -258,6 +256,22 @@ TEST_F(hwpt, dirty_tracking_errors)
 
 	ASSERT_OK(write_pages(self->fd, h, scratch, written, &count));
 	ASSERT_EQ(1, count);
+	/* The test op's bitmap: up to 2^27 bits (16 MiB), none over. */
+	{
+		size_t len = 16UL << 20;
+		void *big = mmap(NULL, len + PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		ASSERT_NE(MAP_FAILED, big);
+		ASSERT_OK(test_dirty(self->fd, h, 0, (len * 8) * MOCK_PAGE,
+				     MOCK_PAGE, big, &count));
+		ASSERT_EQ(0, count);
+		ASSERT_ERRNO(EOVERFLOW,
+			     test_dirty(self->fd, h, 0,
+					(len * 8 + 1) * MOCK_PAGE, MOCK_PAGE,
+					big, &count));
+		munmap(big, len + PAGE);
+	}
 	/* The range and the page size. */
 	ASSERT_ERRNO(EINVAL, hwpt_get_dirty(self->fd, h, IOVA, BUF_SIZE, 0,
 					    self->bits, 0));
@@ -434,6 +448,12 @@ TEST_F(hwpt, dirty_huge_iopte_reported_whole_across_windows)
 			ASSERT_EQ(want, bit(at, b));
 		}
 	}
+	/* Read once, across the windows too. */
+	memset(bits, 0, 33 * HUGE / MOCK_PAGE / 8 + PAGE);
+	ASSERT_OK(hwpt_get_dirty(self->fd, h, start, nbits * MOCK_PAGE,
+				 MOCK_PAGE, bits, 0));
+	for (unsigned long b = 0; b < nbits; b++)
+		ASSERT_EQ(0, bit(bits, b));
 	ASSERT_OK(iommufd_destroy(self->fd, h));
 	ASSERT_OK(iommufd_destroy(self->fd, stdev));
 	ASSERT_OK(ioas_unmap(self->fd, ioas, 0, UINT64_MAX, NULL));
@@ -850,6 +870,59 @@ TEST_F(hwpt, unanswered_faults_answered_when_the_device_leaves)
 					       0x3000));
 	/* Left attached and queued for the close to take down. */
 	ASSERT_OK(test_trigger_iopf(self->fd, self->dev_id, 0, 4, 1, 0x4000));
+	ASSERT_OK(close(fault_fd));
+}
+
+/*
+ * Two devices of one IOMMU group on a HWPT with a fault queue: faults carry
+ * the ID of the device whose attach made the group's handle, and of a
+ * device still there once that one left; a device that leaves while the
+ * group stays takes its unanswered faults with it, answered, so none
+ * outlives it.
+ */
+TEST_F(hwpt, faults_of_a_device_leaving_its_group)
+{
+	struct iommu_test_bpf_mock_device spec = {
+		.group_tag = 0x1717,
+		.resv_type = MOCK_BPF_RESV_NONE,
+	};
+	struct iommu_hwpt_page_response resp = {};
+	uint32_t parent, fault, nested, s1, s2, d1, d2, index;
+	struct iommu_hwpt_pgfault msg;
+	int fault_fd;
+
+	fault_setup(_metadata, self->fd, self->dev_id, self->ioas, &parent,
+		    &fault, &fault_fd, &nested);
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &s1, &index));
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &s2, &index));
+	ASSERT_OK(test_bpf_bind(self->fd, s1, &d1));
+	ASSERT_OK(test_bpf_bind(self->fd, s2, &d2));
+	ASSERT_OK(test_bpf_attach(self->fd, s1, nested, NULL));
+	ASSERT_OK(test_bpf_attach(self->fd, s2, nested, NULL));
+
+	/* The group's handle is the first device's. */
+	ASSERT_OK(test_trigger_iopf(self->fd, d2, 0, 1, 1, 0x1000));
+	ASSERT_EQ(sizeof(msg), read(fault_fd, &msg, sizeof(msg)));
+	ASSERT_EQ(d1, msg.dev_id);
+	/* d2 goes (unbound, removed) with that fault read, unanswered. */
+	ASSERT_OK(test_trigger_iopf(self->fd, d2, 0, 2, 1, 0x2000));
+	ASSERT_OK(iommufd_destroy(self->fd, s2));
+	resp.cookie = msg.cookie;
+	ASSERT_ERRNO(EINVAL, write(fault_fd, &resp, sizeof(resp)));
+	ASSERT_EQ(0, read(fault_fd, &msg, sizeof(msg)));
+
+	/* Once d1 left, the faults name a device still there. */
+	ASSERT_OK(test_bpf_mock_device(self->fd, &spec, &s2, &index));
+	ASSERT_OK(test_bpf_bind(self->fd, s2, &d2));
+	ASSERT_OK(test_bpf_attach(self->fd, s2, nested, NULL));
+	ASSERT_OK(test_bpf_detach(self->fd, s1));
+	/* A device off the HWPT its group is on raises nothing. */
+	ASSERT_ERRNO(EINVAL, test_trigger_iopf(self->fd, d1, 0, 3, 1, 0));
+	ASSERT_OK(test_trigger_iopf(self->fd, d2, 0, 3, 1, 0x3000));
+	ASSERT_EQ(sizeof(msg), read(fault_fd, &msg, sizeof(msg)));
+	ASSERT_EQ(d2, msg.dev_id);
+	resp.cookie = msg.cookie;
+	ASSERT_EQ(sizeof(resp), write(fault_fd, &resp, sizeof(resp)));
 	ASSERT_OK(close(fault_fd));
 }
 
