@@ -108,12 +108,25 @@ void iommufd_fault_set(struct iommufd_hw_pagetable *hwpt,
 	hwpt->domain->fault_data = hwpt;
 }
 
+/* Does @group come through @handle or, without one, from @dev? */
+static bool fault_group_matches(struct iopf_group *group,
+				struct iommufd_attach_handle *handle,
+				struct device *dev)
+{
+	if (handle)
+		return group->attach_handle == &handle->handle;
+	return group->fault_param->dev == dev;
+}
+
 /*
- * Answer IOMMU_PAGE_RESP_INVALID to every group of @fault that came
- * through @handle, read or not: its attachment is going.
+ * Answer IOMMU_PAGE_RESP_INVALID to every group of @fault that matches,
+ * read or not.  fault->mutex keeps read() and write() out; the groups
+ * still to be read leave the list under fault->lock and are answered
+ * outside it.
  */
-void iommufd_fault_flush(struct iommufd_fault *fault,
-			 struct iommufd_attach_handle *handle)
+static void fault_flush(struct iommufd_fault *fault,
+			struct iommufd_attach_handle *handle,
+			struct device *dev)
 {
 	struct iopf_group *group, *next;
 	unsigned long index;
@@ -122,7 +135,7 @@ void iommufd_fault_flush(struct iommufd_fault *fault,
 	mutex_lock(&fault->mutex);
 	spin_lock(&fault->lock);
 	list_for_each_entry_safe(group, next, &fault->deliver, node)
-		if (group->attach_handle == &handle->handle)
+		if (fault_group_matches(group, handle, dev))
 			list_move_tail(&group->node, &flushed);
 	spin_unlock(&fault->lock);
 	list_for_each_entry_safe(group, next, &flushed, node) {
@@ -130,7 +143,7 @@ void iommufd_fault_flush(struct iommufd_fault *fault,
 		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
 	}
 	xa_for_each(&fault->response, index, group) {
-		if (group->attach_handle != &handle->handle)
+		if (!fault_group_matches(group, handle, dev))
 			continue;
 		xa_erase(&fault->response, index);
 		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
@@ -138,34 +151,21 @@ void iommufd_fault_flush(struct iommufd_fault *fault,
 	mutex_unlock(&fault->mutex);
 }
 
+/* The groups that came through @handle: its attachment is going. */
+void iommufd_fault_flush(struct iommufd_fault *fault,
+			 struct iommufd_attach_handle *handle)
+{
+	fault_flush(fault, handle, NULL);
+}
+
 /*
- * Answer IOMMU_PAGE_RESP_INVALID to every group of @fault that @dev raised,
- * read or not: @dev leaves a group that stays on the HWPT (its IOPF goes
- * off, and it may go away, which its groups must not outlive).
+ * The groups that @dev raised: @dev leaves a group that stays on the
+ * HWPT (its IOPF goes off, and it may go away, which its groups must not
+ * outlive).
  */
 void iommufd_fault_flush_dev(struct iommufd_fault *fault, struct device *dev)
 {
-	struct iopf_group *group, *next;
-	unsigned long index;
-	LIST_HEAD(flushed);
-
-	mutex_lock(&fault->mutex);
-	spin_lock(&fault->lock);
-	list_for_each_entry_safe(group, next, &fault->deliver, node)
-		if (group->fault_param->dev == dev)
-			list_move_tail(&group->node, &flushed);
-	spin_unlock(&fault->lock);
-	list_for_each_entry_safe(group, next, &flushed, node) {
-		list_del(&group->node);
-		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
-	}
-	xa_for_each(&fault->response, index, group) {
-		if (group->fault_param->dev != dev)
-			continue;
-		xa_erase(&fault->response, index);
-		fault_respond(fault, group, IOMMU_PAGE_RESP_INVALID);
-	}
-	mutex_unlock(&fault->mutex);
+	fault_flush(fault, NULL, dev);
 }
 
 /* Nothing holds the queue any more: answer what is left. */
