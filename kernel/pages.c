@@ -29,7 +29,6 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/user.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -945,111 +944,114 @@ void iopt_area_unpin(struct iopt_area *area)
 	mutex_unlock(&pages->mutex);
 }
 
+/* Pages mapped between two chances for the scheduler to run another task. */
+#define MAP_RESCHED_PAGES 4096
+
 /*
- * With large pages off: one iommu_map() per page, so the area can later be
- * cut at any page.  The PFNs are read without pages->mutex: the area's own
- * node in domains_itree keeps every index it covers in the store, and
- * re-marking an entry's charge keeps its PFN.  On failure nothing of the
- * area is left mapped in @domain.
+ * map_run() - map one physically contiguous run into @domain
+ * @domain: a paging domain
+ * @iova: where the run goes
+ * @paddr: its physical address
+ * @len: its length, a multiple of PAGE_SIZE unless it is the whole area
+ * @prot: IOMMU_READ and friends
+ * @mapped: out, what is mapped of the run, also on failure
+ *
+ * Straight to the driver's map_pages() with the largest page size of the
+ * domain that the alignment of @iova and @paddr and the length allow, as
+ * many at a time as fit before a larger size becomes possible; the IOTLB is
+ * not synced (the caller syncs the whole area once).  This is what
+ * iommu_map() does for one run, without its per-call checks, trace event
+ * and IOTLB sync, and without a scatterlist to build and walk.
  */
-static int map_domain_pages(struct iopt_area *area, struct iommu_domain *domain)
+static int map_run(struct iommu_domain *domain, unsigned long iova,
+		   phys_addr_t paddr, size_t len, int prot, size_t *mapped)
 {
-	int prot = area->iommu_prot | IOMMU_CACHE;
-	unsigned long area_iova = iopt_area_iova(area);
-	unsigned long left = iopt_area_length(area);
-	unsigned long index = area->pages_node.start;
-	unsigned long offset = area->page_offset;
-	unsigned long iova = area_iova;
-	int rc;
+	const struct iommu_domain_ops *ops = domain->ops;
+	unsigned long bitmap = domain->pgsize_bitmap;
 
-	while (left) {
-		unsigned long len = min(left, PAGE_SIZE - offset);
-		unsigned long *slot = iopt_pfn_slot(area->pages, index);
-		unsigned long entry = slot ? READ_ONCE(*slot) : 0;
+	*mapped = 0;
+	while (len) {
+		unsigned long align = iova | paddr;
+		unsigned long sizes = bitmap & GENMASK(__fls(len), 0);
+		unsigned long bigger;
+		size_t pgsize, count, done = 0;
+		unsigned int shift;
+		int rc;
 
-		if (WARN_ON(!entry)) {
-			rc = -EFAULT;
-			goto err_unmap;
+		if (align)
+			sizes &= GENMASK(__ffs(align), 0);
+		if (WARN_ON_ONCE(!sizes))
+			return -EINVAL;
+		shift = __fls(sizes);
+		pgsize = 1UL << shift;
+		count = len >> shift;
+		/*
+		 * Stop where a larger page size would start to fit: at the
+		 * next boundary of one, if @iova and @paddr reach it together.
+		 */
+		bigger = bitmap & ~GENMASK(shift, 0);
+		if (bigger) {
+			unsigned long next = 1UL << __ffs(bigger);
+
+			if (!((iova ^ paddr) & (next - 1)))
+				count = min_t(size_t, count,
+					      (ALIGN(iova + 1, next) - iova) >>
+						      shift);
 		}
 		rc = iommufd_should_fail() ? -ENOMEM :
-		     iommu_map(domain, iova,
-			       PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset,
-			       len, prot, GFP_KERNEL_ACCOUNT);
+		     ops->map_pages(domain, iova, paddr, pgsize, count, prot,
+				    GFP_KERNEL_ACCOUNT, &done);
+		*mapped += done;
 		if (rc)
-			goto err_unmap;
-		iova += len;
-		left -= len;
-		offset = 0;
-		index++;
+			return rc;
+		if (WARN_ON_ONCE(done != pgsize * count))
+			return -EIO;
+		iova += done;
+		paddr += done;
+		len -= done;
 	}
 	return 0;
-
-err_unmap:
-	/* Every page before iova is mapped; iommu_map() undid its own. */
-	if (iova > area_iova)
-		iommu_unmap(domain, area_iova, iova - area_iova);
-	return rc;
 }
-
-/* Pages of the area mapped per iommu_map_sg() call (32 KiB of sg entries). */
-#define MAP_SG_PAGES 1024
-/* Areas this small use a list on the stack: no allocation per small map. */
-#define MAP_SG_STACK 8
 
 /**
  * iopt_area_map_domain() - map a pinned area into a domain
  * @area: the area, pinned by iopt_area_pin()
  * @domain: the domain; the area's IOVA range is unmapped in it
  *
- * The area's pages go to the driver MAP_SG_PAGES at a time through
- * iommu_map_sg(), which maps each physically contiguous run with the
- * largest IOPTEs that fit and syncs the IOTLB once per call, not once per
- * run (a caching-mode IOMMU, as VMs have, flushes on every sync); an area
- * of up to MAP_SG_STACK pages uses a list on the stack.  With large pages
- * off, map_domain_pages().  The PFNs are read without
- * pages->mutex, as there.  On failure nothing of the area is left mapped
- * in @domain.
+ * Each physically contiguous run of the area's pages goes to the driver in
+ * one map_run(), and the IOTLB is synced once for the whole area (a
+ * caching-mode IOMMU, as VMs have, flushes on every sync).  With large
+ * pages off, each page is a run of its own, so that the area can later be
+ * cut at any page.  The PFNs are read without pages->mutex: the area's own
+ * node in domains_itree keeps every index it covers in the store, and
+ * re-marking an entry's charge keeps its PFN.  On failure nothing of the
+ * area is left mapped in @domain.
  */
 int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 {
 	int prot = area->iommu_prot | IOMMU_CACHE;
-	unsigned long index = area->pages_node.start;
-	unsigned long npages = area->pages_node.last - area->pages_node.start + 1;
+	bool runs = !READ_ONCE(area->iopt->disable_large_pages);
 	unsigned long area_iova = iopt_area_iova(area);
 	unsigned long left = iopt_area_length(area);
+	unsigned long index = area->pages_node.start;
 	unsigned long offset = area->page_offset;
-	unsigned long iova = area_iova;
-	struct scatterlist stack_sg[MAP_SG_STACK];
-	struct sg_table sgt = {
-		.sgl = stack_sg,
-		.orig_nents = npages,
-	};
+	struct iopt_pfn_chunk *pfns = NULL;
+	size_t total = 0, mapped;
+	unsigned long batch = 0;
 	int rc;
 
 	if (area->pages->mmio)
 		return iopt_mmio_map_domain(area, domain);
-	if (READ_ONCE(area->iopt->disable_large_pages))
-		return map_domain_pages(area, domain);
-	if (npages <= MAP_SG_STACK) {
-		sg_init_table(stack_sg, npages);
-	} else {
-		rc = sg_alloc_table(&sgt, min_t(unsigned long, npages,
-						MAP_SG_PAGES),
-				    GFP_KERNEL_ACCOUNT);
-		if (rc)
-			return rc;
-	}
 	while (left) {
-		struct scatterlist *sg = sgt.sgl;
-		struct iopt_pfn_chunk *pfns = NULL;
-		size_t chunk = 0;
-		unsigned int n;
-		ssize_t mapped;
+		phys_addr_t paddr = 0;
+		size_t len = 0;
 
-		for (n = 0; n < sgt.orig_nents && left; n++, index++) {
-			unsigned long len = min(left, PAGE_SIZE - offset);
+		/* One run: pages whose PFNs follow each other. */
+		do {
 			unsigned long slot = index % IOPT_PFN_CHUNK;
+			size_t plen = min_t(size_t, left, PAGE_SIZE - offset);
 			unsigned long entry;
+			phys_addr_t pa;
 
 			if (!pfns || !slot)
 				pfns = xa_load(&area->pages->pfn_chunks,
@@ -1059,35 +1061,38 @@ int iopt_area_map_domain(struct iopt_area *area, struct iommu_domain *domain)
 				rc = -EFAULT;
 				goto err_unmap;
 			}
-			sg_set_page(sg, pfn_to_page(iopt_pfn_entry_pfn(entry)),
-				    len, offset);
-			sg = sg_next(sg);
-			chunk += len;
-			left -= len;
+			pa = PFN_PHYS(iopt_pfn_entry_pfn(entry)) + offset;
+			if (len && pa != paddr + len)
+				break;
+			if (!len)
+				paddr = pa;
+			len += plen;
+			left -= plen;
 			offset = 0;
-		}
-		mapped = iommufd_should_fail() ? -ENOMEM :
-			 iommu_map_sg(domain, iova, sgt.sgl, n, prot,
-				      GFP_KERNEL_ACCOUNT);
-		if (mapped != chunk) {
-			/* A short map would be a driver's bug: undo it too. */
-			if (mapped > 0)
-				iommu_unmap(domain, iova, mapped);
-			rc = mapped < 0 ? mapped : -EIO;
+			index++;
+			batch++;
+		} while (left && runs);
+		rc = map_run(domain, area_iova + total, paddr, len, prot,
+			     &mapped);
+		total += mapped;
+		if (rc)
 			goto err_unmap;
+		if (batch >= MAP_RESCHED_PAGES) {
+			batch = 0;
+			cond_resched();
 		}
-		iova += chunk;
 	}
-	if (sgt.sgl != stack_sg)
-		sg_free_table(&sgt);
+	if (domain->ops->iotlb_sync_map) {
+		rc = domain->ops->iotlb_sync_map(domain, area_iova, total);
+		if (rc)
+			goto err_unmap;
+	}
 	return 0;
 
 err_unmap:
-	/* Every chunk before iova is mapped; iommu_map_sg() undid its own. */
-	if (iova > area_iova)
-		iommu_unmap(domain, area_iova, iova - area_iova);
-	if (sgt.sgl != stack_sg)
-		sg_free_table(&sgt);
+	/* Exactly what map_run() reported mapped, nothing else. */
+	if (total)
+		iommu_unmap(domain, area_iova, total);
 	return rc;
 }
 

@@ -17,7 +17,8 @@
  * Locking: policy_mutex serialises attaching and detaching; the list is
  * read under RCU (the programs are not sleepable), and a detached policy is
  * freed after a grace period, so detaching while other threads map is safe.
- * The decision log has its own spinlock.
+ * Allowed calls are counted per CPU (every map asks, on every CPU), denied
+ * ones in one atomic.  The decision log has its own spinlock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,9 +49,8 @@ DEFINE_STATIC_KEY_FALSE(iommufd_policy_active);
  * @name: its name
  * @audit: IOMMUFD_POLICY_F_AUDIT
  * @since: when it was attached (seconds since the epoch)
- * @allowed: calls its programs allowed
+ * @allowed: calls its programs allowed, per CPU (policy_allowed() sums)
  * @denied: calls its programs denied (in audit mode too)
- * @rcu: frees it after readers are done
  */
 struct iommufd_policy {
 	struct list_head node;
@@ -58,9 +58,8 @@ struct iommufd_policy {
 	char name[IOMMUFD_POLICY_NAME_LEN];
 	bool audit;
 	time64_t since;
-	atomic64_t allowed;
+	u64 __percpu *allowed;
 	atomic64_t denied;
-	struct rcu_head rcu;
 };
 
 static LIST_HEAD(policy_list);
@@ -116,7 +115,7 @@ static void policy_record(struct iommufd_policy *p, enum policy_hook hook,
 	bool quiet;
 
 	if (verdict == VERDICT_ALLOW)
-		atomic64_inc(&p->allowed);
+		this_cpu_inc(*p->allowed);
 	else
 		atomic64_inc(&p->denied);
 	/*
@@ -169,14 +168,25 @@ static int policy_errno(int rc)
 	return rc;
 }
 
+/*
+ * The calling task's name is read without task_lock(): only a write to
+ * /proc/PID/comm changes it from outside, and then the program sees the old
+ * name, the new one or a mix, always NUL-terminated (as in any log line
+ * that prints current->comm).
+ */
 static void policy_fill_task(struct iommufd_policy_task *t,
 			     struct task_struct *task)
 {
 	t->pid = task_tgid_nr(task);
-	t->uid = from_kuid_munged(&init_user_ns, task_uid(task));
 	rcu_read_lock();
 	t->cgroup_id = cgroup_id(task_dfl_cgroup(task));
 	rcu_read_unlock();
+	if (task == current) {
+		t->uid = from_kuid_munged(&init_user_ns, current_uid());
+		strscpy_pad(t->comm, current->comm, sizeof(t->comm));
+		return;
+	}
+	t->uid = from_kuid_munged(&init_user_ns, task_uid(task));
 	__get_task_comm(t->comm, sizeof(t->comm), task);
 }
 
@@ -419,8 +429,12 @@ int __iommufd_policy_map(const struct iommufd_policy_map_req *req)
 		.page_size = PAGE_SIZE,
 	};
 
+	/* Filled once when the caller owns the pages, as it mostly does. */
 	policy_fill_task(&ctx.task, current);
-	policy_fill_task(&ctx.owner, req->owner ?: current);
+	if (req->owner && req->owner != current)
+		policy_fill_task(&ctx.owner, req->owner);
+	else
+		ctx.owner = ctx.task;
 	if (req->account_mode != IOPT_PAGES_ACCOUNT_NONE) {
 		ctx.charged_pages = party_charged(current, current_user(),
 						  req->account_mode);
@@ -576,11 +590,33 @@ static struct iommufd_policy *policy_new(const struct iommufd_policy_ops *ops)
 	p = iommufd_should_fail() ? NULL : kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return NULL;
+	p->allowed = iommufd_should_fail() ? NULL : alloc_percpu(u64);
+	if (!p->allowed) {
+		kfree(p);
+		return NULL;
+	}
 	p->ops = ops;
 	strscpy(p->name, ops->name, sizeof(p->name));
 	p->audit = ops->flags & IOMMUFD_POLICY_F_AUDIT;
 	p->since = ktime_get_real_seconds();
 	return p;
+}
+
+/* Once no reader can still see @p (after a grace period), or never listed. */
+static void policy_free(struct iommufd_policy *p)
+{
+	free_percpu(p->allowed);
+	kfree(p);
+}
+
+static u64 policy_allowed(struct iommufd_policy *p)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(p->allowed, cpu);
+	return sum;
 }
 
 static int policy_reg(void *kdata, struct bpf_link *link)
@@ -609,13 +645,13 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 	}
 	mutex_unlock(&policy_mutex);
 	if (rc)
-		kfree(p);
+		policy_free(p);
 	return rc;
 }
 
 static void policy_unreg(void *kdata, struct bpf_link *link)
 {
-	struct iommufd_policy *p;
+	struct iommufd_policy *p, *gone = NULL;
 
 	mutex_lock(&policy_mutex);
 	list_for_each_entry(p, &policy_list, node) {
@@ -625,12 +661,17 @@ static void policy_unreg(void *kdata, struct bpf_link *link)
 		atomic64_inc(&policy_generation);
 		static_branch_dec(&iommufd_policy_active);
 		pr_info("policy %s detached\n", p->name);
-		kfree_rcu(p, rcu);
+		gone = p;
 		break;
 	}
 	mutex_unlock(&policy_mutex);
-	/* The programs may still run in readers: wait before they go. */
+	/*
+	 * The programs, and @gone's counters, may still be used by readers:
+	 * wait before they go.
+	 */
 	synchronize_rcu();
+	if (gone)
+		policy_free(gone);
 }
 
 /*
@@ -658,21 +699,22 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	if (!old)
 		rc = -ENOENT;
 	if (!rc) {
-		atomic64_set(&p->allowed, atomic64_read(&old->allowed));
+		/* What readers still count on @old after this is not carried. */
+		*per_cpu_ptr(p->allowed, 0) = policy_allowed(old);
 		atomic64_set(&p->denied, atomic64_read(&old->denied));
 		list_replace_rcu(&old->node, &p->node);
 		atomic64_inc(&policy_generation);
 		pr_info("policy %s replaced%s\n", p->name,
 			p->audit ? " (audit mode)" : "");
-		kfree_rcu(old, rcu);
 	}
 	mutex_unlock(&policy_mutex);
 	if (rc) {
-		kfree(p);
+		policy_free(p);
 		return rc;
 	}
 	/* The old programs may still run in readers: wait before they go. */
 	synchronize_rcu();
+	policy_free(old);
 	return 0;
 }
 
@@ -730,7 +772,7 @@ static int policies_show(struct seq_file *m, void *unused)
 	seq_puts(m, "name\thooks\tmode\tsince\tallowed\tdenied\n");
 	mutex_lock(&policy_mutex);
 	list_for_each_entry(p, &policy_list, node)
-		seq_printf(m, "%s\t%s%s%s%s%s\t%s\t%lld\t%lld\t%lld\n", p->name,
+		seq_printf(m, "%s\t%s%s%s%s%s\t%s\t%lld\t%llu\t%lld\n", p->name,
 			   p->ops->bind ? "bind," : "",
 			   p->ops->attach ? "attach," : "",
 			   p->ops->map ? "map," : "",
@@ -738,8 +780,7 @@ static int policies_show(struct seq_file *m, void *unused)
 			   p->ops->bind || p->ops->attach || p->ops->map ||
 			   p->ops->charge ? "" : "-",
 			   p->audit ? "audit" : "enforce", (s64)p->since,
-			   atomic64_read(&p->allowed),
-			   atomic64_read(&p->denied));
+			   policy_allowed(p), atomic64_read(&p->denied));
 	mutex_unlock(&policy_mutex);
 	return 0;
 }
