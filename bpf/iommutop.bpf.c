@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * iommutop's collector: the module's tracepoints (tp_btf), aggregated per
- * process in a hash map, so user space reads summaries, never events.
- * Attributed to the process the event happens in: a map and its pins to
- * the mapping process, an IOTLB sync to the unmapping one, a denial to the
- * caller; except page faults, which devices raise in whatever context, and
- * which go to the process owning the fault queue (the event names it).
+ * iommutop's collector, for what the module does not count itself: policy
+ * denials and I/O page faults, from the module's tracepoints (tp_btf),
+ * aggregated per process in a hash map, so user space reads summaries,
+ * never events.  Maps, unmaps, pins and IOTLB syncs are not here: the
+ * module counts them per context and CPU anyway (debugfs
+ * iommufd_bpf/activity), so the hot path runs no program.  A denial is
+ * the caller's; a page fault, which a device raises in whatever context,
+ * goes to the process owning the fault queue (the event names it).
  */
 #include "iommufd_bpf_btf.h"
 #include <bpf/bpf_helpers.h>
@@ -45,92 +47,6 @@ static struct iommutop_proc *proc_of(__u32 tgid, const char *comm)
 static struct iommutop_proc *proc(void)
 {
 	return proc_of(bpf_get_current_pid_tgid() >> 32, NULL);
-}
-
-static __u32 log2_ns(__u64 ns)
-{
-	__u32 i = 0;
-
-	for (int b = 32; b > 0; b >>= 1) {
-		if (ns >> b) {
-			ns >>= b;
-			i += b;
-		}
-	}
-	return i < IOMMUTOP_LAT_BUCKETS ? i : IOMMUTOP_LAT_BUCKETS - 1;
-}
-
-SEC("tp_btf/ioas_map")
-int BPF_PROG(on_map, u32 ioas_id, unsigned long iova, unsigned long length,
-	     unsigned long uptr, int prot, unsigned long charged, u64 ns)
-{
-	struct iommutop_proc *p = proc();
-	__u32 b;
-
-	if (!p)
-		return 0;
-	__sync_fetch_and_add(&p->maps, 1);
-	__sync_fetch_and_add(&p->map_bytes, length);
-	__sync_fetch_and_add(&p->map_ns, ns);
-	p->charged = charged;
-	b = log2_ns(ns);
-	if (b < IOMMUTOP_LAT_BUCKETS)
-		__sync_fetch_and_add(&p->map_lat[b], 1);
-	return 0;
-}
-
-SEC("tp_btf/ioas_unmap")
-int BPF_PROG(on_unmap, u32 ioas_id, unsigned long iova, unsigned long length,
-	     unsigned long unmapped, unsigned long charged, u64 ns)
-{
-	struct iommutop_proc *p = proc();
-
-	if (!p)
-		return 0;
-	__sync_fetch_and_add(&p->unmaps, 1);
-	__sync_fetch_and_add(&p->unmap_bytes, unmapped);
-	p->charged = charged;
-	return 0;
-}
-
-SEC("tp_btf/pin")
-int BPF_PROG(on_pin, u32 ioas_id, unsigned long uaddr, unsigned long npages,
-	     unsigned long ncharged, unsigned long charged)
-{
-	struct iommutop_proc *p = proc();
-
-	if (!p)
-		return 0;
-	__sync_fetch_and_add(&p->pinned, npages);
-	p->charged = charged;
-	return 0;
-}
-
-SEC("tp_btf/unpin")
-int BPF_PROG(on_unpin, u32 ioas_id, unsigned long uaddr, unsigned long npages,
-	     unsigned long ncharged, unsigned long charged)
-{
-	struct iommutop_proc *p = proc();
-
-	if (!p)
-		return 0;
-	__sync_fetch_and_add(&p->unpinned, npages);
-	p->charged = charged;
-	return 0;
-}
-
-SEC("tp_btf/iotlb_sync")
-int BPF_PROG(on_iotlb_sync, u32 ioas_id, u32 hwpt_id, unsigned long start,
-	     unsigned long last, unsigned long npages, u64 ns)
-{
-	struct iommutop_proc *p = proc();
-
-	if (!p)
-		return 0;
-	__sync_fetch_and_add(&p->iotlb_syncs, 1);
-	__sync_fetch_and_add(&p->iotlb_pages, npages);
-	__sync_fetch_and_add(&p->iotlb_ns, ns);
-	return 0;
 }
 
 SEC("tp_btf/policy_decision")

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What bpf/iommutop.bpf.c aggregates per process, shared with user space
- * (tools/iommutop and its tests).
+ * One process's activity as iommutop shows it, shared with user space
+ * (tools/iommutop and its tests): bpf/iommutop.bpf.c fills @comm, @denials,
+ * @faults and @fault_responses; tools/iommutop adds the rest up from the
+ * module's per-context counts (debugfs iommufd_bpf/activity, whose
+ * histogram has IOMMUTOP_LAT_BUCKETS buckets too).
  */
 #ifndef IOMMUFD_BPF_IOMMUTOP_H
 #define IOMMUFD_BPF_IOMMUTOP_H
@@ -10,7 +13,7 @@
 #define IOMMUTOP_MAX_PROCS 4096
 
 /**
- * struct iommutop_proc - one process's activity since the collector started
+ * struct iommutop_proc - one process's activity since iommutop started
  * @comm: its command name when first seen
  * @maps: IOAS maps (IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA)
  * @unmaps: unmaps that unmapped something
@@ -19,7 +22,6 @@
  * @map_ns: nanoseconds spent in maps
  * @pinned: pages pinned (pin events)
  * @unpinned: pages unpinned (unpin events)
- * @charged: the pages its charged party had charged after its last event
  * @iotlb_syncs: IOTLB syncs its unmaps caused
  * @iotlb_pages: pages of IOVA those syncs invalidated
  * @iotlb_ns: nanoseconds spent in them
@@ -38,7 +40,6 @@ struct iommutop_proc {
 	__u64 map_ns;
 	__u64 pinned;
 	__u64 unpinned;
-	__u64 charged;
 	__u64 iotlb_syncs;
 	__u64 iotlb_pages;
 	__u64 iotlb_ns;

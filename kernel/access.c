@@ -205,7 +205,6 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 			       unsigned long last)
 {
-	u32 ioas_id = container_of(iopt, struct iommufd_ioas, iopt)->obj.id;
 	struct iopt_walk walk;
 	struct iopt_area *area;
 
@@ -214,7 +213,7 @@ static void access_unpin_range(struct io_pagetable *iopt, unsigned long iova,
 		iopt_pages_remove_access(area->pages,
 					 iopt_area_iova_to_index(area, walk.cur),
 					 iopt_area_iova_to_index(area, walk.end),
-					 ioas_id);
+					 iopt);
 		WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
 	}
 	WARN_ON(!walk.complete);
@@ -320,7 +319,7 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 		last_index = iopt_area_iova_to_index(area, walk.end);
 		rc = iopt_pages_add_access(area->pages, first_index,
 					   last_index, out_pages, flags,
-					   access->ioas->obj.id);
+					   &access->ioas->iopt);
 		if (rc)
 			break;
 		atomic_inc(&area->num_accesses);

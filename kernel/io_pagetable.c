@@ -267,13 +267,14 @@ void iopt_iotlb_sync(struct io_pagetable *iopt, u32 id,
 		     struct iommu_iotlb_gather *gather, unsigned long npages)
 {
 	unsigned long start = gather->start, last = gather->end;
-	u64 t0 = trace_iotlb_sync_enabled() ? ktime_get_ns() : 0;
+	u64 t0 = iommufd_activity_start(trace_iotlb_sync_enabled());
+	u64 ns;
 
 	iommu_iotlb_sync(domain, gather);
 	atomic_long_inc(&iommufd_stats.iotlb_syncs);
+	ns = iommufd_activity_sync(iopt, npages, t0);
 	if (trace_iotlb_sync_enabled())
-		trace_iotlb_sync(iopt->id, id, start, last, npages,
-				 ktime_get_ns() - t0);
+		trace_iotlb_sync(iopt->id, id, start, last, npages, ns);
 }
 
 /* Unmap @area from every domain, syncing each IOTLB; then unpin. */

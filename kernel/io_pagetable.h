@@ -34,14 +34,73 @@
 
 #include <linux/capability.h>
 #include <linux/interval_tree.h>
+#include <linux/jump_label.h>
+#include <linux/ktime.h>
 #include <linux/kref.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
 
 struct iommufd_access;
 struct iommufd_ledger;
+
+/* Map latencies are counted in buckets of [2^i, 2^(i+1)) nanoseconds. */
+#define IOMMUFD_ACTIVITY_BUCKETS 32
+
+/**
+ * struct iommufd_activity - what one context did, counted per CPU
+ * @maps: IOAS maps (IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, VFIO_IOMMU_MAP_DMA)
+ * @unmaps: unmaps that unmapped something
+ * @map_bytes: bytes mapped
+ * @unmap_bytes: bytes unmapped
+ * @map_ns: nanoseconds spent in timed maps
+ * @pinned: pages pinned through its IOAS (for domains and accesses)
+ * @unpinned: pages unpinned through them
+ * @iotlb_syncs: IOTLB syncs of its domains (one per domain per unmap)
+ * @iotlb_pages: pages of IOVA those syncs invalidated
+ * @iotlb_ns: nanoseconds spent in timed syncs
+ * @map_lat: timed maps by latency: bucket i counts [2^i, 2^(i+1)) ns
+ *
+ * Counted always, a few per-CPU adds per call; timed only while someone
+ * reads the times (iommufd_activity_timed) or the matching event is on.
+ * Summed over CPUs when debugfs iommufd_bpf/activity is read.
+ */
+struct iommufd_activity {
+	u64 maps;
+	u64 unmaps;
+	u64 map_bytes;
+	u64 unmap_bytes;
+	u64 map_ns;
+	u64 pinned;
+	u64 unpinned;
+	u64 iotlb_syncs;
+	u64 iotlb_pages;
+	u64 iotlb_ns;
+	u64 map_lat[IOMMUFD_ACTIVITY_BUCKETS];
+};
+
+DECLARE_STATIC_KEY_FALSE(iommufd_activity_timed);
+struct io_pagetable;
+
+/*
+ * When a map, unmap or IOTLB sync starts, if its time is wanted (@traced:
+ * its event is on); 0 when not.
+ */
+static inline u64 iommufd_activity_start(bool traced)
+{
+	if (static_branch_unlikely(&iommufd_activity_timed) || traced)
+		return ktime_get_ns();
+	return 0;
+}
+
+u64 iommufd_activity_map(struct io_pagetable *iopt, unsigned long bytes,
+			 u64 t0);
+u64 iommufd_activity_unmap(struct io_pagetable *iopt, unsigned long bytes,
+			   u64 t0);
+u64 iommufd_activity_sync(struct io_pagetable *iopt, unsigned long npages,
+			  u64 t0);
 
 /**
  * struct io_pagetable - the IOVA space of one IOAS
@@ -80,6 +139,8 @@ struct iommufd_ledger;
  *                 access may attach and no domain be added (either could
  *                 need to pin from a user address that is gone), as
  *                 vfio_iommu_type1 does; @iova_rwsem
+ * @activity: its context's activity counters (struct iommufd_activity),
+ *            which outlive the table; set once when the IOAS is made
  */
 struct io_pagetable {
 	struct rw_semaphore domains_rwsem;
@@ -97,6 +158,7 @@ struct io_pagetable {
 	unsigned int nareas;
 	unsigned int max_areas;
 	unsigned int vaddr_invalid;
+	struct iommufd_activity __percpu *activity;
 };
 
 /**
@@ -420,10 +482,11 @@ struct task_struct *iopt_pages_get_owner_task(struct iopt_pages *pages);
 
 int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 			  unsigned long last_index, struct page **out_pages,
-			  unsigned int flags, u32 ioas_id);
+			  unsigned int flags, struct io_pagetable *iopt);
 void iopt_pages_remove_access(struct iopt_pages *pages,
 			      unsigned long start_index,
-			      unsigned long last_index, u32 ioas_id);
+			      unsigned long last_index,
+			      struct io_pagetable *iopt);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, unsigned int flags);
 unsigned long iopt_pages_count_pinned(struct iopt_pages *pages,

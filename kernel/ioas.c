@@ -28,6 +28,7 @@ struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx)
 		return ERR_CAST(obj);
 	ioas = container_of(obj, struct iommufd_ioas, obj);
 	iopt_init_table(&ioas->iopt, obj->id);
+	ioas->iopt.activity = ictx->activity;
 	mutex_init(&ioas->mutex);
 	INIT_LIST_HEAD(&ioas->hwpt_list);
 	return ioas;
@@ -242,8 +243,8 @@ static int ioas_map(struct iommufd_ucmd *ucmd, u32 ioas_id, u32 flags,
 	});
 	if (rc)
 		goto out_put;
-	/* Timed for the event only when someone listens. */
-	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;
+	/* Timed only when someone reads the times. */
+	t0 = iommufd_activity_start(trace_ioas_map_enabled());
 	if (file)
 		rc = iopt_map_file_pages(&ioas->iopt, &out, file, start, length,
 					 iommu_prot,
@@ -255,10 +256,11 @@ static int ioas_map(struct iommufd_ucmd *ucmd, u32 ioas_id, u32 flags,
 					 flags & IOMMU_IOAS_MAP_FIXED_IOVA ?
 					 0 : IOPT_ALLOC_IOVA, mode);
 	if (!rc) {
+		u64 ns = iommufd_activity_map(&ioas->iopt, length, t0);
+
 		if (trace_ioas_map_enabled())
 			trace_ioas_map(ioas_id, out, length, start, iommu_prot,
-				       ioas_charged(ucmd->ictx),
-				       ktime_get_ns() - t0);
+				       ioas_charged(ucmd->ictx), ns);
 		*iova = out;
 	}
 out_put:
@@ -369,7 +371,7 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	t0 = trace_ioas_unmap_enabled() ? ktime_get_ns() : 0;
+	t0 = iommufd_activity_start(trace_ioas_unmap_enabled());
 	if (cmd->iova == 0 && cmd->length == U64_MAX) {
 		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
 	} else if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX) {
@@ -381,10 +383,12 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 			rc = -ENOENT;
 	}
 	if (!rc) {
+		u64 ns = unmapped ?
+			 iommufd_activity_unmap(&ioas->iopt, unmapped, t0) : 0;
+
 		if (trace_ioas_unmap_enabled())
 			trace_ioas_unmap(cmd->ioas_id, cmd->iova, cmd->length,
-					 unmapped, ioas_charged(ucmd->ictx),
-					 ktime_get_ns() - t0);
+					 unmapped, ioas_charged(ucmd->ictx), ns);
 		cmd->length = unmapped;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	}

@@ -159,6 +159,8 @@ extern struct wait_queue_head iommufd_destroy_wait;
  * @owner: the process that opened it (or, for a VFIO container, set the
  *         container's IOMMU), by thread group ID, and its command name
  * @owner_comm: that command name
+ * @activity: what was done through it (struct iommufd_activity), per CPU;
+ *            freed with the context
  * @ioas_creation_rwsem: held for reading while an IOAS is made and
  *                       published; IOMMU_IOAS_CHANGE_PROCESS holds it for
  *                       writing, so that every IOAS it locks is every IOAS
@@ -179,6 +181,7 @@ struct iommufd_ctx {
 	bool vfio;
 	pid_t owner;
 	char owner_comm[16];
+	struct iommufd_activity __percpu *activity;
 };
 
 /**

@@ -268,6 +268,13 @@ static struct iommufd_ctx *iommufd_ctx_alloc(enum iopt_account_mode mode,
 	ictx = iommufd_should_fail() ? NULL : kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
 	if (!ictx)
 		return NULL;
+	ictx->activity = iommufd_should_fail() ? NULL :
+			 alloc_percpu_gfp(struct iommufd_activity,
+					  GFP_KERNEL_ACCOUNT);
+	if (!ictx->activity) {
+		kfree(ictx);
+		return NULL;
+	}
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_rwsem(&ictx->ioas_creation_rwsem);
 	ictx->account_mode = mode;
@@ -412,6 +419,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	WARN_ON(!xa_empty(&ictx->groups));
 	xa_destroy(&ictx->groups);
 	mutex_destroy(&ictx->devices_lock);
+	free_percpu(ictx->activity);
 	kfree(ictx);
 	atomic_long_dec(&iommufd_stats.contexts);
 	return 0;
@@ -577,6 +585,7 @@ struct file *iommufd_file_create(enum iopt_account_mode mode)
 		iommufd_ctx_unlist(ictx);
 		xa_destroy(&ictx->objects);
 		mutex_destroy(&ictx->devices_lock);
+		free_percpu(ictx->activity);
 		kfree(ictx);
 		atomic_long_dec(&iommufd_stats.contexts);
 		return file;

@@ -515,14 +515,14 @@ static unsigned long pages_batch_max(void)
 }
 
 static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
-			      unsigned long last, u32 ioas_id);
+			      unsigned long last, struct io_pagetable *iopt);
 
 /*
- * Pin the page indexes [start, last], none of which is pinned yet, for the
- * IOAS @ioas_id (named in the trace event).
+ * Pin the page indexes [start, last], none of which is pinned yet, through
+ * the IOAS @iopt (counted in its context's activity, named in the event).
  */
 static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
-			   unsigned long last, u32 ioas_id)
+			   unsigned long last, struct io_pagetable *iopt)
 {
 	unsigned long batch = min(last - start + 1, pages_batch_max());
 	unsigned long ncharged = 0, charged = 0;
@@ -543,7 +543,7 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 			rc = got ? got : -EFAULT;
 			break;
 		}
-		rc = pages_store(pages, index, upages, got, ioas_id, &ncharged,
+		rc = pages_store(pages, index, upages, got, iopt->id, &ncharged,
 				 &charged);
 		if (rc) {
 			unpin_user_pages(upages, got);
@@ -557,11 +557,13 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
 	 * event then has its pin, and every pin event one unpin over the
 	 * life of the pages.
 	 */
-	if (index > start)
-		trace_pin(ioas_id, pages->uptr + (start << PAGE_SHIFT),
+	if (index > start) {
+		this_cpu_add(iopt->activity->pinned, index - start);
+		trace_pin(iopt->id, pages->uptr + (start << PAGE_SHIFT),
 			  index - start, ncharged, charged);
+	}
 	if (rc && index > start)
-		pages_unpin_range(pages, start, index - 1, ioas_id);
+		pages_unpin_range(pages, start, index - 1, iopt);
 	return rc;
 }
 
@@ -570,7 +572,7 @@ static int pages_pin_range(struct iopt_pages *pages, unsigned long start,
  * members that pin the same pages, or are released.  Allocates nothing.
  */
 static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
-			      unsigned long last, u32 ioas_id)
+			      unsigned long last, struct io_pagetable *iopt)
 {
 	unsigned long uncharge = 0, charged = 0, found = 0, index = start;
 	struct page *batch[64];
@@ -626,13 +628,14 @@ static void pages_unpin_range(struct iopt_pages *pages, unsigned long start,
 		charged = iommufd_ledger_charged(pages);
 		iommufd_ledger_unlock(pages);
 	}
-	trace_unpin(ioas_id, pages->uptr + (start << PAGE_SHIFT),
+	this_cpu_add(iopt->activity->unpinned, last - start + 1);
+	trace_unpin(iopt->id, pages->uptr + (start << PAGE_SHIFT),
 		    last - start + 1, uncharge, charged);
 }
 
 /* Pin whatever of [start, last] no user covers yet. */
 static int pages_fill(struct iopt_pages *pages, unsigned long start,
-		      unsigned long last, u32 ioas_id)
+		      unsigned long last, struct io_pagetable *iopt)
 {
 	unsigned long hole = start, hole_last, undo = start, undo_last;
 	int rc;
@@ -642,7 +645,7 @@ static int pages_fill(struct iopt_pages *pages, unsigned long start,
 	       iopt_itree2_find_hole(&pages->access_itree,
 				     &pages->domains_itree, &hole, last,
 				     &hole_last)) {
-		rc = pages_pin_range(pages, hole, hole_last, ioas_id);
+		rc = pages_pin_range(pages, hole, hole_last, iopt);
 		if (rc)
 			goto err_undo;
 		if (hole_last == last)
@@ -657,7 +660,7 @@ err_undo:
 	       iopt_itree2_find_hole(&pages->access_itree,
 				     &pages->domains_itree, &undo, hole - 1,
 				     &undo_last)) {
-		pages_unpin_range(pages, undo, undo_last, ioas_id);
+		pages_unpin_range(pages, undo, undo_last, iopt);
 		if (undo_last == hole - 1)
 			break;
 		undo = undo_last + 1;
@@ -667,7 +670,7 @@ err_undo:
 
 /* Unpin whatever of [start, last] no remaining user covers. */
 static void pages_unfill(struct iopt_pages *pages, unsigned long start,
-			 unsigned long last, u32 ioas_id)
+			 unsigned long last, struct io_pagetable *iopt)
 {
 	unsigned long hole = start, hole_last;
 
@@ -676,7 +679,7 @@ static void pages_unfill(struct iopt_pages *pages, unsigned long start,
 	       iopt_itree2_find_hole(&pages->access_itree,
 				     &pages->domains_itree, &hole, last,
 				     &hole_last)) {
-		pages_unpin_range(pages, hole, hole_last, ioas_id);
+		pages_unpin_range(pages, hole, hole_last, iopt);
 		if (hole_last == last)
 			break;
 		hole = hole_last + 1;
@@ -704,11 +707,11 @@ static struct iopt_pages_access *pages_find_access(struct iopt_pages *pages,
  * @last_index: last page index
  * @out_pages: receives the struct page of each index, or NULL
  * @flags: IOMMUFD_ACCESS_RW_WRITE when the access will write
- * @ioas_id: the IOAS the access pins through, for the trace event
+ * @iopt: the IOAS the access pins through, for its counts and trace event
  */
 int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 			  unsigned long last_index, struct page **out_pages,
-			  unsigned int flags, u32 ioas_id)
+			  unsigned int flags, struct io_pagetable *iopt)
 {
 	struct iopt_pages_access *access;
 	unsigned long index;
@@ -732,7 +735,7 @@ int iopt_pages_add_access(struct iopt_pages *pages, unsigned long start_index,
 		rc = -ENOMEM;
 		goto err_unlock;
 	}
-	rc = pages_fill(pages, start_index, last_index, ioas_id);
+	rc = pages_fill(pages, start_index, last_index, iopt);
 	if (rc) {
 		kfree(access);
 		goto err_unlock;
@@ -756,7 +759,7 @@ err_unlock:
 /* Undo one iopt_pages_add_access() of exactly [start_index, last_index]. */
 void iopt_pages_remove_access(struct iopt_pages *pages,
 			      unsigned long start_index,
-			      unsigned long last_index, u32 ioas_id)
+			      unsigned long last_index, struct io_pagetable *iopt)
 {
 	struct iopt_pages_access *access;
 
@@ -768,7 +771,7 @@ void iopt_pages_remove_access(struct iopt_pages *pages,
 		goto out_unlock;
 	interval_tree_remove(&access->node, &pages->access_itree);
 	kfree(access);
-	pages_unfill(pages, start_index, last_index, ioas_id);
+	pages_unfill(pages, start_index, last_index, iopt);
 out_unlock:
 	mutex_unlock(&pages->mutex);
 }
@@ -923,7 +926,7 @@ int iopt_area_pin(struct iopt_area *area)
 		return 0;
 	mutex_lock(&pages->mutex);
 	rc = pages_fill(pages, area->pages_node.start, area->pages_node.last,
-			area->iopt->id);
+			area->iopt);
 	if (!rc)
 		interval_tree_insert(&area->pages_node, &pages->domains_itree);
 	mutex_unlock(&pages->mutex);
@@ -940,7 +943,7 @@ void iopt_area_unpin(struct iopt_area *area)
 	mutex_lock(&pages->mutex);
 	interval_tree_remove(&area->pages_node, &pages->domains_itree);
 	pages_unfill(pages, area->pages_node.start, area->pages_node.last,
-		     area->iopt->id);
+		     area->iopt);
 	mutex_unlock(&pages->mutex);
 }
 

@@ -3,7 +3,8 @@
  * iommufd-bpf: a read-only snapshot of what the module holds, for iommutop
  * and operators: debugfs iommufd_bpf/processes (each charged party),
  * contexts (each open context), ioas (each IOAS of each context) and
- * devices (each bound device).
+ * devices (each bound device); and activity, each context's counts of
+ * maps, unmaps, pins and IOTLB syncs, kept per CPU where they happen.
  *
  * Absolute numbers, read when the file is read: a process that mapped
  * before iommutop started shows its real totals, and iommutop adds the
@@ -197,10 +198,130 @@ static int processes_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(processes);
 
+/*
+ * Activity.  The counters are per CPU and per context: a map adds to its
+ * own CPU's copy, nothing shared is written, no lock is taken.  The times
+ * (and the latency histogram) cost two clock reads per call, taken only
+ * while the activity file is open (iommutop keeps it open and rereads it)
+ * or the call's event is on.
+ */
+DEFINE_STATIC_KEY_FALSE(iommufd_activity_timed);
+
+static u64 activity_since(u64 t0)
+{
+	return t0 ? ktime_get_ns() - t0 : 0;
+}
+
+/*
+ * Count a map of @bytes through @iopt that started at @t0 (from
+ * iommufd_activity_start()); returns its time, 0 when untimed.
+ */
+u64 iommufd_activity_map(struct io_pagetable *iopt, unsigned long bytes,
+			 u64 t0)
+{
+	struct iommufd_activity __percpu *a = iopt->activity;
+	u64 ns = activity_since(t0);
+
+	this_cpu_inc(a->maps);
+	this_cpu_add(a->map_bytes, bytes);
+	if (t0) {
+		this_cpu_add(a->map_ns, ns);
+		this_cpu_inc(a->map_lat[min_t(unsigned int, ns ? ilog2(ns) : 0,
+					      IOMMUFD_ACTIVITY_BUCKETS - 1)]);
+	}
+	return ns;
+}
+
+/* Count an unmap of @bytes (at least one byte); returns its time. */
+u64 iommufd_activity_unmap(struct io_pagetable *iopt, unsigned long bytes,
+			   u64 t0)
+{
+	this_cpu_inc(iopt->activity->unmaps);
+	this_cpu_add(iopt->activity->unmap_bytes, bytes);
+	return activity_since(t0);
+}
+
+/* Count an IOTLB sync of @npages of IOVA; returns its time. */
+u64 iommufd_activity_sync(struct io_pagetable *iopt, unsigned long npages,
+			  u64 t0)
+{
+	u64 ns = activity_since(t0);
+
+	this_cpu_inc(iopt->activity->iotlb_syncs);
+	this_cpu_add(iopt->activity->iotlb_pages, npages);
+	this_cpu_add(iopt->activity->iotlb_ns, ns);
+	return ns;
+}
+
+/* The sum over CPUs, as u64 arrays: struct iommufd_activity is all u64. */
+static void activity_sum(struct iommufd_activity __percpu *a,
+			 struct iommufd_activity *sum)
+{
+	u64 *out = (u64 *)sum;
+	size_t i;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const u64 *in = (const u64 *)per_cpu_ptr(a, cpu);
+
+		for (i = 0; i < sizeof(*sum) / sizeof(u64); i++)
+			out[i] += in[i];
+	}
+}
+
+static void activity_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
+{
+	struct iommufd_activity sum;
+	int i;
+
+	activity_sum(ictx->activity, &sum);
+	seq_printf(m, "%llu\t%d\t", ictx->id, ictx->owner);
+	iommufd_seq_comm(m, ictx->owner_comm);
+	seq_printf(m, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t",
+		   sum.maps, sum.unmaps, sum.map_bytes, sum.unmap_bytes,
+		   sum.map_ns, sum.pinned, sum.unpinned, sum.iotlb_syncs,
+		   sum.iotlb_pages, sum.iotlb_ns);
+	for (i = 0; i < IOMMUFD_ACTIVITY_BUCKETS; i++)
+		seq_printf(m, "%s%llu", i ? "," : "", sum.map_lat[i]);
+	seq_putc(m, '\n');
+}
+
+static int activity_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "ctx\tpid\tcomm\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat\n");
+	return iommufd_walk_contexts(m, activity_show_ctx);
+}
+
+/* While the file is open, maps and syncs are timed. */
+static int activity_open(struct inode *inode, struct file *file)
+{
+	int rc = single_open(file, activity_show, inode->i_private);
+
+	if (!rc)
+		static_branch_inc(&iommufd_activity_timed);
+	return rc;
+}
+
+static int activity_release(struct inode *inode, struct file *file)
+{
+	static_branch_dec(&iommufd_activity_timed);
+	return single_release(inode, file);
+}
+
+static const struct file_operations activity_fops = {
+	.owner = THIS_MODULE,
+	.open = activity_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = activity_release,
+};
+
 void iommufd_snapshot_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("processes", 0400, dir, NULL, &processes_fops);
 	debugfs_create_file("contexts", 0400, dir, NULL, &contexts_fops);
 	debugfs_create_file("ioas", 0400, dir, NULL, &ioas_fops);
 	debugfs_create_file("devices", 0400, dir, NULL, &devices_fops);
+	debugfs_create_file("activity", 0400, dir, NULL, &activity_fops);
 }

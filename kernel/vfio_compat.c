@@ -515,15 +515,20 @@ int iommufd_type1_map(struct iommufd_ioas *ioas, void __user *arg,
 	});
 	if (rc)
 		return rc;
-	t0 = trace_ioas_map_enabled() ? ktime_get_ns() : 0;
+	t0 = iommufd_activity_start(trace_ioas_map_enabled());
 	rc = iopt_map_user_pages(&ioas->iopt, &iova, map.vaddr, map.size, prot,
 				 0, pin_mode);
 	if (rc == -EOVERFLOW && exact)
 		rc = -EINVAL;
-	if (!rc && trace_ioas_map_enabled())
-		trace_ioas_map(ioas->obj.id, iova, map.size, map.vaddr, prot,
-			       iommufd_ledger_charged_current(mode),
-			       ktime_get_ns() - t0);
+	if (!rc) {
+		u64 ns = iommufd_activity_map(&ioas->iopt, map.size, t0);
+
+		if (trace_ioas_map_enabled())
+			trace_ioas_map(ioas->obj.id, iova, map.size, map.vaddr,
+				       prot,
+				       iommufd_ledger_charged_current(mode),
+				       ns);
+	}
 	return rc;
 }
 
@@ -647,7 +652,7 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 			return rc;
 	}
 
-	t0 = trace_ioas_unmap_enabled() ? ktime_get_ns() : 0;
+	t0 = iommufd_activity_start(trace_ioas_unmap_enabled());
 	if (exact) {
 		rc = type1_exact_unmap(ioas, &unmap, v2, &unmapped);
 	} else if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
@@ -669,11 +674,15 @@ int iommufd_type1_unmap(struct iommufd_ioas *ioas, void __user *arg,
 			rc = iopt_unmap_iova(&ioas->iopt, unmap.iova,
 					     unmap.size, &unmapped);
 	}
-	if (unmapped && !(unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR) &&
-	    trace_ioas_unmap_enabled())
-		trace_ioas_unmap(ioas->obj.id, unmap.iova, unmap.size,
-				 unmapped, iommufd_ledger_charged_current(mode),
-				 ktime_get_ns() - t0);
+	if (unmapped && !(unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR)) {
+		u64 ns = iommufd_activity_unmap(&ioas->iopt, unmapped, t0);
+
+		if (trace_ioas_unmap_enabled())
+			trace_ioas_unmap(ioas->obj.id, unmap.iova, unmap.size,
+					 unmapped,
+					 iommufd_ledger_charged_current(mode),
+					 ns);
+	}
 	unmap.size = unmapped;
 	if (copy_to_user(arg, &unmap, minsz))
 		return -EFAULT;

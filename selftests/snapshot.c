@@ -4,7 +4,8 @@
  * party, with its limit), contexts (owner, kind, IOAS and devices), ioas
  * (areas, bytes, pinned pages, domains, accesses) and devices (group,
  * owner, HWPT, IOAS, domain, direct regions), with absolute numbers for a
- * known state.
+ * known state; and activity (each context's maps, unmaps, pins and IOTLB
+ * syncs, counted per CPU), for a known workload.
  */
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -422,6 +423,181 @@ TEST_F(snapshot, readers_never_make_destroy_busy)
 	pthread_join(reader.thread, NULL);
 	ASSERT_EQ(0, busy);
 	ASSERT_LT(10, reader.reads);
+}
+
+/**
+ * struct activity - one context's line of the activity file
+ * @v: maps unmaps map_bytes unmap_bytes map_ns pinned unpinned iotlb_syncs
+ *     iotlb_pages iotlb_ns, in the file's order
+ * @lat: the map latency histogram
+ */
+struct activity {
+	unsigned long long v[10];
+	unsigned long long lat[32];
+};
+
+#define ACTIVITY_HEADER "ctx\tpid\tcomm\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat\n"
+
+enum { A_MAPS, A_UNMAPS, A_MAP_BYTES, A_UNMAP_BYTES, A_MAP_NS, A_PINNED,
+       A_UNPINNED, A_SYNCS, A_SYNC_PAGES, A_SYNC_NS };
+
+/*
+ * Context @ctx's line of the activity file read through @afd (kept open,
+ * read again from the start); 0, or -1 when the context has none.
+ */
+static int activity_of(int afd, unsigned long long ctx, struct activity *a)
+{
+	static char text[1 << 16];
+	char pat[32], *line, *p;
+	ssize_t n;
+
+	if (lseek(afd, 0, SEEK_SET))
+		return -1;
+	n = read(afd, text, sizeof(text) - 1);
+	if (n <= 0)
+		return -1;
+	text[n] = 0;
+	snprintf(pat, sizeof(pat), "\n%llu\t", ctx);
+	line = strstr(text, pat);
+	if (!line)
+		return -1;
+	p = strchr(line + 1, '\t');		/* after ctx */
+	p = p ? strchr(p + 1, '\t') : NULL;	/* after pid */
+	p = p ? strchr(p + 1, '\t') : NULL;	/* after comm */
+	if (!p)
+		return -1;
+	for (int i = 0; i < 10; i++)
+		a->v[i] = strtoull(p + 1, &p, 10);
+	for (int i = 0; i < 32; i++)
+		a->lat[i] = strtoull(p + 1, &p, 10);
+	return *p == '\n' ? 0 : -1;
+}
+
+/* The numbers of a known workload, exact; the times consistent. */
+TEST_F(snapshot, activity_counts_a_known_workload)
+{
+	unsigned long long lat = 0, min_ns = 0;
+	uint32_t ioas, hwpt;
+	struct activity a;
+	char head[200];
+	int afd;
+
+	afd = open(DIR "activity", O_RDONLY);
+	ASSERT_GE(afd, 0);
+	ASSERT_GE(read(afd, head, sizeof(head)), (ssize_t)strlen(ACTIVITY_HEADER));
+	ASSERT_EQ(0, strncmp(head, ACTIVITY_HEADER, strlen(ACTIVITY_HEADER)));
+	ASSERT_OK(activity_of(afd, self->ctx, &a));
+	for (int i = 0; i < 10; i++)
+		ASSERT_EQ(0, a.v[i]);
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(test_mock_domain(self->fd, ioas, 0, NULL, &hwpt, NULL));
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(ioas_map_fixed(self->fd, ioas, self->buf + i * 4 * PAGE,
+					 4 * PAGE, IOVA + i * 8 * PAGE));
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(ioas_unmap(self->fd, ioas, IOVA + i * 8 * PAGE,
+				     4 * PAGE, NULL));
+	/* Neither a failed map nor an unmap of nothing counts. */
+	ASSERT_ERRNO(EINVAL, ioas_map_fixed(self->fd, ioas, self->buf, PAGE, 1));
+	ASSERT_ERRNO(ENOENT, ioas_unmap(self->fd, ioas, IOVA, PAGE, NULL));
+
+	ASSERT_OK(activity_of(afd, self->ctx, &a));
+	ASSERT_EQ(3, a.v[A_MAPS]);
+	ASSERT_EQ(3 * 4 * PAGE, a.v[A_MAP_BYTES]);
+	ASSERT_EQ(3, a.v[A_UNMAPS]);
+	ASSERT_EQ(3 * 4 * PAGE, a.v[A_UNMAP_BYTES]);
+	ASSERT_EQ(12, a.v[A_PINNED]);
+	ASSERT_EQ(12, a.v[A_UNPINNED]);
+	/* One domain: one sync per unmap call. */
+	ASSERT_EQ(3, a.v[A_SYNCS]);
+	ASSERT_EQ(12, a.v[A_SYNC_PAGES]);
+	ASSERT_GT(a.v[A_SYNC_NS], 0);
+	/* The file is open: each map timed, in its bucket. */
+	for (int i = 0; i < 32; i++) {
+		lat += a.lat[i];
+		min_ns += a.lat[i] << i;
+	}
+	ASSERT_EQ(3, lat);
+	ASSERT_GE(a.v[A_MAP_NS], min_ns);
+	ASSERT_LT(a.v[A_MAP_NS], 2 * min_ns);
+	close(afd);
+}
+
+/*
+ * Activity belongs to the context: a forked child mapping through the
+ * parent's file counts there, a file of the child's own has its own line,
+ * and the line goes with the file.
+ */
+TEST_F(snapshot, activity_is_the_contexts)
+{
+	unsigned long long before, child_ctx = 0;
+	struct activity a, b;
+	int afd, ready[2], go[2], status;
+	uint32_t ioas;
+	pid_t pid;
+
+	afd = open(DIR "activity", O_RDONLY);
+	ASSERT_GE(afd, 0);
+	ASSERT_OK(ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(activity_of(afd, self->ctx, &a));
+	before = a.v[A_MAPS];
+	ASSERT_OK(pipe(ready));
+	ASSERT_OK(pipe(go));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		uint32_t own;
+		uint64_t iova;
+		char c = 0;
+		int fd2 = open("/dev/iommu", O_RDWR);
+
+		if (fd2 < 0 || ioas_map(self->fd, ioas, self->buf, PAGE, &iova) ||
+		    ioas_alloc(fd2, &own) ||
+		    ioas_map(fd2, own, self->buf, PAGE, &iova) ||
+		    ioas_map(fd2, own, self->buf, PAGE, &iova))
+			_exit(1);
+		/* Hold the file while the parent looks. */
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	{
+		char c;
+
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	}
+	ASSERT_OK(activity_of(afd, self->ctx, &a));
+	ASSERT_EQ(before + 1, a.v[A_MAPS]);
+	/* The child's own context: the one other line naming its pid. */
+	{
+		char text[1 << 14], pat[32], *line;
+		ssize_t n;
+
+		ASSERT_EQ(0, lseek(afd, 0, SEEK_SET));
+		n = read(afd, text, sizeof(text) - 1);
+		ASSERT_GT(n, 0);
+		text[n] = 0;
+		snprintf(pat, sizeof(pat), "\t%d\t", pid);
+		for (line = strchr(text, '\n'); line; line = strchr(line + 1, '\n'))
+			if (!strncmp(strchr(line + 1, '\t') ?: "", pat, strlen(pat)))
+				child_ctx = strtoull(line + 1, NULL, 10);
+	}
+	ASSERT_NE(0, child_ctx);
+	ASSERT_OK(activity_of(afd, child_ctx, &b));
+	ASSERT_EQ(2, b.v[A_MAPS]);
+	ASSERT_EQ(2 * PAGE, b.v[A_MAP_BYTES]);
+	/* No domain, no access: nothing pinned. */
+	ASSERT_EQ(0, b.v[A_PINNED]);
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	/* Its file closed with it: its line is gone. */
+	ASSERT_NE(0, activity_of(afd, child_ctx, &b));
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	close(afd);
 }
 
 TEST_HARNESS_MAIN

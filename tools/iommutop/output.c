@@ -707,7 +707,11 @@ static void prom_histogram(FILE *f, const struct sample *smp)
 		proc_labels(f, p);
 		fprintf(f, "} %.9f\n%s_count{", p->live.map_ns / 1e9, name);
 		proc_labels(f, p);
-		fprintf(f, "} %llu\n", (unsigned long long)p->live.maps);
+		/*
+		 * The maps timed: a map that ran while iommutop started is
+		 * counted in maps but may not have been timed.
+		 */
+		fprintf(f, "} %llu\n", (unsigned long long)cum);
 	}
 }
 

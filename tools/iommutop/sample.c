@@ -4,19 +4,25 @@
  *
  * Absolute numbers (contexts, IOAS, devices, pinned and charged pages,
  * limits) come from the module's debugfs snapshot, read anew each sample.
- * Activity (maps, unmaps, IOTLB syncs, map latency, denials) comes from
- * the BPF collector bpf/iommutop.bpf.c, which counts per process from the
- * moment iommutop attached it; rates are the difference between two
- * samples over the time between them.
+ * Activity comes from two places, counted from iommutop's first sample on:
+ * maps, unmaps, pins, IOTLB syncs and map latency from the module's own
+ * per-context counters (debugfs activity, kept open so that the module
+ * times maps and syncs meanwhile), added up per owning process; denials
+ * and page faults from the BPF collector bpf/iommutop.bpf.c, per process.
+ * A context that closes keeps adding its last counts to its process until
+ * that process is gone and has been shown once more.  Rates are the
+ * difference between two samples over the time between them.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "top.h"
 #include "iommutop.skel.h"
@@ -26,12 +32,25 @@ struct prev {
 	struct iommutop_proc p;
 };
 
+/* A context's counts when first seen, and in the last sample. */
+struct ctx_seen {
+	uint64_t ctx;
+	int pid;
+	struct iommutop_proc base, last;
+	bool in_sample;		/* listed in the sample being taken */
+};
+
 struct sampler {
 	struct iommutop_bpf *skel;
 	int map_fd;
+	int activity_fd;	/* debugfs activity, held open: maps are timed */
 	int pid;		/* only this process, or 0 */
-	struct prev *prev;	/* the collector's counts at the last sample */
+	struct prev *prev;	/* each process's counts at the last sample */
 	size_t nprev;
+	struct ctx_seen *ctxs;	/* every context seen, while it lives */
+	size_t nctxs;
+	struct prev *closed;	/* closed contexts' counts, per process */
+	size_t nclosed;
 	bool have_prev;
 	double last_mono;
 };
@@ -64,6 +83,14 @@ struct sampler *sampler_open(int pid, char *err, size_t errlen)
 		return NULL;
 	}
 	s->pid = pid;
+	s->activity_fd = open(DEBUGFS_DIR "/activity", O_RDONLY | O_CLOEXEC);
+	if (s->activity_fd < 0) {
+		set_err(err, errlen,
+			"cannot read %s: %s (is the module loaded and debugfs mounted?)",
+			DEBUGFS_DIR "/activity", strerror(errno));
+		free(s);
+		return NULL;
+	}
 	s->skel = iommutop_bpf__open();
 	if (!s->skel) {
 		set_err(err, errlen, "cannot open the BPF collector: %s",
@@ -89,6 +116,7 @@ struct sampler *sampler_open(int pid, char *err, size_t errlen)
 	return s;
 fail:
 	iommutop_bpf__destroy(s->skel);
+	close(s->activity_fd);
 	free(s);
 	return NULL;
 }
@@ -98,7 +126,10 @@ void sampler_close(struct sampler *s)
 	if (!s)
 		return;
 	iommutop_bpf__destroy(s->skel);
+	close(s->activity_fd);
 	free(s->prev);
+	free(s->ctxs);
+	free(s->closed);
 	free(s);
 }
 
@@ -431,6 +462,148 @@ static void rates(struct proc_row *p, const struct iommutop_proc *old,
 	}
 }
 
+/* The module's activity counters, in the activity file's order. */
+#define ACTIVITY_COUNTERS 10
+
+static __u64 *activity_counter(struct iommutop_proc *p, int i)
+{
+	__u64 *c[ACTIVITY_COUNTERS] = {
+		&p->maps, &p->unmaps, &p->map_bytes, &p->unmap_bytes,
+		&p->map_ns, &p->pinned, &p->unpinned, &p->iotlb_syncs,
+		&p->iotlb_pages, &p->iotlb_ns,
+	};
+
+	return c[i];
+}
+
+/* @to += @a - @base (@base NULL: 0), for the module's counters. */
+static void add_activity(struct iommutop_proc *to, struct iommutop_proc *a,
+			 struct iommutop_proc *base)
+{
+	for (int i = 0; i < ACTIVITY_COUNTERS; i++)
+		*activity_counter(to, i) += *activity_counter(a, i) -
+					    (base ? *activity_counter(base, i) : 0);
+	for (int b = 0; b < IOMMUTOP_LAT_BUCKETS; b++)
+		to->map_lat[b] += a->map_lat[b] - (base ? base->map_lat[b] : 0);
+}
+
+/* One activity line's numbers (fields 3 on); -1 when malformed. */
+static int parse_activity(char **f, struct iommutop_proc *a)
+{
+	char *p = f[13], *end;
+
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < ACTIVITY_COUNTERS; i++)
+		*activity_counter(a, i) = strtoull(f[3 + i], NULL, 10);
+	for (int b = 0; b < IOMMUTOP_LAT_BUCKETS; b++) {
+		a->map_lat[b] = strtoull(p, &end, 10);
+		if (end == p || *end != (b == IOMMUTOP_LAT_BUCKETS - 1 ? 0 : ','))
+			return -1;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* The counts closed contexts of @pid left, made when new; NULL: no memory. */
+static struct prev *closed_of(struct sampler *s, int pid)
+{
+	struct prev *c;
+
+	for (size_t i = 0; i < s->nclosed; i++)
+		if (s->closed[i].pid == pid)
+			return &s->closed[i];
+	c = realloc(s->closed, (s->nclosed + 1) * sizeof(*c));
+	if (!c)
+		return NULL;
+	s->closed = c;
+	c = &s->closed[s->nclosed++];
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	return c;
+}
+
+/* One line of the activity file: ctx pid comm <counters> map_lat. */
+static int activity_row(struct sample *smp, char **f, void *ctx)
+{
+	struct sampler *s = ctx;
+	uint64_t id = strtoull(f[0], NULL, 10);
+	int pid = atoi(f[1]);
+	struct iommutop_proc a;
+	struct ctx_seen *c = NULL;
+	struct proc_row *p;
+
+	if (!wanted(s, pid) || parse_activity(f, &a))
+		return 0;
+	for (size_t i = 0; i < s->nctxs && !c; i++)
+		if (s->ctxs[i].ctx == id)
+			c = &s->ctxs[i];
+	if (!c) {
+		c = realloc(s->ctxs, (s->nctxs + 1) * sizeof(*c));
+		if (!c)
+			return -1;
+		s->ctxs = c;
+		c = &s->ctxs[s->nctxs++];
+		memset(c, 0, sizeof(*c));
+		c->ctx = id;
+		c->pid = pid;
+		/* What it did before iommutop's first sample is not shown. */
+		if (!s->have_prev)
+			c->base = a;
+	}
+	c->last = a;
+	c->in_sample = true;
+	p = proc_get(smp, pid);
+	if (!p)
+		return -1;
+	if (!p->comm[0])
+		copy_comm(p->comm, f[2]);
+	add_activity(&p->live, &a, &c->base);
+	return 0;
+}
+
+/*
+ * The module's counters into the rows: each live context's since it was
+ * first seen, and what the closed ones of each process had.
+ */
+static int read_activity(struct sampler *s, struct sample *smp, char *err,
+			 size_t errlen)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->nctxs; i++)
+		s->ctxs[i].in_sample = false;
+	if (read_table("activity", "ctx\tpid\tcomm\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat",
+		       14, activity_row, smp, s, err, errlen))
+		return -1;
+	/* Contexts gone since the last sample: their counts stay with the process. */
+	for (size_t i = 0; i < s->nctxs; i++) {
+		struct ctx_seen *c = &s->ctxs[i];
+		struct prev *closed;
+
+		if (c->in_sample) {
+			s->ctxs[kept++] = *c;
+			continue;
+		}
+		closed = closed_of(s, c->pid);
+		if (!closed) {
+			set_err(err, errlen, "out of memory");
+			return -1;
+		}
+		add_activity(&closed->p, &c->last, &c->base);
+	}
+	s->nctxs = kept;
+	for (size_t i = 0; i < s->nclosed; i++) {
+		struct proc_row *p = proc_get(smp, s->closed[i].pid);
+
+		if (!p) {
+			set_err(err, errlen, "out of memory");
+			return -1;
+		}
+		add_activity(&p->live, &s->closed[i].p, NULL);
+	}
+	return 0;
+}
+
 /*
  * The collector's counts into the rows: every process it saw, live or
  * exited since the last sample (shown once more with its last counts, then
@@ -460,7 +633,9 @@ static int read_collector(struct sampler *s, struct sample *smp,
 		c[*ncur].pid = key;
 		c[*ncur].p = v;
 		(*ncur)++;
-		p->live = v;
+		p->live.denials = v.denials;
+		p->live.faults = v.faults;
+		p->live.fault_responses = v.fault_responses;
 		if (!p->comm[0])
 			copy_comm(p->comm, v.comm);
 	}
@@ -470,8 +645,8 @@ static int read_collector(struct sampler *s, struct sample *smp,
 int sampler_take(struct sampler *s, struct sample *smp, char *err,
 		 size_t errlen)
 {
-	struct prev *cur = NULL;
-	size_t ncur = 0;
+	struct prev *seen = NULL, *cur = NULL;
+	size_t nseen = 0, kept = 0;
 	double mono;
 
 	memset(smp, 0, sizeof(*smp));
@@ -486,9 +661,10 @@ int sampler_take(struct sampler *s, struct sample *smp, char *err,
 		       9, ioas_row, smp, s, err, errlen) ||
 	    read_table("devices",
 		       "device\tgroup\tpid\tcomm\tctx\tdev_id\thwpt\tioas\tdomain\tdirect",
-		       10, dev_row, smp, s, err, errlen))
+		       10, dev_row, smp, s, err, errlen) ||
+	    read_activity(s, smp, err, errlen))
 		goto fail;
-	if (read_collector(s, smp, &cur, &ncur)) {
+	if (read_collector(s, smp, &seen, &nseen)) {
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -501,6 +677,11 @@ int sampler_take(struct sampler *s, struct sample *smp, char *err,
 		}
 		p->pinned_pages += smp->ioas[i].pinned_pages;
 	}
+	cur = calloc(smp->nprocs ?: 1, sizeof(*cur));
+	if (!cur) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (s->have_prev)
 		smp->elapsed = mono - s->last_mono;
 	for (size_t i = 0; i < smp->nprocs; i++) {
@@ -510,22 +691,29 @@ int sampler_take(struct sampler *s, struct sample *smp, char *err,
 			read_limit(p);
 		if (s->have_prev && smp->elapsed > 0)
 			rates(p, prev_of(s, p->pid), smp->elapsed);
+		cur[i].pid = p->pid;
+		cur[i].p = p->live;
 	}
 	/* Exited processes were shown once with their last counts: drop. */
-	for (size_t i = 0; i < ncur; i++) {
-		__u32 key = cur[i].pid;
+	for (size_t i = 0; i < nseen; i++) {
+		__u32 key = seen[i].pid;
 
-		if (!alive(cur[i].pid))
+		if (!alive(seen[i].pid))
 			bpf_map_delete_elem(s->map_fd, &key);
 	}
+	for (size_t i = 0; i < s->nclosed; i++)
+		if (alive(s->closed[i].pid))
+			s->closed[kept++] = s->closed[i];
+	s->nclosed = kept;
+	free(seen);
 	free(s->prev);
 	s->prev = cur;
-	s->nprev = ncur;
+	s->nprev = smp->nprocs;
 	s->have_prev = true;
 	s->last_mono = mono;
 	return 0;
 fail:
-	free(cur);
+	free(seen);
 	sample_free(smp);
 	return -1;
 }
