@@ -41,7 +41,7 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench check check-debug debug-kernel conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench bench-kernel check check-debug debug-kernel conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -60,7 +60,9 @@ help:
 	@echo '                 (built once into /var/cache/iommufd-bpf, about 30 minutes)'
 	@echo 'make debug-kernel build only that kernel'
 	@echo 'make demo        show the module at work in the VM'
-	@echo 'make bench       benchmarks in the VM: table, build/bench.json (docs/perf.md)'
+	@echo 'make bench       benchmarks in the VM, upstream iommufd beside: table, build/bench.json,'
+	@echo '                 build/bench-scale.svg (docs/perf.md); its kernel built once, about 45 minutes'
+	@echo 'make bench-kernel build only that kernel'
 	@echo 'make checkpatch  checkpatch.pl --strict over kernel/ and include/'
 	@echo 'make clean       remove build/ and kbuild output'
 
@@ -186,22 +188,26 @@ $(BUILD)/bench/allow_all.bpf.o: $(TOP)/bench/allow_all.bpf.c $(TOP)/bpf/policy_c
 
 bench-build: $(BUILD)/bench/iommubench $(BUILD)/bench/allow_all.bpf.o
 
-# The module with its policy hooks compiled out, built from a copy of
-# kernel/ (kbuild builds beside the sources), for bench/run's comparison.
-NOHOOKS := $(BUILD)/bench/nohooks
-$(NOHOOKS)/kernel/iommufd_bpf.ko: $(MODULE) | $(BUILD)/bench
-	rm -rf $(NOHOOKS) && mkdir -p $(NOHOOKS)/kernel
-	ln -s $(TOP)/include $(NOHOOKS)/include
-	cp $(TOP)/kernel/*.c $(TOP)/kernel/*.h $(TOP)/kernel/Kbuild $(NOHOOKS)/kernel/
-	$(MAKE) -C $(KDIR) M=$(NOHOOKS)/kernel W=1 KCFLAGS=-Werror IOMMUFD_BPF_NO_HOOKS=y modules
-
 userspace: bench-build
 
+# make bench boots its own kernel (scripts/kernel-tree bench: the reference
+# kernel's source and configuration with upstream's iommufd as a module),
+# built once into the cache, and measures this module (built against it,
+# with and without the policy hooks; loaded as /dev/iommu_bpf) beside
+# upstream's iommufd, vfio_iommu_type1 and the pinning floor in one boot.
 BENCH_RUNS ?= 5
+BENCH_DIR := $(BUILD)/bench
 bench: all
-	@$(MAKE) --no-print-directory $(NOHOOKS)/kernel/iommufd_bpf.ko
-	@$(TOP)/selftests/vm-run --no-debug --timeout 1200 -- $(TOP)/bench/run $(BUILD)/bench/raw.jsonl $(BENCH_RUNS)
-	@$(TOP)/bench/report $(BUILD)/bench/raw.jsonl $(BUILD)/bench.json
+	@tree=$$($(TOP)/scripts/kernel-tree bench) && \
+	$(TOP)/scripts/module-for-tree --modroot $(BENCH_DIR)/modroot $$tree $(BENCH_DIR)/module >/dev/null && \
+	$(TOP)/scripts/module-for-tree $$tree $(BENCH_DIR)/nohooks IOMMUFD_BPF_NO_HOOKS=y >/dev/null && \
+	$(TOP)/selftests/vm-run --no-debug --timeout 1800 --kernel $$tree \
+		--kernel-modules $(BENCH_DIR)/modroot --module $(BENCH_DIR)/module/kernel/iommufd_bpf.ko \
+		--module-params devname=iommu_bpf -- $(TOP)/bench/run $(BENCH_DIR)/raw.jsonl $(BENCH_RUNS)
+	@$(TOP)/bench/report $(BENCH_DIR)/raw.jsonl $(BUILD)/bench.json $(BUILD)/bench-scale.svg
+
+bench-kernel:
+	@$(TOP)/scripts/kernel-tree bench >/dev/null
 
 check: all
 	@$(TOP)/selftests/check
@@ -209,9 +215,9 @@ check: all
 conformance: all
 	@$(TOP)/selftests/conformance
 
-# The debug kernel is cached outside the work tree (scripts/debug-kernel).
+# The debug kernel is cached outside the work tree (scripts/kernel-tree).
 debug-kernel:
-	@$(TOP)/scripts/debug-kernel >/dev/null
+	@$(TOP)/scripts/kernel-tree debug >/dev/null
 
 check-debug: all
 	@$(TOP)/selftests/check-debug

@@ -5,17 +5,26 @@
  *
  *   iommubench BACKEND CONFIG [WORKLOAD...]
  *
- * BACKEND: mock (this core through /dev/iommu with a mock domain), vfio
- * (this core as the VFIO container backend, the last edu device), type1
- * (vfio_iommu_type1, the same program and device), floor (pin and unpin
- * the same buffer with nothing else: IOMMU_TEST_OP_BPF_PIN_FLOOR).
+ * BACKEND: mock (this core through /dev/iommu, or $IOMMUFD_DEV, with a mock
+ * domain), vfio (this core as the VFIO container backend, the last edu
+ * device), type1 (vfio_iommu_type1, the same program and device), floor
+ * (pin and unpin the same buffer with nothing else:
+ * IOMMU_TEST_OP_BPF_PIN_FLOOR); upstream (upstream's iommufd.ko, on a
+ * kernel built with it, through its node $IOMMUBENCH_UPSTREAM_DEV, default
+ * /dev/iommu, with its own mock domain: IOMMU_TEST_OP_MOCK_DOMAIN) and
+ * upstream_vfio (the same node as the edu device's VFIO container, with
+ * VFIO's type1 ioctls on it: upstream's VFIO compatibility).
  * CONFIG is a label copied into each record (what bench/run set up).
  * WORKLOADs (default: all the backend has): map_4k map_64k map_2m map_1g,
  * each also as *_thp (THP-backed buffer); small_10k (10,000 maps of 4 KiB,
  * one unmap of all); churn4 (4 threads map/unmap 64 KiB on one IOAS);
  * copy_1g (IOMMU_IOAS_COPY of a 1 GiB area, mock only); dedup_1, dedup_2,
  * dedup_8 (one 64 MiB buffer in 1, 2, 8 IOAS, charged, mock only);
- * nodedup_1 (the same at 1 IOAS as root, not charged).
+ * nodedup_1 (the same at 1 IOAS as root, not charged).  Run only when
+ * named: scale (map+unmap of 4 KiB to 1 GiB, each size a record scale_SIZE,
+ * for how the cost per page grows); many_1000, many_10000, many_100000 (so
+ * many 4 KiB mappings in one IOAS: the mean map, a map+unmap among them,
+ * and one unmap of them all).
  *
  * Times are CLOCK_MONOTONIC around the calls; buffers are populated before
  * the clock starts.
@@ -37,7 +46,7 @@
 #define VFIO_IOVA (1UL << 30)
 #define MAX_SAMPLES 20000
 
-enum backend { MOCK, VFIO, TYPE1, FLOOR };
+enum backend { MOCK, VFIO, TYPE1, FLOOR, UPSTREAM, UPSTREAM_VFIO };
 
 static enum backend backend;
 static const char *backend_name, *config;
@@ -89,23 +98,29 @@ static void release(struct buf *b)
 	munmap(b->raw, b->rawlen);
 }
 
+/* An IOAS with a mock domain (ours or upstream's), not a VFIO container. */
+static bool on_ioas(void)
+{
+	return backend == MOCK || backend == UPSTREAM;
+}
+
 static int map(void *buf, size_t len, uint64_t iova)
 {
-	if (backend == MOCK)
+	if (on_ioas())
 		return ioas_map_fixed(fd, ioas, buf, len, iova);
 	return map_dma(fd, buf, len, iova);
 }
 
 static int unmap(uint64_t iova, size_t len)
 {
-	if (backend == MOCK)
+	if (on_ioas())
 		return ioas_unmap(fd, ioas, iova, len, NULL);
 	return unmap_dma(fd, iova, len, 0, NULL);
 }
 
 static uint64_t base_iova(void)
 {
-	return backend == MOCK ? MOCK_IOVA : VFIO_IOVA;
+	return on_ioas() ? MOCK_IOVA : VFIO_IOVA;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -156,10 +171,12 @@ static void map_unmap(const char *name, size_t len, bool thp, int iters)
 			   unmap(base_iova(), len)) {
 			fail(name);
 		}
-		samples[i] = now_ns() - s;
+		if (i < MAX_SAMPLES)
+			samples[i] = now_ns() - s;
 	}
 	total = now_ns() - t0;
-	record(name, iters, len, total, samples, iters, NULL);
+	record(name, iters, len, total, samples,
+	       iters < MAX_SAMPLES ? iters : MAX_SAMPLES, NULL);
 	release(&b);
 }
 
@@ -231,6 +248,71 @@ static void churn4(int iters)
 	}
 	total = now_ns() - t0;
 	record("churn4", 4 * iters, 64 * 1024, total, NULL, 0, NULL);
+	release(&b);
+}
+
+/*
+ * map+unmap of 4 KiB, 16 KiB, ... 1 GiB: how the cost per page grows with
+ * the size of one mapping.  Each size maps at least 64 MiB in all (and at
+ * least 3 times), so the small sizes are not all noise.
+ */
+static void scale(void)
+{
+	static const char *const names[] = {
+		"scale_4k", "scale_16k", "scale_64k", "scale_256k", "scale_1m",
+		"scale_4m", "scale_16m", "scale_64m", "scale_256m", "scale_1g",
+	};
+
+	for (int i = 0; i < 10; i++) {
+		size_t len = PAGE << (2 * i);
+		int iters = 64 * MiB / len;
+
+		map_unmap(names[i], len, false, (iters < 3 ? 3 : iters) * repeat);
+	}
+}
+
+/*
+ * @n mappings of 4 KiB in one IOAS (a 4 MiB buffer's pages in turn, at
+ * consecutive IOVAs): the mean map as the table fills, then 100 map+unmap
+ * pairs of one page among them (what finding a place and an area costs
+ * with n there), then one unmap of all of them.
+ */
+static void many(const char *name, int n)
+{
+	static uint64_t samples[100];
+	const int npages = 1024;
+	struct buf b = buffer(npages * PAGE, false);
+	uint64_t t0, maps, un, hole = base_iova() + (uint64_t)(n / 2) * PAGE;
+	char extra[160];
+
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		if (map(b.p + (i % npages) * PAGE, PAGE,
+			base_iova() + (uint64_t)i * PAGE))
+			fail(name);
+	maps = now_ns() - t0;
+	/* A hole in the middle, mapped and unmapped again. */
+	if (unmap(hole, PAGE))
+		fail(name);
+	for (int i = 0; i < 100; i++) {
+		uint64_t s = now_ns();
+
+		if (map(b.p, PAGE, hole) || unmap(hole, PAGE))
+			fail(name);
+		samples[i] = now_ns() - s;
+	}
+	if (map(b.p, PAGE, hole))
+		fail(name);
+	t0 = now_ns();
+	if (unmap(base_iova(), (uint64_t)n * PAGE))
+		fail(name);
+	un = now_ns() - t0;
+	qsort(samples, 100, sizeof(samples[0]), cmp_u64);
+	snprintf(extra, sizeof(extra),
+		 ",\"mappings\":%d,\"map_ns\":%llu,\"lookup_ns\":%llu,\"unmap_all_ns\":%llu",
+		 n, (unsigned long long)(maps / n),
+		 (unsigned long long)samples[49], (unsigned long long)un);
+	record(name, n, PAGE, maps, NULL, 0, extra);
 	release(&b);
 }
 
@@ -383,6 +465,44 @@ static void restore_vfio_param(void)
 	write_file(VFIO_PARAM, "1");
 }
 
+/*
+ * Upstream's iommufd, loaded beside this module (make bench's kernel): its
+ * node, checked to be upstream's (this module answers its own test
+ * commands, upstream does not); with a mock domain, or as the last edu
+ * device's VFIO container with the device opened (so that it is attached
+ * and its VT-d domain maps), type1v2 set through upstream's compatibility.
+ */
+static void open_upstream(void)
+{
+	const char *dev = getenv("IOMMUBENCH_UPSTREAM_DEV");
+	const char *what;
+	int device;
+
+	if (!dev || !*dev)
+		dev = "/dev/iommu";
+	if (access("/sys/module/iommufd", F_OK)) {
+		fprintf(stderr, "iommubench: upstream's iommufd is not loaded (make bench boots a kernel with it: scripts/kernel-tree bench)\n");
+		exit(2);
+	}
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fail(dev);
+	if (mock_iommu_available(fd)) {
+		fprintf(stderr, "iommubench: %s is this module's node, not upstream's (load this module with devname=iommu_bpf, or set IOMMUBENCH_UPSTREAM_DEV)\n",
+			dev);
+		exit(2);
+	}
+	if (backend == UPSTREAM) {
+		ioas = mock_ioas();
+		return;
+	}
+	if (system("modprobe vfio-pci"))
+		fail("modprobe vfio-pci");
+	device = last_edu_iommufd_container(fd, &what);
+	if (device < 0)
+		fail(what);
+}
+
 static void open_vfio(bool ours)
 {
 	const char *what;
@@ -398,14 +518,24 @@ static void open_vfio(bool ours)
 		fail(what);
 }
 
-/* Workloads besides the map+unmap sizes, and where they are measured. */
+/*
+ * Workloads besides the map+unmap sizes, and where they are measured: on
+ * every backend but the floor, on an IOAS of ours or upstream's (copy), or
+ * on ours only (dedup reads this module's charges).
+ */
+enum scope { ALL, IOAS_ONLY, MOCK_ONLY };
+
 static const struct {
 	const char *name;
-	bool mock_only;		/* else on mock, vfio and type1 */
+	enum scope scope;
+	bool named;		/* run only when named */
 } others[] = {
-	{ "small_10k", false }, { "churn4", false }, { "copy_1g", true },
-	{ "nodedup_1", true }, { "dedup_1", true }, { "dedup_2", true },
-	{ "dedup_8", true },
+	{ "small_10k", ALL, false }, { "churn4", ALL, false },
+	{ "copy_1g", IOAS_ONLY, false }, { "nodedup_1", MOCK_ONLY, false },
+	{ "dedup_1", MOCK_ONLY, false }, { "dedup_2", MOCK_ONLY, false },
+	{ "dedup_8", MOCK_ONLY, false },
+	{ "scale", ALL, true }, { "many_1000", ALL, true },
+	{ "many_10000", ALL, true }, { "many_100000", ALL, true },
 };
 
 /*
@@ -429,21 +559,31 @@ static void check_workload(const char *w, const char *const *sizes, int n)
 				w);
 			exit(2);
 		}
-		if (others[i].mock_only && backend != MOCK) {
+		if (others[i].scope == MOCK_ONLY && backend != MOCK) {
 			fprintf(stderr, "iommubench: %s is only measured on mock\n", w);
+			exit(2);
+		}
+		if (others[i].scope == IOAS_ONLY && !on_ioas()) {
+			fprintf(stderr, "iommubench: %s is only measured on mock and upstream\n",
+				w);
 			exit(2);
 		}
 		return;
 	}
-	fprintf(stderr, "iommubench: no workload '%s' (map_4k, map_64k, map_2m, map_1g and their _thp, small_10k, churn4, copy_1g, nodedup_1, dedup_1, dedup_2, dedup_8)\n",
+	fprintf(stderr, "iommubench: no workload '%s' (map_4k, map_64k, map_2m, map_1g and their _thp, small_10k, churn4, copy_1g, nodedup_1, dedup_1, dedup_2, dedup_8, scale, many_1000, many_10000, many_100000)\n",
 		w);
 	exit(2);
 }
 
+/* Is @w to run: named, or (none named) one that runs by default? */
 static bool wanted(int argc, char **argv, const char *w)
 {
-	if (argc <= 3)
+	if (argc <= 3) {
+		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+			if (!strcmp(w, others[i].name))
+				return !others[i].named;
 		return true;
+	}
 	for (int i = 3; i < argc; i++)
 		if (!strcmp(argv[i], w))
 			return true;
@@ -467,7 +607,7 @@ int main(int argc, char **argv)
 	const char *env = getenv("IOMMUBENCH_REPEAT");
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: iommubench mock|vfio|type1|floor CONFIG [WORKLOAD...]\n");
+		fprintf(stderr, "usage: iommubench mock|vfio|type1|floor|upstream|upstream_vfio CONFIG [WORKLOAD...]\n");
 		return 2;
 	}
 	backend_name = argv[1];
@@ -480,8 +620,12 @@ int main(int argc, char **argv)
 		backend = VFIO;
 	} else if (!strcmp(argv[1], "type1")) {
 		backend = TYPE1;
+	} else if (!strcmp(argv[1], "upstream")) {
+		backend = UPSTREAM;
+	} else if (!strcmp(argv[1], "upstream_vfio")) {
+		backend = UPSTREAM_VFIO;
 	} else {
-		fprintf(stderr, "iommubench: no backend '%s' (mock, vfio, type1, floor)\n",
+		fprintf(stderr, "iommubench: no backend '%s' (mock, vfio, type1, floor, upstream, upstream_vfio)\n",
 			argv[1]);
 		return 2;
 	}
@@ -505,6 +649,8 @@ int main(int argc, char **argv)
 			fail("/dev/iommu with the mock IOMMU (selftest=1)");
 		if (backend == MOCK)
 			ioas = mock_ioas();
+	} else if (backend == UPSTREAM || backend == UPSTREAM_VFIO) {
+		open_upstream();
 	} else {
 		open_vfio(backend == VFIO);
 	}
@@ -525,10 +671,20 @@ int main(int argc, char **argv)
 		small_10k();
 	if (wanted(argc, argv, "churn4"))
 		churn4(200);
-	if (backend != MOCK)
+	if (wanted(argc, argv, "scale"))
+		scale();
+	if (wanted(argc, argv, "many_1000"))
+		many("many_1000", 1000);
+	if (wanted(argc, argv, "many_10000"))
+		many("many_10000", 10000);
+	if (wanted(argc, argv, "many_100000"))
+		many("many_100000", 100000);
+	if (!on_ioas())
 		return 0;
 	if (wanted(argc, argv, "copy_1g"))
 		copy_1g(3);
+	if (backend != MOCK)
+		return 0;
 	if (wanted(argc, argv, "nodedup_1"))
 		dedup("nodedup_1", 1, false, 5);
 	if (wanted(argc, argv, "dedup_1"))

@@ -265,4 +265,37 @@ static inline int last_edu_container(const char **what)
 	return container;
 }
 
+/*
+ * The last edu device, given to vfio-pci, with its group in the iommufd
+ * @iommufd as its container (VFIO's compatibility with iommufd) and
+ * VFIO_TYPE1v2_IOMMU set there, and the device opened, which attaches it:
+ * the device's fd, or -1 with errno set and *what saying which step
+ * failed.  The group's fd stays open with it.
+ */
+static inline int last_edu_iommufd_container(int iommufd, const char **what)
+{
+	char bdfs[4][16], path[64];
+	int n = find_edus(bdfs, 4), group, device;
+
+	*what = "no edu device";
+	if (!n) {
+		errno = ENODEV;
+		return -1;
+	}
+	*what = "bind to vfio-pci";
+	if (bind_vfio_pci(bdfs[n - 1]))
+		return -1;
+	*what = "the edu device's group into the iommufd";
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number(bdfs[n - 1]));
+	group = open(path, O_RDWR);
+	if (group < 0 || ioctl(group, VFIO_GROUP_SET_CONTAINER, &iommufd))
+		return -1;
+	*what = "VFIO_SET_IOMMU on the iommufd";
+	if (ioctl(iommufd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return -1;
+	*what = "open the edu device";
+	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdfs[n - 1]);
+	return device;
+}
+
 #endif
