@@ -685,10 +685,14 @@ int main(int argc, char **argv)
 		copy_1g(3);
 	if (backend != MOCK)
 		return 0;
+	/*
+	 * At 1 IOAS, charged against not charged is held to 5 %, which five
+	 * samples under TCG do not resolve: fifteen there.
+	 */
 	if (wanted(argc, argv, "nodedup_1"))
-		dedup("nodedup_1", 1, false, 5);
+		dedup("nodedup_1", 1, false, 15);
 	if (wanted(argc, argv, "dedup_1"))
-		dedup("dedup_1", 1, true, 5);
+		dedup("dedup_1", 1, true, 15);
 	if (wanted(argc, argv, "dedup_2"))
 		dedup("dedup_2", 2, true, 5);
 	if (wanted(argc, argv, "dedup_8"))

@@ -663,10 +663,16 @@ static void iopt_unmap_batch(struct io_pagetable *iopt,
 		return;
 	list_for_each_entry(area, batch, unmap_node)
 		npages += DIV_ROUND_UP(iopt_area_length(area), PAGE_SIZE);
+	/*
+	 * An unmap of all may take down 100,000 areas: other tasks get the
+	 * CPU between them (the gather is ours alone, the locks may sleep).
+	 */
 	xa_for_each(&iopt->domains, index, domain) {
 		iommu_iotlb_gather_init(&gather);
-		list_for_each_entry(area, batch, unmap_node)
+		list_for_each_entry(area, batch, unmap_node) {
 			iopt_area_unmap_domain(area, domain, &gather);
+			cond_resched();
+		}
 		iopt_iotlb_sync(iopt, index, domain, &gather, npages);
 	}
 	list_for_each_entry_safe(area, next, batch, unmap_node) {
@@ -675,6 +681,7 @@ static void iopt_unmap_batch(struct io_pagetable *iopt,
 			iopt_area_unpin(area);
 		iopt_put_pages(area->pages);
 		kfree(area);
+		cond_resched();
 	}
 }
 

@@ -364,7 +364,7 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	struct iommu_ioas_unmap *cmd = ucmd->cmd;
 	unsigned long unmapped = 0;
 	struct iommufd_ioas *ioas;
-	u64 t0;
+	u64 t0, ns = 0;
 	int rc;
 
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
@@ -382,10 +382,10 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 		if (!rc && !unmapped)
 			rc = -ENOENT;
 	}
+	/* Areas before one the range cuts are unmapped even on -ENOENT. */
+	if (unmapped)
+		ns = iommufd_activity_unmap(&ioas->iopt, unmapped, t0);
 	if (!rc) {
-		u64 ns = unmapped ?
-			 iommufd_activity_unmap(&ioas->iopt, unmapped, t0) : 0;
-
 		if (trace_ioas_unmap_enabled())
 			trace_ioas_unmap(cmd->ioas_id, cmd->iova, cmd->length,
 					 unmapped, ioas_charged(ucmd->ictx), ns);

@@ -228,6 +228,7 @@ int iommufd_walk_contexts(struct seq_file *m, iommufd_ctx_fn fn);
 void iommufd_ledgers_show(struct seq_file *m);
 void iommufd_snapshot_debugfs(struct dentry *dir);
 void iommufd_seq_comm(struct seq_file *m, const char *comm);
+void iommufd_activity_closed(struct iommufd_ctx *ictx);
 
 static inline void iommufd_put_object(struct iommufd_object *obj)
 {

@@ -419,6 +419,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	WARN_ON(!xa_empty(&ictx->groups));
 	xa_destroy(&ictx->groups);
 	mutex_destroy(&ictx->devices_lock);
+	iommufd_activity_closed(ictx);
 	free_percpu(ictx->activity);
 	kfree(ictx);
 	atomic_long_dec(&iommufd_stats.contexts);
@@ -583,6 +584,8 @@ struct file *iommufd_file_create(enum iopt_account_mode mode)
 	file = anon_inode_getfile("[iommufd]", &iommufd_fops, ictx, O_RDWR);
 	if (IS_ERR(file)) {
 		iommufd_ctx_unlist(ictx);
+		/* A snapshot reader may be looking at it, as at release. */
+		wait_event(iommufd_destroy_wait, !atomic_read(&ictx->observers));
 		xa_destroy(&ictx->objects);
 		mutex_destroy(&ictx->devices_lock);
 		free_percpu(ictx->activity);

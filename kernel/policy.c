@@ -182,7 +182,7 @@ static void policy_fill_task(struct iommufd_policy_task *t,
 	t->cgroup_id = cgroup_id(task_dfl_cgroup(task));
 	rcu_read_unlock();
 	if (task == current) {
-		t->uid = from_kuid_munged(&init_user_ns, current_uid());
+		t->uid = from_kuid_munged(&init_user_ns, task_uid(current));
 		strscpy_pad(t->comm, current->comm, sizeof(t->comm));
 		return;
 	}

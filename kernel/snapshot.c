@@ -254,6 +254,8 @@ u64 iommufd_activity_sync(struct io_pagetable *iopt, unsigned long npages,
 }
 
 /* The sum over CPUs, as u64 arrays: struct iommufd_activity is all u64. */
+static_assert(sizeof(struct iommufd_activity) % sizeof(u64) == 0);
+
 static void activity_sum(struct iommufd_activity __percpu *a,
 			 struct iommufd_activity *sum)
 {
@@ -270,27 +272,88 @@ static void activity_sum(struct iommufd_activity __percpu *a,
 	}
 }
 
+/* One line of the activity file. */
+static void activity_line(struct seq_file *m, u64 ctx, pid_t pid,
+			  const char *comm, const char *state,
+			  const struct iommufd_activity *sum)
+{
+	int i;
+
+	seq_printf(m, "%llu\t%d\t", ctx, pid);
+	iommufd_seq_comm(m, comm);
+	seq_printf(m, "\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t",
+		   state, sum->maps, sum->unmaps, sum->map_bytes,
+		   sum->unmap_bytes, sum->map_ns, sum->pinned, sum->unpinned,
+		   sum->iotlb_syncs, sum->iotlb_pages, sum->iotlb_ns);
+	for (i = 0; i < IOMMUFD_ACTIVITY_BUCKETS; i++)
+		seq_printf(m, "%s%llu", i ? "," : "", sum->map_lat[i]);
+	seq_putc(m, '\n');
+}
+
 static void activity_show_ctx(struct seq_file *m, struct iommufd_ctx *ictx)
 {
 	struct iommufd_activity sum;
-	int i;
 
 	activity_sum(ictx->activity, &sum);
-	seq_printf(m, "%llu\t%d\t", ictx->id, ictx->owner);
-	iommufd_seq_comm(m, ictx->owner_comm);
-	seq_printf(m, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t",
-		   sum.maps, sum.unmaps, sum.map_bytes, sum.unmap_bytes,
-		   sum.map_ns, sum.pinned, sum.unpinned, sum.iotlb_syncs,
-		   sum.iotlb_pages, sum.iotlb_ns);
-	for (i = 0; i < IOMMUFD_ACTIVITY_BUCKETS; i++)
-		seq_printf(m, "%s%llu", i ? "," : "", sum.map_lat[i]);
-	seq_putc(m, '\n');
+	activity_line(m, ictx->id, ictx->owner, ictx->owner_comm, "open", &sum);
+}
+
+/*
+ * The last ACTIVITY_CLOSED contexts closed, with their final counts, so
+ * that a reader that samples now and then still sees a context that came
+ * and went between two of its reads (a short-lived process's).  Under
+ * activity_closed_lock; the oldest is overwritten.
+ */
+#define ACTIVITY_CLOSED 64
+
+struct closed_activity {
+	u64 ctx;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	struct iommufd_activity sum;
+};
+
+static struct closed_activity activity_closed[ACTIVITY_CLOSED];
+static unsigned int activity_closed_next, activity_closed_count;
+static DEFINE_SPINLOCK(activity_closed_lock);
+
+/* @ictx is being freed: keep what it did among the last closed. */
+void iommufd_activity_closed(struct iommufd_ctx *ictx)
+{
+	struct closed_activity *c;
+
+	spin_lock(&activity_closed_lock);
+	c = &activity_closed[activity_closed_next];
+	activity_closed_next = (activity_closed_next + 1) % ACTIVITY_CLOSED;
+	activity_closed_count = min(activity_closed_count + 1, ACTIVITY_CLOSED);
+	c->ctx = ictx->id;
+	c->pid = ictx->owner;
+	strscpy(c->comm, ictx->owner_comm, sizeof(c->comm));
+	activity_sum(ictx->activity, &c->sum);
+	spin_unlock(&activity_closed_lock);
 }
 
 static int activity_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "ctx\tpid\tcomm\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat\n");
-	return iommufd_walk_contexts(m, activity_show_ctx);
+	unsigned int i, first;
+	int rc;
+
+	seq_puts(m, "ctx\tpid\tcomm\tstate\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat\n");
+	rc = iommufd_walk_contexts(m, activity_show_ctx);
+	if (rc)
+		return rc;
+	/* seq_printf() does not sleep: the closed ones under their lock. */
+	spin_lock(&activity_closed_lock);
+	first = (activity_closed_next + ACTIVITY_CLOSED - activity_closed_count) %
+		ACTIVITY_CLOSED;
+	for (i = 0; i < activity_closed_count; i++) {
+		struct closed_activity *c =
+			&activity_closed[(first + i) % ACTIVITY_CLOSED];
+
+		activity_line(m, c->ctx, c->pid, c->comm, "closed", &c->sum);
+	}
+	spin_unlock(&activity_closed_lock);
+	return 0;
 }
 
 /* While the file is open, maps and syncs are timed. */

@@ -427,16 +427,18 @@ TEST_F(snapshot, readers_never_make_destroy_busy)
 
 /**
  * struct activity - one context's line of the activity file
+ * @open: its state is "open" (else "closed")
  * @v: maps unmaps map_bytes unmap_bytes map_ns pinned unpinned iotlb_syncs
  *     iotlb_pages iotlb_ns, in the file's order
  * @lat: the map latency histogram
  */
 struct activity {
+	bool open;
 	unsigned long long v[10];
 	unsigned long long lat[32];
 };
 
-#define ACTIVITY_HEADER "ctx\tpid\tcomm\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat\n"
+#define ACTIVITY_HEADER "ctx\tpid\tcomm\tstate\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat\n"
 
 enum { A_MAPS, A_UNMAPS, A_MAP_BYTES, A_UNMAP_BYTES, A_MAP_NS, A_PINNED,
        A_UNPINNED, A_SYNCS, A_SYNC_PAGES, A_SYNC_NS };
@@ -466,6 +468,10 @@ static int activity_of(int afd, unsigned long long ctx, struct activity *a)
 	p = p ? strchr(p + 1, '\t') : NULL;	/* after comm */
 	if (!p)
 		return -1;
+	a->open = !strncmp(p + 1, "open\t", 5);
+	if (!a->open && strncmp(p + 1, "closed\t", 7))
+		return -1;
+	p = strchr(p + 1, '\t');		/* after state */
 	for (int i = 0; i < 10; i++)
 		a->v[i] = strtoull(p + 1, &p, 10);
 	for (int i = 0; i < 32; i++)
@@ -487,6 +493,7 @@ TEST_F(snapshot, activity_counts_a_known_workload)
 	ASSERT_GE(read(afd, head, sizeof(head)), (ssize_t)strlen(ACTIVITY_HEADER));
 	ASSERT_EQ(0, strncmp(head, ACTIVITY_HEADER, strlen(ACTIVITY_HEADER)));
 	ASSERT_OK(activity_of(afd, self->ctx, &a));
+	ASSERT_TRUE(a.open);
 	for (int i = 0; i < 10; i++)
 		ASSERT_EQ(0, a.v[i]);
 	ASSERT_OK(ioas_alloc(self->fd, &ioas));
@@ -526,7 +533,9 @@ TEST_F(snapshot, activity_counts_a_known_workload)
 /*
  * Activity belongs to the context: a forked child mapping through the
  * parent's file counts there, a file of the child's own has its own line,
- * and the line goes with the file.
+ * and once that file is closed the line stays, closed, with its final
+ * counts (a reader that samples now and then sees a context that came and
+ * went between two reads).
  */
 TEST_F(snapshot, activity_is_the_contexts)
 {
@@ -549,8 +558,10 @@ TEST_F(snapshot, activity_is_the_contexts)
 		uint32_t own;
 		uint64_t iova;
 		char c = 0;
-		int fd2 = open("/dev/iommu", O_RDWR);
+		int fd2 = iommufd_open();
 
+		close(ready[0]);
+		close(go[1]);
 		if (fd2 < 0 || ioas_map(self->fd, ioas, self->buf, PAGE, &iova) ||
 		    ioas_alloc(fd2, &own) ||
 		    ioas_map(fd2, own, self->buf, PAGE, &iova) ||
@@ -561,10 +572,19 @@ TEST_F(snapshot, activity_is_the_contexts)
 			_exit(1);
 		_exit(0);
 	}
+	/* The child holds the other ends: a failed child reads as EOF. */
+	close(ready[1]);
+	close(go[0]);
 	{
 		char c;
+		ssize_t n = read(ready[0], &c, 1);
 
-		ASSERT_EQ(1, read(ready[0], &c, 1));
+		/* The child failed before it mapped: reap it, then fail. */
+		if (n != 1) {
+			close(go[1]);
+			waitpid(pid, &status, 0);
+		}
+		ASSERT_EQ(1, n);
 	}
 	ASSERT_OK(activity_of(afd, self->ctx, &a));
 	ASSERT_EQ(before + 1, a.v[A_MAPS]);
@@ -584,6 +604,7 @@ TEST_F(snapshot, activity_is_the_contexts)
 	}
 	ASSERT_NE(0, child_ctx);
 	ASSERT_OK(activity_of(afd, child_ctx, &b));
+	ASSERT_TRUE(b.open);
 	ASSERT_EQ(2, b.v[A_MAPS]);
 	ASSERT_EQ(2 * PAGE, b.v[A_MAP_BYTES]);
 	/* No domain, no access: nothing pinned. */
@@ -591,11 +612,12 @@ TEST_F(snapshot, activity_is_the_contexts)
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	/* Its file closed with it: its line is gone. */
-	ASSERT_NE(0, activity_of(afd, child_ctx, &b));
+	/* Its file closed with it: the line stays, closed, counts final. */
+	ASSERT_OK(activity_of(afd, child_ctx, &b));
+	ASSERT_FALSE(b.open);
+	ASSERT_EQ(2, b.v[A_MAPS]);
+	ASSERT_EQ(2 * PAGE, b.v[A_MAP_BYTES]);
 	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
 	close(go[1]);
 	close(afd);
 }

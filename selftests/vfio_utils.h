@@ -270,7 +270,7 @@ static inline int last_edu_container(const char **what)
  * @iommufd as its container (VFIO's compatibility with iommufd) and
  * VFIO_TYPE1v2_IOMMU set there, and the device opened, which attaches it:
  * the device's fd, or -1 with errno set and *what saying which step
- * failed.  The group's fd stays open with it.
+ * failed.  The group's fd stays open with the device's (closed on failure).
  */
 static inline int last_edu_iommufd_container(int iommufd, const char **what)
 {
@@ -288,14 +288,26 @@ static inline int last_edu_iommufd_container(int iommufd, const char **what)
 	*what = "the edu device's group into the iommufd";
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number(bdfs[n - 1]));
 	group = open(path, O_RDWR);
-	if (group < 0 || ioctl(group, VFIO_GROUP_SET_CONTAINER, &iommufd))
+	if (group < 0)
 		return -1;
+	device = -1;
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &iommufd))
+		goto out;
 	*what = "VFIO_SET_IOMMU on the iommufd";
 	if (ioctl(iommufd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		return -1;
+		goto out;
 	*what = "open the edu device";
 	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdfs[n - 1]);
-	return device;
+	if (device >= 0)
+		return device;
+out:
+	{
+		int err = errno;
+
+		close(group);
+		errno = err;
+	}
+	return -1;
 }
 
 #endif

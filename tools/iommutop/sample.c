@@ -38,6 +38,7 @@ struct ctx_seen {
 	int pid;
 	struct iommutop_proc base, last;
 	bool in_sample;		/* listed in the sample being taken */
+	bool done;		/* closed, its process gone and shown: no row */
 };
 
 struct sampler {
@@ -410,10 +411,6 @@ static void read_limit(struct proc_row *p)
 	fclose(f);
 }
 
-static bool alive(int pid)
-{
-	return !kill(pid, 0) || errno != ESRCH;
-}
 
 /* The smallest bucket edge below which a fraction @q of @n maps fall. */
 static uint64_t percentile(const uint64_t *h, uint64_t n, double q)
@@ -487,14 +484,19 @@ static void add_activity(struct iommutop_proc *to, struct iommutop_proc *a,
 		to->map_lat[b] += a->map_lat[b] - (base ? base->map_lat[b] : 0);
 }
 
-/* One activity line's numbers (fields 3 on); -1 when malformed. */
+static bool alive(int pid)
+{
+	return !kill(pid, 0) || errno != ESRCH;
+}
+
+/* One activity line's numbers (fields 4 on); -1 when malformed. */
 static int parse_activity(char **f, struct iommutop_proc *a)
 {
-	char *p = f[13], *end;
+	char *p = f[14], *end;
 
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < ACTIVITY_COUNTERS; i++)
-		*activity_counter(a, i) = strtoull(f[3 + i], NULL, 10);
+		*activity_counter(a, i) = strtoull(f[4 + i], NULL, 10);
 	for (int b = 0; b < IOMMUTOP_LAT_BUCKETS; b++) {
 		a->map_lat[b] = strtoull(p, &end, 10);
 		if (end == p || *end != (b == IOMMUTOP_LAT_BUCKETS - 1 ? 0 : ','))
@@ -522,12 +524,18 @@ static struct prev *closed_of(struct sampler *s, int pid)
 	return c;
 }
 
-/* One line of the activity file: ctx pid comm <counters> map_lat. */
+/*
+ * One line of the activity file: ctx pid comm state <counters> map_lat.  A
+ * closed context stays listed (state closed) with its final counts among
+ * the module's last closed ones: one that came and went between two
+ * samples is counted too.
+ */
 static int activity_row(struct sample *smp, char **f, void *ctx)
 {
 	struct sampler *s = ctx;
 	uint64_t id = strtoull(f[0], NULL, 10);
 	int pid = atoi(f[1]);
+	bool closed = !strcmp(f[3], "closed");
 	struct iommutop_proc a;
 	struct ctx_seen *c = NULL;
 	struct proc_row *p;
@@ -546,12 +554,25 @@ static int activity_row(struct sample *smp, char **f, void *ctx)
 		memset(c, 0, sizeof(*c));
 		c->ctx = id;
 		c->pid = pid;
-		/* What it did before iommutop's first sample is not shown. */
-		if (!s->have_prev)
+		/*
+		 * What it did before iommutop's first sample is not shown;
+		 * one closed by then is history, not a row.
+		 */
+		if (!s->have_prev) {
 			c->base = a;
+			c->done = closed;
+		}
 	}
 	c->last = a;
 	c->in_sample = true;
+	if (c->done)
+		return 0;
+	/*
+	 * A closed context's counts are final: they stay in its process's
+	 * row while the process lives, and are shown once more after.
+	 */
+	if (closed && !alive(pid))
+		c->done = true;
 	p = proc_get(smp, pid);
 	if (!p)
 		return -1;
@@ -572,10 +593,14 @@ static int read_activity(struct sampler *s, struct sample *smp, char *err,
 
 	for (size_t i = 0; i < s->nctxs; i++)
 		s->ctxs[i].in_sample = false;
-	if (read_table("activity", "ctx\tpid\tcomm\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat",
-		       14, activity_row, smp, s, err, errlen))
+	if (read_table("activity", "ctx\tpid\tcomm\tstate\tmaps\tunmaps\tmap_bytes\tunmap_bytes\tmap_ns\tpinned\tunpinned\tiotlb_syncs\tiotlb_pages\tiotlb_ns\tmap_lat",
+		       15, activity_row, smp, s, err, errlen))
 		return -1;
-	/* Contexts gone since the last sample: their counts stay with the process. */
+	/*
+	 * Contexts gone from the file since the last sample (closed, and
+	 * pushed out of the module's last closed ones): their counts stay
+	 * with the process.
+	 */
 	for (size_t i = 0; i < s->nctxs; i++) {
 		struct ctx_seen *c = &s->ctxs[i];
 		struct prev *closed;
@@ -584,6 +609,8 @@ static int read_activity(struct sampler *s, struct sample *smp, char *err,
 			s->ctxs[kept++] = *c;
 			continue;
 		}
+		if (c->done)
+			continue;
 		closed = closed_of(s, c->pid);
 		if (!closed) {
 			set_err(err, errlen, "out of memory");
@@ -625,11 +652,13 @@ static int read_collector(struct sampler *s, struct sample *smp,
 			continue;	/* deleted meanwhile */
 		if (!wanted(s, key))
 			continue;
-		p = proc_get(smp, key);
 		c = realloc(*cur, (*ncur + 1) * sizeof(**cur));
-		if (!p || !c)
+		if (!c)
 			return -1;
 		*cur = c;
+		p = proc_get(smp, key);
+		if (!p)
+			return -1;
 		c[*ncur].pid = key;
 		c[*ncur].p = v;
 		(*ncur)++;
