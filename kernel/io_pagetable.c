@@ -127,6 +127,7 @@ void iopt_init_table(struct io_pagetable *iopt, u32 id)
 	iopt->allowed_itree = RB_ROOT_CACHED;
 	iopt->reserved_itree = RB_ROOT_CACHED;
 	iopt->iova_alignment = 1;
+	iopt->domains_pgsizes = ULONG_MAX;
 	xa_init_flags(&iopt->access_list, XA_FLAGS_ALLOC);
 	atomic_set(&iopt->access_unpins, 0);
 	init_waitqueue_head(&iopt->access_wait);
@@ -991,6 +992,7 @@ void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
 static int iopt_update_iova_alignment(struct io_pagetable *iopt)
 {
 	unsigned long align = iopt->disable_large_pages ? PAGE_SIZE : 1;
+	unsigned long pgsizes = ULONG_MAX;
 	unsigned long mask, index;
 	struct iommufd_access *access;
 	struct iommu_domain *domain;
@@ -1000,8 +1002,10 @@ static int iopt_update_iova_alignment(struct io_pagetable *iopt)
 
 	xa_for_each(&iopt->access_list, index, access)
 		align = max(align, access->iova_alignment);
-	xa_for_each(&iopt->domains, index, domain)
+	xa_for_each(&iopt->domains, index, domain) {
 		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
+		pgsizes &= domain->pgsize_bitmap;
+	}
 
 	if (align > iopt->iova_alignment) {
 		mask = align - 1;
@@ -1012,7 +1016,8 @@ static int iopt_update_iova_alignment(struct io_pagetable *iopt)
 			    (area->page_offset & mask))
 				return -EADDRINUSE;
 	}
-	iopt->iova_alignment = align;
+	WRITE_ONCE(iopt->iova_alignment, align);
+	WRITE_ONCE(iopt->domains_pgsizes, pgsizes);
 	return 0;
 }
 

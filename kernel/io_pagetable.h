@@ -124,6 +124,10 @@ u64 iommufd_activity_sync(struct io_pagetable *iopt, unsigned long npages,
  * @iova_alignment: every area's IOVA, length and page offset is a multiple of
  *                  this; 1 until an access that pins pages or a domain's
  *                  smallest IOPTE needs more
+ * @domains_pgsizes: the page sizes every domain in @domains has (ULONG_MAX
+ *                   with none); written with @iova_alignment (both
+ *                   rwsems held for writing), read without a lock
+ *                   (READ_ONCE) by the VFIO backend on every map and unmap
  * @disable_large_pages: IOMMU_OPTION_HUGE_PAGES set to 0
  * @access_list: struct iommufd_access attached to this IOAS, by an index the
  *               access keeps; its own xa_lock protects it, and changes also
@@ -151,6 +155,7 @@ struct io_pagetable {
 	struct rb_root_cached allowed_itree;
 	struct rb_root_cached reserved_itree;
 	unsigned long iova_alignment;
+	unsigned long domains_pgsizes;
 	bool disable_large_pages;
 	struct xarray access_list;
 	atomic_t access_unpins;

@@ -31,25 +31,23 @@
 #include "policy.h"
 #include "trace.h"
 
-/* The page sizes a mapping may be made of: the domains' common ones. */
+/*
+ * The page sizes a mapping may be made of: the domains' common ones, kept
+ * by the table as domains come and go (read without its locks: a map or
+ * unmap racing an attach checks against the sizes of just before or just
+ * after, as it would have with them).
+ */
 unsigned long iommufd_type1_pgsizes(struct iommufd_ioas *ioas)
 {
 	struct io_pagetable *iopt = &ioas->iopt;
-	unsigned long pgsizes = ULONG_MAX;
-	struct iommu_domain *domain;
-	unsigned long index;
+	unsigned long pgsizes = READ_ONCE(iopt->domains_pgsizes);
 
-	down_read(&iopt->domains_rwsem);
-	xa_for_each(&iopt->domains, index, domain)
-		pgsizes &= domain->pgsize_bitmap;
 	/* Nothing smaller than a CPU page, as vfio_iommu_type1 reports. */
 	if (pgsizes & ~PAGE_MASK) {
 		pgsizes &= PAGE_MASK;
 		pgsizes |= PAGE_SIZE;
 	}
-	pgsizes = max(pgsizes, READ_ONCE(iopt->iova_alignment));
-	up_read(&iopt->domains_rwsem);
-	return pgsizes;
+	return max(pgsizes, READ_ONCE(iopt->iova_alignment));
 }
 
 /* VFIO_DMA_CC_IOMMU: every domain of the IOAS enforces cache coherency. */
