@@ -143,6 +143,40 @@ TEST_F(compat, info_capabilities)
  * Dirty tracking as vfio_iommu_type1 keeps it for devices that cannot
  * report writes: every mapped page is dirty at every query while it is on.
  */
+/* VFIO_IOMMU_GET_INFO's page sizes for the compat IOAS. */
+static uint64_t compat_pgsizes(int fd)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+
+	if (ioctl(fd, VFIO_IOMMU_GET_INFO, &info))
+		return 0;
+	return info.iova_pgsizes;
+}
+
+/*
+ * The page sizes follow the IOAS's domain as it comes and goes: every size
+ * from a CPU page up with none, then the domain's.
+ */
+TEST_F(compat, info_pgsizes_follow_the_domains)
+{
+	const uint64_t none = -(uint64_t)PAGE;
+	const uint64_t huge = PAGE | 512 * MOCK_BPF_IO_PAGE_SIZE;
+	uint32_t id, dev;
+
+	ASSERT_OK(ioas_alloc(self->fd, &id));
+	ASSERT_OK(set_compat_ioas(self->fd, id, IOMMU_VFIO_IOAS_SET));
+	ASSERT_EQ(none, compat_pgsizes(self->fd));
+	ASSERT_OK(test_mock_domain(self->fd, id, MOCK_FLAGS_DEVICE_HUGE_IOVA,
+				   &dev, NULL, NULL));
+	ASSERT_EQ(huge, compat_pgsizes(self->fd));
+	ASSERT_OK(iommufd_destroy(self->fd, dev));
+	ASSERT_EQ(none, compat_pgsizes(self->fd));
+	ASSERT_OK(test_mock_domain(self->fd, id, 0, &dev, NULL, NULL));
+	ASSERT_EQ(PAGE, compat_pgsizes(self->fd));
+	ASSERT_OK(iommufd_destroy(self->fd, dev));
+	ASSERT_EQ(none, compat_pgsizes(self->fd));
+}
+
 TEST_F(compat, dirty_pages_of_whole_mappings)
 {
 	uint64_t bits[4];
