@@ -96,6 +96,32 @@ static struct buf buffer(size_t len, bool thp)
 static void release(struct buf *b)
 {
 	munmap(b->raw, b->rawlen);
+	b->raw = NULL;
+}
+
+/*
+ * The buffer the timed workloads of one process share.  Populating (zeroing)
+ * 1 GiB takes seconds under TCG, longer than what is timed on it, so it is
+ * done once per kind and size, not once per workload.  One at a time (the
+ * test VM has 2 GiB): asking for the other kind, or for more, replaces it.
+ * Not inherited by fork(): dedup's children populate their own.
+ */
+static struct buf pool;
+static size_t pool_len;
+static bool pool_thp;
+
+static char *shared(size_t len, bool thp)
+{
+	if (pool.raw && pool_thp == thp && pool_len >= len)
+		return pool.p;
+	if (pool.raw)
+		release(&pool);
+	pool = buffer(len, thp);
+	if (madvise(pool.raw, pool.rawlen, MADV_DONTFORK))
+		fail("madvise(MADV_DONTFORK)");
+	pool_len = len;
+	pool_thp = thp;
+	return pool.p;
 }
 
 /* An IOAS with a mock domain (ours or upstream's), not a VFIO container. */
@@ -158,16 +184,16 @@ static void record(const char *workload, uint64_t n, uint64_t bytes,
 static void map_unmap(const char *name, size_t len, bool thp, int iters)
 {
 	static uint64_t samples[MAX_SAMPLES];
-	struct buf b = buffer(len, thp);
+	char *p = shared(len, thp);
 	uint64_t t0 = now_ns(), total;
 
 	for (int i = 0; i < iters; i++) {
 		uint64_t s = now_ns();
 
 		if (backend == FLOOR) {
-			if (test_pin_floor(fd, b.p, len, NULL))
+			if (test_pin_floor(fd, p, len, NULL))
 				fail(name);
-		} else if (map(b.p, len, base_iova()) ||
+		} else if (map(p, len, base_iova()) ||
 			   unmap(base_iova(), len)) {
 			fail(name);
 		}
@@ -177,7 +203,6 @@ static void map_unmap(const char *name, size_t len, bool thp, int iters)
 	total = now_ns() - t0;
 	record(name, iters, len, total, samples,
 	       iters < MAX_SAMPLES ? iters : MAX_SAMPLES, NULL);
-	release(&b);
 }
 
 /* 10,000 maps of 4 KiB, then one unmap of everything. */
@@ -185,14 +210,14 @@ static void small_10k(void)
 {
 	static uint64_t samples[10000];
 	const int n = 10000;
-	struct buf b = buffer(n * PAGE, false);
+	char *p = shared(n * PAGE, false);
 	uint64_t t0 = now_ns(), maps, un;
 	char extra[64];
 
 	for (int i = 0; i < n; i++) {
 		uint64_t s = now_ns();
 
-		if (map(b.p + i * PAGE, PAGE, base_iova() + i * PAGE))
+		if (map(p + i * PAGE, PAGE, base_iova() + i * PAGE))
 			fail("small_10k map");
 		samples[i] = now_ns() - s;
 	}
@@ -204,7 +229,6 @@ static void small_10k(void)
 	snprintf(extra, sizeof(extra), ",\"unmap_all_ns\":%llu",
 		 (unsigned long long)un);
 	record("small_10k", n, PAGE, maps, samples, n, extra);
-	release(&b);
 }
 
 struct churn {
@@ -229,11 +253,11 @@ static void *churn_thread(void *arg)
 static void churn4(int iters)
 {
 	struct churn c[4];
-	struct buf b = buffer(4 * 64 * 1024, false);
+	char *p = shared(4 * 64 * 1024, false);
 	uint64_t t0 = now_ns(), total;
 
 	for (int i = 0; i < 4; i++) {
-		c[i] = (struct churn){ .buf = b.p + i * 64 * 1024,
+		c[i] = (struct churn){ .buf = p + i * 64 * 1024,
 				       .iova = base_iova() + i * MiB,
 				       .iters = iters };
 		if (pthread_create(&c[i].thread, NULL, churn_thread, &c[i]))
@@ -248,7 +272,6 @@ static void churn4(int iters)
 	}
 	total = now_ns() - t0;
 	record("churn4", 4 * iters, 64 * 1024, total, NULL, 0, NULL);
-	release(&b);
 }
 
 /*
@@ -281,13 +304,13 @@ static void many(const char *name, int n)
 {
 	static uint64_t samples[100];
 	const int npages = 1024;
-	struct buf b = buffer(npages * PAGE, false);
+	char *p = shared(npages * PAGE, false);
 	uint64_t t0, maps, un, hole = base_iova() + (uint64_t)(n / 2) * PAGE;
 	char extra[160];
 
 	t0 = now_ns();
 	for (int i = 0; i < n; i++)
-		if (map(b.p + (i % npages) * PAGE, PAGE,
+		if (map(p + (i % npages) * PAGE, PAGE,
 			base_iova() + (uint64_t)i * PAGE))
 			fail(name);
 	maps = now_ns() - t0;
@@ -297,11 +320,11 @@ static void many(const char *name, int n)
 	for (int i = 0; i < 100; i++) {
 		uint64_t s = now_ns();
 
-		if (map(b.p, PAGE, hole) || unmap(hole, PAGE))
+		if (map(p, PAGE, hole) || unmap(hole, PAGE))
 			fail(name);
 		samples[i] = now_ns() - s;
 	}
-	if (map(b.p, PAGE, hole))
+	if (map(p, PAGE, hole))
 		fail(name);
 	t0 = now_ns();
 	if (unmap(base_iova(), (uint64_t)n * PAGE))
@@ -313,7 +336,6 @@ static void many(const char *name, int n)
 		 n, (unsigned long long)(maps / n),
 		 (unsigned long long)samples[49], (unsigned long long)un);
 	record(name, n, PAGE, maps, NULL, 0, extra);
-	release(&b);
 }
 
 static uint32_t mock_ioas(void)
@@ -330,10 +352,10 @@ static void copy_1g(int iters)
 {
 	static uint64_t samples[64];
 	uint32_t dst = mock_ioas();
-	struct buf b = buffer(GiB, false);
+	char *p = shared(GiB, false);
 	uint64_t t0, total;
 
-	if (ioas_map_fixed(fd, ioas, b.p, GiB, MOCK_IOVA))
+	if (ioas_map_fixed(fd, ioas, p, GiB, MOCK_IOVA))
 		fail("copy_1g map");
 	t0 = now_ns();
 	for (int i = 0; i < iters; i++) {
@@ -360,7 +382,6 @@ static void copy_1g(int iters)
 	/* dst stays: its mock device holds it until the file closes. */
 	if (ioas_unmap(fd, ioas, MOCK_IOVA, GiB, NULL))
 		fail("copy_1g cleanup");
-	release(&b);
 }
 
 /* Pages charged to process @pid now, from the module's snapshot. */
@@ -546,6 +567,8 @@ static void check_workload(const char *w, const char *const *sizes, int n)
 {
 	char thp[32];
 
+	if (!strcmp(w, "default"))
+		return;
 	for (int i = 0; i < n; i++) {
 		snprintf(thp, sizeof(thp), "%s_thp", sizes[i]);
 		if (!strcmp(w, sizes[i]) || !strcmp(w, thp))
@@ -570,22 +593,28 @@ static void check_workload(const char *w, const char *const *sizes, int n)
 		}
 		return;
 	}
-	fprintf(stderr, "iommubench: no workload '%s' (map_4k, map_64k, map_2m, map_1g and their _thp, small_10k, churn4, copy_1g, nodedup_1, dedup_1, dedup_2, dedup_8, scale, many_1000, many_10000, many_100000)\n",
+	fprintf(stderr, "iommubench: no workload '%s' (map_4k, map_64k, map_2m, map_1g and their _thp, small_10k, churn4, copy_1g, nodedup_1, dedup_1, dedup_2, dedup_8, scale, many_1000, many_10000, many_100000, or default: those that run when none is named)\n",
 		w);
 	exit(2);
 }
 
-/* Is @w to run: named, or (none named) one that runs by default? */
+/* Does @w run by default (when no workload, or "default", is named)? */
+static bool by_default(const char *w)
+{
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (!strcmp(w, others[i].name))
+			return !others[i].named;
+	return true;
+}
+
+/* Is @w to run: named, or one that runs by default and none or "default" named? */
 static bool wanted(int argc, char **argv, const char *w)
 {
-	if (argc <= 3) {
-		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-			if (!strcmp(w, others[i].name))
-				return !others[i].named;
-		return true;
-	}
+	if (argc <= 3)
+		return by_default(w);
 	for (int i = 3; i < argc; i++)
-		if (!strcmp(argv[i], w))
+		if (!strcmp(argv[i], w) ||
+		    (!strcmp(argv[i], "default") && by_default(w)))
 			return true;
 	return false;
 }
@@ -654,35 +683,41 @@ int main(int argc, char **argv)
 	} else {
 		open_vfio(backend == VFIO);
 	}
+	/*
+	 * The workloads on buffers of 4 KiB pages first, then those on THP:
+	 * one shared buffer of each kind (shared()) is populated, not one per
+	 * workload.
+	 */
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (wanted(argc, argv, sizes[i].name))
+			map_unmap(sizes[i].name, sizes[i].len, false,
+				  sizes[i].iters * repeat);
+	if (backend != FLOOR) {
+		if (wanted(argc, argv, "small_10k"))
+			small_10k();
+		if (wanted(argc, argv, "churn4"))
+			churn4(200);
+		if (wanted(argc, argv, "scale"))
+			scale();
+		if (wanted(argc, argv, "many_1000"))
+			many("many_1000", 1000);
+		if (wanted(argc, argv, "many_10000"))
+			many("many_10000", 10000);
+		if (wanted(argc, argv, "many_100000"))
+			many("many_100000", 100000);
+		if (on_ioas() && wanted(argc, argv, "copy_1g"))
+			copy_1g(3);
+	}
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char thp[32];
 
 		snprintf(thp, sizeof(thp), "%s_thp", sizes[i].name);
-		if (wanted(argc, argv, sizes[i].name))
-			map_unmap(sizes[i].name, sizes[i].len, false,
-				  sizes[i].iters * repeat);
 		if (wanted(argc, argv, thp))
 			map_unmap(thp, sizes[i].len, true,
 				  sizes[i].iters * repeat);
 	}
-	if (backend == FLOOR)
-		return 0;
-	if (wanted(argc, argv, "small_10k"))
-		small_10k();
-	if (wanted(argc, argv, "churn4"))
-		churn4(200);
-	if (wanted(argc, argv, "scale"))
-		scale();
-	if (wanted(argc, argv, "many_1000"))
-		many("many_1000", 1000);
-	if (wanted(argc, argv, "many_10000"))
-		many("many_10000", 10000);
-	if (wanted(argc, argv, "many_100000"))
-		many("many_100000", 100000);
-	if (!on_ioas())
-		return 0;
-	if (wanted(argc, argv, "copy_1g"))
-		copy_1g(3);
+	if (pool.raw)
+		release(&pool);
 	if (backend != MOCK)
 		return 0;
 	/*
