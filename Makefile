@@ -41,7 +41,7 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench bench-kernel check check-debug debug-kernel conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests tools man bench-build bench bench-kernel check check-debug debug-kernel conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -49,11 +49,12 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 all: module
 	@$(MAKE) --no-print-directory userspace
 
-userspace: selftests tools
+userspace: selftests tools man
 
 help:
 	@echo 'make deps        install what the build needs (root; fast when done)'
-	@echo 'make             build the module, BPF objects, tools and selftests'
+	@echo 'make             build the module, BPF objects, tools, manual pages and selftests'
+	@echo 'make man         only the manual pages (build/man/, from docs/man/)'
 	@echo 'make check       build, then run every test (host and VM)'
 	@echo "make conformance upstream's iommufd selftests against the module, in the VM"
 	@echo 'make check-debug the VM suite and conformance in a lockdep/KASAN/kmemleak kernel'
@@ -139,7 +140,7 @@ selftests: $(SELFTEST_BINS) $(BUILD)/selftests/vfio_edu_rmrr
 POLICIES := deny_resv_direct pci_allowlist pin_quota
 POLICY_OBJS := $(addprefix $(BUILD)/bpf/policies/,$(addsuffix .bpf.o,$(POLICIES)))
 
-$(BUILD)/bpf/policies $(BUILD)/bin:
+$(BUILD)/bpf/policies $(BUILD)/bin $(BUILD)/man:
 	mkdir -p $@
 
 $(BUILD)/bpf/policies/%.bpf.o: $(TOP)/bpf/%.bpf.c $(TOP)/bpf/policy_common.h \
@@ -156,6 +157,16 @@ $(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(TOP)/tools/in
 	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
 
 tools: $(POLICY_OBJS) $(BUILD)/bpf/vfio_gate.bpf.o $(BUILD)/bin/iommupolicy $(BUILD)/bin/iommutop
+
+# The manual pages, from their Markdown sources in docs/man/ (the same files
+# the documentation links to).
+MAN_SRCS := $(wildcard $(TOP)/docs/man/*.md)
+MAN_PAGES := $(patsubst $(TOP)/docs/man/%.md,$(BUILD)/man/%,$(MAN_SRCS))
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: $(TOP)/docs/man/%.md | $(BUILD)/man
+	pandoc --standalone --to man --output $@ $<
 
 # iommutop's collector and its skeleton.
 $(BUILD)/bpf/iommutop.bpf.o: $(TOP)/bpf/iommutop.bpf.c $(TOP)/bpf/iommutop.h \
