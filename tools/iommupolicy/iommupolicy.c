@@ -112,8 +112,8 @@ static bool valid_name(const char *name)
  */
 static char *find_object(const char *name, const char *subdir)
 {
-	static char path[PATH_MAX + 64];
-	char exe[PATH_MAX], *dir;
+	static char found[PATH_MAX];
+	char exe[PATH_MAX], path[PATH_MAX + 64], *dir;
 	ssize_t len;
 
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -122,12 +122,13 @@ static char *find_object(const char *name, const char *subdir)
 	exe[len] = '\0';
 	dir = strrchr(exe, '/');
 	*dir = '\0';
+	/* Named without the "..": /usr/lib/iommufd-bpf/NAME.bpf.o. */
 	snprintf(path, sizeof(path), "%s/../lib/iommufd-bpf/%s.bpf.o", exe, name);
-	if (!access(path, R_OK))
-		return path;
+	if (!access(path, R_OK) && realpath(path, found))
+		return found;
 	snprintf(path, sizeof(path), "%s/../bpf/%s%s.bpf.o", exe, subdir, name);
-	if (!access(path, R_OK))
-		return path;
+	if (!access(path, R_OK) && realpath(path, found))
+		return found;
 	return NULL;
 }
 
