@@ -32,6 +32,9 @@ CLANG := clang
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(TOP)/tools/include \
 	-I$(TOP)/include/uapi -I$(PREFIX)/include
 USER_LDLIBS := $(LIBBPF_A) -lelf -lz -lpthread
+# The installed tools also take the packager's flags (debian/rules: Debian's
+# hardening flags from dpkg-buildflags); empty otherwise.
+PKG_FLAGS = $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/bpf -I$(PREFIX)/include
 
@@ -41,7 +44,7 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
-.PHONY: all module vfio-ops-check userspace selftests tools bench-build bench bench-kernel check check-debug debug-kernel conformance demo deps checkpatch clean help
+.PHONY: all module vfio-ops-check userspace selftests tools man deb bench-build bench bench-kernel check check-debug debug-kernel conformance demo deps checkpatch clean help
 
 # The module first: BPF objects are built against its BTF.  The rest runs in a
 # second make, which sees the .ko's real timestamp and so rebuilds BPF objects
@@ -49,11 +52,13 @@ SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
 all: module
 	@$(MAKE) --no-print-directory userspace
 
-userspace: selftests tools
+userspace: selftests tools man
 
 help:
 	@echo 'make deps        install what the build needs (root; fast when done)'
-	@echo 'make             build the module, BPF objects, tools and selftests'
+	@echo 'make             build the module, BPF objects, tools, manual pages and selftests'
+	@echo 'make man         only the manual pages (build/man/manN/, from docs/man/)'
+	@echo 'make deb         the Debian packages iommufd-bpf-dkms and iommufd-bpf-tools (build/deb/)'
 	@echo 'make check       build, then run every test (host and VM)'
 	@echo "make conformance upstream's iommufd selftests against the module, in the VM"
 	@echo 'make check-debug the VM suite and conformance in a lockdep/KASAN/kmemleak kernel'
@@ -153,9 +158,25 @@ $(BUILD)/bpf/vfio_gate.bpf.o: $(TOP)/bpf/vfio_gate.bpf.c $(TOP)/bpf/policy_commo
 
 $(BUILD)/bin/iommupolicy: $(TOP)/tools/iommupolicy/iommupolicy.c $(TOP)/tools/include/tool_die.h \
 		$(TOP)/bpf/pci_allowlist.h $(LIBBPF_A) | $(BUILD)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LDLIBS)
+	$(CC) $(USER_CFLAGS) $(PKG_FLAGS) -o $@ $< $(USER_LDLIBS)
 
 tools: $(POLICY_OBJS) $(BUILD)/bpf/vfio_gate.bpf.o $(BUILD)/bin/iommupolicy $(BUILD)/bin/iommutop
+
+# The manual pages, from their Markdown sources in docs/man/ (the same files
+# the documentation links to).
+# build/man/manN/NAME.N, where man finds them with MANPATH=build/man.
+MAN_SRCS := $(wildcard $(TOP)/docs/man/*.md)
+MAN_PAGES := $(foreach p,$(notdir $(MAN_SRCS:.md=)),$(BUILD)/man/man$(subst .,,$(suffix $(p)))/$(p))
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/man7/%.7: $(TOP)/docs/man/%.7.md
+	@mkdir -p $(@D)
+	pandoc --standalone --to man --output $@ $<
+
+$(BUILD)/man/man8/%.8: $(TOP)/docs/man/%.8.md
+	@mkdir -p $(@D)
+	pandoc --standalone --to man --output $@ $<
 
 # iommutop's collector and its skeleton.
 $(BUILD)/bpf/iommutop.bpf.o: $(TOP)/bpf/iommutop.bpf.c $(TOP)/bpf/iommutop.h \
@@ -169,7 +190,7 @@ $(BUILD)/bpf/iommutop.skel.h: $(BUILD)/bpf/iommutop.bpf.o
 IOMMUTOP_SRCS := $(addprefix $(TOP)/tools/iommutop/,iommutop.c sample.c output.c)
 $(BUILD)/bin/iommutop: $(IOMMUTOP_SRCS) $(TOP)/tools/iommutop/top.h $(TOP)/tools/include/tool_die.h \
 		$(TOP)/bpf/iommutop.h $(BUILD)/bpf/iommutop.skel.h $(LIBBPF_A) | $(BUILD)/bin
-	$(CC) $(USER_CFLAGS) -I$(BUILD)/bpf -I$(TOP)/bpf -o $@ $(IOMMUTOP_SRCS) \
+	$(CC) $(USER_CFLAGS) $(PKG_FLAGS) -I$(BUILD)/bpf -I$(TOP)/bpf -o $@ $(IOMMUTOP_SRCS) \
 		$(USER_LDLIBS) -lncurses
 
 $(BUILD)/selftests/iommutop_collector: $(BUILD)/bpf/iommutop.skel.h
@@ -210,6 +231,16 @@ bench: all
 	$(BENCH_VM) -- $(TOP)/bench/run $(BENCH_DIR)/raw-vfio.jsonl $(BENCH_RUNS) vfio
 	@cat $(BENCH_DIR)/raw-mock.jsonl $(BENCH_DIR)/raw-vfio.jsonl >$(BENCH_DIR)/raw.jsonl
 	@$(TOP)/bench/report $(BENCH_DIR)/raw.jsonl $(BUILD)/bench.json $(BUILD)/bench-scale.svg
+
+# Debian packages (docs/packaging.md): iommufd-bpf-dkms and
+# iommufd-bpf-tools, built by debhelper from debian/ into build/deb/.
+deb:
+	@dpkg-checkbuilddeps
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
+	@cd $(TOP) && debian/rules binary >$(BUILD)/deb/build.log 2>&1 || \
+		{ tail -n 30 $(BUILD)/deb/build.log; echo "make deb: debian/rules binary failed: see build/deb/build.log"; exit 1; }
+	@cd $(TOP) && debian/rules clean >>$(BUILD)/deb/build.log 2>&1
+	@ls $(BUILD)/deb/*.deb
 
 bench-kernel:
 	@$(TOP)/scripts/kernel-tree bench >/dev/null

@@ -606,11 +606,14 @@ TEST(policies_at_boot)
 	ASSERT_EQ(0, tool_sh(cmd));
 	ASSERT_NE(NULL, strstr(out, "SYSTEMD_WANTS=iommupolicy-apply.service"));
 	ASSERT_NE(NULL, strstr(out, "TAGS=:systemd:"));
-	/* The unit runs /usr/sbin/iommupolicy: this guest's /usr is scratch. */
+	/*
+	 * The unit runs /usr/sbin/iommupolicy: this guest's /usr is scratch.
+	 * Its Documentation= names the manual pages, which make builds.
+	 */
 	snprintf(cmd, sizeof(cmd),
 		 "ln -sf %s/build/bin/iommupolicy /usr/sbin/iommupolicy &&"
-		 " systemd-analyze verify %s/dist/iommupolicy-apply.service 2>&1",
-		 top, top);
+		 " MANPATH=%s/build/man: systemd-analyze verify %s/dist/iommupolicy-apply.service 2>&1",
+		 top, top, top);
 	ASSERT_EQ(0, tool_sh(cmd));
 	ASSERT_EQ(NULL, strstr(out, "iommupolicy-apply.service:"));
 	snprintf(cmd, sizeof(cmd),

@@ -58,15 +58,22 @@
 
 static const char *prog = "iommupolicy";
 
-static void usage(void)
+/* The usage: on standard output for -h (exit 0), else on standard error. */
+static void usage_exit(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 		"usage: %s load NAME|FILE [--name N] [--audit] [--set KEY=VALUE ...]\n"
 		"       %s list [--json]\n"
 		"       %s unload N\n"
 		"       %s log [-f] [--json]\n"
-		"       %s apply FILE\n", prog, prog, prog, prog, prog);
-	exit(2);
+		"       %s apply FILE\n"
+		"see iommupolicy(8)\n", prog, prog, prog, prog, prog);
+	exit(status);
+}
+
+static void usage(void)
+{
+	usage_exit(2);
 }
 
 /* What every command needs: root, the module, and (for pins) bpffs. */
@@ -105,8 +112,8 @@ static bool valid_name(const char *name)
  */
 static char *find_object(const char *name, const char *subdir)
 {
-	static char path[PATH_MAX + 64];
-	char exe[PATH_MAX], *dir;
+	static char found[PATH_MAX];
+	char exe[PATH_MAX], path[PATH_MAX + 64], *dir;
 	ssize_t len;
 
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -115,12 +122,13 @@ static char *find_object(const char *name, const char *subdir)
 	exe[len] = '\0';
 	dir = strrchr(exe, '/');
 	*dir = '\0';
+	/* Named without the "..": /usr/lib/iommufd-bpf/NAME.bpf.o. */
 	snprintf(path, sizeof(path), "%s/../lib/iommufd-bpf/%s.bpf.o", exe, name);
-	if (!access(path, R_OK))
-		return path;
+	if (!access(path, R_OK) && realpath(path, found))
+		return found;
 	snprintf(path, sizeof(path), "%s/../bpf/%s%s.bpf.o", exe, subdir, name);
-	if (!access(path, R_OK))
-		return path;
+	if (!access(path, R_OK) && realpath(path, found))
+		return found;
 	return NULL;
 }
 
@@ -1012,7 +1020,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "apply"))
 		return cmd_apply(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		usage();
+		usage_exit(0);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
 	usage();
 }

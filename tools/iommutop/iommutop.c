@@ -6,8 +6,9 @@
  *
  * Interactive (ncurses) on a terminal; plain text with -b (or when the
  * output is not a terminal), one JSON object per interval with --json,
- * Prometheus metrics with --prometheus.  docs/iommutop.md explains every
- * column and where its number comes from.
+ * Prometheus metrics with --prometheus.  Its manual page, iommutop(8)
+ * (docs/man/iommutop.8.md), explains every column and where its number
+ * comes from.
  */
 #include <curses.h>
 #include <errno.h>
@@ -46,13 +47,14 @@ static void __attribute__((noreturn)) usage(int status)
 		"  -i, --interval SECS  time between samples (default 1; at least 0.1)\n"
 		"  -p, --pid PID        only this process\n"
 		"  -r, --rows ROWS      at most ROWS rows per view\n"
-		"  -s, --sort COLUMN    sort by COLUMN (its key: docs/iommutop.md)\n"
+		"  -s, --sort COLUMN    sort by COLUMN (its key: iommutop(8))\n"
 		"  -R, --reverse        the other sort order\n"
 		"  -v, --view VIEW      start in (or, batch, print only) this view\n"
 		"      --json           one JSON object per interval on standard output\n"
 		"      --prometheus F   write Prometheus metrics (node_exporter textfile\n"
 		"                       format) to file F each interval, or to standard\n"
 		"                       output with -\n"
+		"  -h, --help           this text (iommutop(8) has the rest)\n"
 		"keys: p d i (views), Tab, < > (sort column), r (reverse),\n"
 		"      left/right (scroll columns), space (sample now), q (quit)\n",
 		prog);
@@ -167,7 +169,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			    column_by_key(v, o->sort) >= 0)
 				found = true;
 		if (!found)
-			die("no column '%s' to sort by%s%s (docs/iommutop.md lists them)",
+			die("no column '%s' to sort by%s%s (iommutop(8) lists them)",
 			    o->sort, o->view < 0 ? "" : " in view ",
 			    o->view < 0 ? "" : view_names[o->view]);
 	}

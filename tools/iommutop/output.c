@@ -2,7 +2,7 @@
 /*
  * iommutop: a sample as tables (the views, sorted), plain text, JSON
  * (one object per sample) and Prometheus metrics (the node_exporter
- * textfile format).  docs/iommutop.md describes every column and metric.
+ * textfile format).  iommutop(8) describes every column and metric.
  */
 #include <stddef.h>
 #include <stdlib.h>
