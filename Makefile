@@ -79,7 +79,7 @@ deps:
 # quietly when pahole or the headers' vmlinux is missing).
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP)/kernel W=1 KCFLAGS=-Werror modules
-	@readelf -S $(MODULE) | grep -q '\.BTF' || { \
+	@readelf -S -W $(MODULE) | grep '\] \.BTF ' >/dev/null || { \
 		echo "iommufd-bpf: kbuild built $(MODULE) without BTF: check that pahole (dwarves) and $(VMLINUX_BTF) exist"; \
 		rm -f $(MODULE); exit 1; }
 	@$(MAKE) --no-print-directory vfio-ops-check
