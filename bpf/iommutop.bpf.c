@@ -65,10 +65,10 @@ int BPF_PROG(on_decision, const char *hook, const char *policy,
 
 SEC("tp_btf/fault")
 int BPF_PROG(on_fault, u32 fault_id, u32 hwpt_id, u32 dev_id, u32 pasid,
-	     u32 grpid, u32 perm, u64 addr, size_t count, pid_t owner,
+	     u32 grpid, u32 perm, u64 addr, size_t count, pid_t owner_pid,
 	     const char *owner_comm)
 {
-	struct iommutop_proc *p = proc_of(owner, owner_comm);
+	struct iommutop_proc *p = proc_of(owner_pid, owner_comm);
 
 	if (p)
 		__sync_fetch_and_add(&p->faults, 1);
@@ -77,9 +77,9 @@ int BPF_PROG(on_fault, u32 fault_id, u32 hwpt_id, u32 dev_id, u32 pasid,
 
 SEC("tp_btf/fault_response")
 int BPF_PROG(on_fault_response, u32 fault_id, u32 cookie, u32 dev_id,
-	     u32 code, pid_t owner, const char *owner_comm)
+	     u32 code, pid_t owner_pid, const char *owner_comm)
 {
-	struct iommutop_proc *p = proc_of(owner, owner_comm);
+	struct iommutop_proc *p = proc_of(owner_pid, owner_comm);
 
 	if (p)
 		__sync_fetch_and_add(&p->fault_responses, 1);

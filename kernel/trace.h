@@ -7,7 +7,9 @@
  * describes every field.  "charged" is always the total the charged party
  * (the process, or its user) has charged to RLIMIT_MEMLOCK through this
  * module after the event, in pages; 0 for a party with CAP_IPC_LOCK, which is
- * never charged.
+ * never charged.  The task an event happened in is ftrace's own record
+ * (common_pid, and the comm it saves); the events carry only what it does
+ * not know, and each field has one name in every event, the text included.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM iommufd
@@ -19,34 +21,57 @@
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
 
+#ifndef IOMMUFD_BPF_TRACE_FLAGS
+#define IOMMUFD_BPF_TRACE_FLAGS
+/* IOMMU_* protection flags of a mapping, as text. */
+#define show_iommu_prot(prot)						\
+	__print_flags(prot, "|",					\
+		      { IOMMU_READ, "READ" },				\
+		      { IOMMU_WRITE, "WRITE" },				\
+		      { IOMMU_CACHE, "CACHE" },				\
+		      { IOMMU_NOEXEC, "NOEXEC" },			\
+		      { IOMMU_MMIO, "MMIO" },				\
+		      { IOMMU_PRIV, "PRIV" })
+
+/* IOMMU_FAULT_PERM_* of a page request, as text. */
+#define show_fault_perm(perm)						\
+	__print_flags(perm, "|",					\
+		      { IOMMU_FAULT_PERM_READ, "READ" },		\
+		      { IOMMU_FAULT_PERM_WRITE, "WRITE" },		\
+		      { IOMMU_FAULT_PERM_EXEC, "EXEC" },		\
+		      { IOMMU_FAULT_PERM_PRIV, "PRIV" })
+
+/* enum iommu_page_response_code, as text. */
+#define show_page_response(code)					\
+	__print_symbolic(code,						\
+			 { IOMMU_PAGE_RESP_SUCCESS, "SUCCESS" },	\
+			 { IOMMU_PAGE_RESP_INVALID, "INVALID" },	\
+			 { IOMMU_PAGE_RESP_FAILURE, "FAILURE" })
+#endif
+
 TRACE_EVENT(ioas_map,
 	    TP_PROTO(u32 ioas_id, unsigned long iova, unsigned long length,
-		     unsigned long uptr, int prot, unsigned long charged,
+		     unsigned long uaddr, int prot, unsigned long charged,
 		     u64 ns),
-	    TP_ARGS(ioas_id, iova, length, uptr, prot, charged, ns),
+	    TP_ARGS(ioas_id, iova, length, uaddr, prot, charged, ns),
 	    TP_STRUCT__entry(__field(u32, ioas_id)
 			     __field(unsigned long, iova)
 			     __field(unsigned long, length)
-			     __field(unsigned long, uptr)
+			     __field(unsigned long, uaddr)
 			     __field(int, prot)
 			     __field(unsigned long, charged)
-			     __field(u64, ns)
-			     __field(pid_t, pid)
-			     __array(char, comm, TASK_COMM_LEN)),
+			     __field(u64, ns)),
 	    TP_fast_assign(__entry->ioas_id = ioas_id;
 			   __entry->iova = iova;
 			   __entry->length = length;
-			   __entry->uptr = uptr;
+			   __entry->uaddr = uaddr;
 			   __entry->prot = prot;
 			   __entry->charged = charged;
-			   __entry->ns = ns;
-			   __entry->pid = current->tgid;
-			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
-	    TP_printk("ioas=%u iova=0x%lx length=0x%lx uptr=0x%lx prot=%s%s pid=%d comm=%s charged=%lu ns=%llu",
+			   __entry->ns = ns;),
+	    TP_printk("ioas_id=%u iova=0x%lx length=0x%lx uaddr=0x%lx prot=%s charged=%lu ns=%llu",
 		      __entry->ioas_id, __entry->iova, __entry->length,
-		      __entry->uptr, __entry->prot & IOMMU_READ ? "r" : "",
-		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->pid,
-		      __entry->comm, __entry->charged, __entry->ns)
+		      __entry->uaddr, show_iommu_prot(__entry->prot),
+		      __entry->charged, __entry->ns)
 );
 
 TRACE_EVENT(ioas_unmap,
@@ -58,21 +83,16 @@ TRACE_EVENT(ioas_unmap,
 			     __field(unsigned long, length)
 			     __field(unsigned long, unmapped)
 			     __field(unsigned long, charged)
-			     __field(u64, ns)
-			     __field(pid_t, pid)
-			     __array(char, comm, TASK_COMM_LEN)),
+			     __field(u64, ns)),
 	    TP_fast_assign(__entry->ioas_id = ioas_id;
 			   __entry->iova = iova;
 			   __entry->length = length;
 			   __entry->unmapped = unmapped;
 			   __entry->charged = charged;
-			   __entry->ns = ns;
-			   __entry->pid = current->tgid;
-			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
-	    TP_printk("ioas=%u iova=0x%lx length=0x%lx unmapped=0x%lx pid=%d comm=%s charged=%lu ns=%llu",
+			   __entry->ns = ns;),
+	    TP_printk("ioas_id=%u iova=0x%lx length=0x%lx unmapped=0x%lx charged=%lu ns=%llu",
 		      __entry->ioas_id, __entry->iova, __entry->length,
-		      __entry->unmapped, __entry->pid, __entry->comm,
-		      __entry->charged, __entry->ns)
+		      __entry->unmapped, __entry->charged, __entry->ns)
 );
 
 DECLARE_EVENT_CLASS(iommufd_pin_class,
@@ -84,21 +104,16 @@ DECLARE_EVENT_CLASS(iommufd_pin_class,
 				     __field(unsigned long, uaddr)
 				     __field(unsigned long, npages)
 				     __field(unsigned long, ncharged)
-				     __field(unsigned long, charged)
-				     __field(pid_t, pid)
-				     __array(char, comm, TASK_COMM_LEN)),
+				     __field(unsigned long, charged)),
 		    TP_fast_assign(__entry->ioas_id = ioas_id;
 				   __entry->uaddr = uaddr;
 				   __entry->npages = npages;
 				   __entry->ncharged = ncharged;
-				   __entry->charged = charged;
-				   __entry->pid = current->tgid;
-				   memcpy(__entry->comm, current->comm,
-					  TASK_COMM_LEN);),
-		    TP_printk("ioas=%u uaddr=0x%lx npages=%lu ncharged=%lu pid=%d comm=%s charged=%lu",
+				   __entry->charged = charged;),
+		    TP_printk("ioas_id=%u uaddr=0x%lx npages=%lu ncharged=%lu charged=%lu",
 			      __entry->ioas_id, __entry->uaddr,
 			      __entry->npages, __entry->ncharged,
-			      __entry->pid, __entry->comm, __entry->charged)
+			      __entry->charged)
 );
 
 /* Pages became pinned; ncharged of them newly charged (the rest shared). */
@@ -118,18 +133,12 @@ DECLARE_EVENT_CLASS(iommufd_device_class,
 		    TP_ARGS(dev, group, dev_id),
 		    TP_STRUCT__entry(__string(dev, dev)
 				     __field(int, group)
-				     __field(u32, dev_id)
-				     __field(pid_t, pid)
-				     __array(char, comm, TASK_COMM_LEN)),
+				     __field(u32, dev_id)),
 		    TP_fast_assign(__assign_str(dev);
 				   __entry->group = group;
-				   __entry->dev_id = dev_id;
-				   __entry->pid = current->tgid;
-				   memcpy(__entry->comm, current->comm,
-					  TASK_COMM_LEN);),
-		    TP_printk("dev=%s group=%d dev_id=%u pid=%d comm=%s",
-			      __get_str(dev), __entry->group, __entry->dev_id,
-			      __entry->pid, __entry->comm)
+				   __entry->dev_id = dev_id;),
+		    TP_printk("dev=%s group=%d dev_id=%u",
+			      __get_str(dev), __entry->group, __entry->dev_id)
 );
 
 /* A device was bound to a context (its group's DMA now owned by it). */
@@ -150,21 +159,15 @@ DECLARE_EVENT_CLASS(iommufd_attach_class,
 				     __field(int, group)
 				     __field(u32, dev_id)
 				     __field(u32, hwpt_id)
-				     __field(u32, ioas_id)
-				     __field(pid_t, pid)
-				     __array(char, comm, TASK_COMM_LEN)),
+				     __field(u32, ioas_id)),
 		    TP_fast_assign(__assign_str(dev);
 				   __entry->group = group;
 				   __entry->dev_id = dev_id;
 				   __entry->hwpt_id = hwpt_id;
-				   __entry->ioas_id = ioas_id;
-				   __entry->pid = current->tgid;
-				   memcpy(__entry->comm, current->comm,
-					  TASK_COMM_LEN);),
-		    TP_printk("dev=%s group=%d dev_id=%u hwpt_id=%u ioas_id=%u pid=%d comm=%s",
+				   __entry->ioas_id = ioas_id;),
+		    TP_printk("dev=%s group=%d dev_id=%u hwpt_id=%u ioas_id=%u",
 			      __get_str(dev), __entry->group, __entry->dev_id,
-			      __entry->hwpt_id, __entry->ioas_id,
-			      __entry->pid, __entry->comm)
+			      __entry->hwpt_id, __entry->ioas_id)
 );
 
 /* A device was attached to a HWPT (its group's DMA goes through it). */
@@ -189,22 +192,17 @@ TRACE_EVENT(replace,
 			     __field(u32, dev_id)
 			     __field(u32, old_hwpt_id)
 			     __field(u32, hwpt_id)
-			     __field(u32, ioas_id)
-			     __field(pid_t, pid)
-			     __array(char, comm, TASK_COMM_LEN)),
+			     __field(u32, ioas_id)),
 	    TP_fast_assign(__assign_str(dev);
 			   __entry->group = group;
 			   __entry->dev_id = dev_id;
 			   __entry->old_hwpt_id = old_hwpt_id;
 			   __entry->hwpt_id = hwpt_id;
-			   __entry->ioas_id = ioas_id;
-			   __entry->pid = current->tgid;
-			   memcpy(__entry->comm, current->comm,
-				  TASK_COMM_LEN);),
-	    TP_printk("dev=%s group=%d dev_id=%u old_hwpt_id=%u hwpt_id=%u ioas_id=%u pid=%d comm=%s",
+			   __entry->ioas_id = ioas_id;),
+	    TP_printk("dev=%s group=%d dev_id=%u old_hwpt_id=%u hwpt_id=%u ioas_id=%u",
 		      __get_str(dev), __entry->group, __entry->dev_id,
 		      __entry->old_hwpt_id, __entry->hwpt_id,
-		      __entry->ioas_id, __entry->pid, __entry->comm)
+		      __entry->ioas_id)
 );
 
 /*
@@ -235,7 +233,7 @@ TRACE_EVENT(iotlb_sync,
 
 /*
  * A policy decided on a hook: verdict "allow", "deny" or "audit-deny" (an
- * audit-mode policy would have denied); err is its errno (0 to allow);
+ * audit-mode policy would have denied); err is its -errno (0 to allow);
  * object the device, or "ioas N" for a map.
  */
 TRACE_EVENT(policy_decision,
@@ -246,36 +244,31 @@ TRACE_EVENT(policy_decision,
 			     __string(policy, policy)
 			     __string(verdict, verdict)
 			     __field(int, err)
-			     __string(object, object)
-			     __field(pid_t, pid)
-			     __array(char, comm, TASK_COMM_LEN)),
+			     __string(object, object)),
 	    TP_fast_assign(__assign_str(hook);
 			   __assign_str(policy);
 			   __assign_str(verdict);
 			   __entry->err = err;
-			   __assign_str(object);
-			   __entry->pid = current->tgid;
-			   memcpy(__entry->comm, current->comm,
-				  TASK_COMM_LEN);),
-	    TP_printk("hook=%s policy=%s verdict=%s errno=%d object=%s pid=%d comm=%s",
+			   __assign_str(object);),
+	    TP_printk("hook=%s policy=%s verdict=%s err=%d object=%s",
 		      __get_str(hook), __get_str(policy), __get_str(verdict),
-		      -__entry->err, __get_str(object), __entry->pid,
-		      __entry->comm)
+		      __entry->err, __get_str(object))
 );
 
 /*
  * A group of count page faults (the last at addr, for pasid and grpid,
  * wanting perm) from device dev_id was queued on fault queue fault_id,
- * through nested HWPT hwpt_id.  pid and comm are the queue's owner (the
- * process that opened its /dev/iommu), which is who must answer it; the
- * fault itself comes from the device, in whatever context reports it.
+ * through nested HWPT hwpt_id.  owner_pid and owner_comm are the queue's
+ * owner (the process that opened its /dev/iommu), who must answer it: the
+ * fault itself comes from the device, in whatever context reports it, so
+ * the task ftrace records is not the owner.
  */
 TRACE_EVENT(fault,
 	    TP_PROTO(u32 fault_id, u32 hwpt_id, u32 dev_id, u32 pasid,
 		     u32 grpid, u32 perm, u64 addr, size_t count,
-		     pid_t owner, const char *owner_comm),
+		     pid_t owner_pid, const char *owner_comm),
 	    TP_ARGS(fault_id, hwpt_id, dev_id, pasid, grpid, perm, addr, count,
-		    owner, owner_comm),
+		    owner_pid, owner_comm),
 	    TP_STRUCT__entry(__field(u32, fault_id)
 			     __field(u32, hwpt_id)
 			     __field(u32, dev_id)
@@ -284,8 +277,8 @@ TRACE_EVENT(fault,
 			     __field(u32, perm)
 			     __field(u64, addr)
 			     __field(size_t, count)
-			     __field(pid_t, pid)
-			     __array(char, comm, TASK_COMM_LEN)),
+			     __field(pid_t, owner_pid)
+			     __array(char, owner_comm, TASK_COMM_LEN)),
 	    TP_fast_assign(__entry->fault_id = fault_id;
 			   __entry->hwpt_id = hwpt_id;
 			   __entry->dev_id = dev_id;
@@ -294,40 +287,43 @@ TRACE_EVENT(fault,
 			   __entry->perm = perm;
 			   __entry->addr = addr;
 			   __entry->count = count;
-			   __entry->pid = owner;
-			   strscpy(__entry->comm, owner_comm, TASK_COMM_LEN);),
-	    TP_printk("fault_id=%u hwpt_id=%u dev_id=%u pasid=%u grpid=%u perm=0x%x addr=0x%llx count=%zu pid=%d comm=%s",
+			   __entry->owner_pid = owner_pid;
+			   strscpy(__entry->owner_comm, owner_comm,
+				   TASK_COMM_LEN);),
+	    TP_printk("fault_id=%u hwpt_id=%u dev_id=%u pasid=%u grpid=%u perm=%s addr=0x%llx count=%zu owner_pid=%d owner_comm=%s",
 		      __entry->fault_id, __entry->hwpt_id, __entry->dev_id,
-		      __entry->pasid, __entry->grpid, __entry->perm,
-		      __entry->addr, __entry->count, __entry->pid,
-		      __entry->comm)
+		      __entry->pasid, __entry->grpid,
+		      show_fault_perm(__entry->perm), __entry->addr,
+		      __entry->count, __entry->owner_pid, __entry->owner_comm)
 );
 
 /*
  * The fault group of cookie on fault queue fault_id, from device dev_id,
- * was answered with code (0 success, 1 invalid): by its owner writing the
- * response, or by the module (invalid) when the device's attachment or the
- * queue went first.  pid and comm are the queue's owner.
+ * was answered with code (SUCCESS or INVALID): by its owner writing the
+ * response, or by the module (INVALID) when the device's attachment or the
+ * queue went first.  owner_pid and owner_comm are the queue's owner.
  */
 TRACE_EVENT(fault_response,
 	    TP_PROTO(u32 fault_id, u32 cookie, u32 dev_id, u32 code,
-		     pid_t owner, const char *owner_comm),
-	    TP_ARGS(fault_id, cookie, dev_id, code, owner, owner_comm),
+		     pid_t owner_pid, const char *owner_comm),
+	    TP_ARGS(fault_id, cookie, dev_id, code, owner_pid, owner_comm),
 	    TP_STRUCT__entry(__field(u32, fault_id)
 			     __field(u32, cookie)
 			     __field(u32, dev_id)
 			     __field(u32, code)
-			     __field(pid_t, pid)
-			     __array(char, comm, TASK_COMM_LEN)),
+			     __field(pid_t, owner_pid)
+			     __array(char, owner_comm, TASK_COMM_LEN)),
 	    TP_fast_assign(__entry->fault_id = fault_id;
 			   __entry->cookie = cookie;
 			   __entry->dev_id = dev_id;
 			   __entry->code = code;
-			   __entry->pid = owner;
-			   strscpy(__entry->comm, owner_comm, TASK_COMM_LEN);),
-	    TP_printk("fault_id=%u cookie=%u dev_id=%u code=%u pid=%d comm=%s",
+			   __entry->owner_pid = owner_pid;
+			   strscpy(__entry->owner_comm, owner_comm,
+				   TASK_COMM_LEN);),
+	    TP_printk("fault_id=%u cookie=%u dev_id=%u code=%s owner_pid=%d owner_comm=%s",
 		      __entry->fault_id, __entry->cookie, __entry->dev_id,
-		      __entry->code, __entry->pid, __entry->comm)
+		      show_page_response(__entry->code), __entry->owner_pid,
+		      __entry->owner_comm)
 );
 
 #endif

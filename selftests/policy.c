@@ -626,8 +626,8 @@ TEST_F(policy, decisions_are_traced)
 	ASSERT_OK(write_file("/sys/kernel/tracing/events/iommufd/policy_decision/enable",
 			     "0"));
 	text = read_text("/sys/kernel/tracing/trace");
-	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=deny errno=13 object=iommufd_bpf_mock."));
-	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=allow errno=0 object=iommufd_bpf_mock."));
+	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=deny err=-13 object=iommufd_bpf_mock."));
+	ASSERT_NE(NULL, strstr(text, "policy_decision: hook=bind policy=first verdict=allow err=0 object=iommufd_bpf_mock."));
 }
 
 static char verifier_log[1 << 16];

@@ -5,6 +5,7 @@
  * charged totals of RLIMIT_MEMLOCK accounting.
  */
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <sys/resource.h>
 
 #include "harness.h"
@@ -16,53 +17,125 @@
 #define PAGE 4096UL
 
 /* The whole of a (small) tracefs file, NUL-terminated, or NULL. */
+/* The fields of every event, as docs/tracepoints.md names them. */
+static const struct {
+	const char *event;
+	const char *fields[10];
+} events[] = {
+	{ "ioas_map", { "ioas_id", "iova", "length", "uaddr", "prot",
+			"charged", "ns" } },
+	{ "ioas_unmap", { "ioas_id", "iova", "length", "unmapped", "charged",
+			  "ns" } },
+	{ "pin", { "ioas_id", "uaddr", "npages", "ncharged", "charged" } },
+	{ "unpin", { "ioas_id", "uaddr", "npages", "ncharged", "charged" } },
+	{ "bind", { "dev", "group", "dev_id" } },
+	{ "unbind", { "dev", "group", "dev_id" } },
+	{ "attach", { "dev", "group", "dev_id", "hwpt_id", "ioas_id" } },
+	{ "detach", { "dev", "group", "dev_id", "hwpt_id", "ioas_id" } },
+	{ "replace", { "dev", "group", "dev_id", "old_hwpt_id", "hwpt_id",
+		       "ioas_id" } },
+	{ "iotlb_sync", { "ioas_id", "hwpt_id", "start", "last", "npages",
+			  "ns" } },
+	{ "policy_decision", { "hook", "policy", "verdict", "err",
+			       "object" } },
+	{ "fault", { "fault_id", "hwpt_id", "dev_id", "pasid", "grpid", "perm",
+		     "addr", "count", "owner_pid", "owner_comm" } },
+	{ "fault_response", { "fault_id", "cookie", "dev_id", "code",
+			      "owner_pid", "owner_comm" } },
+};
+
+#define NR_EVENTS (sizeof(events) / sizeof(events[0]))
+
+/* The event's own fields in its tracefs format, in order, space-separated. */
+static int event_fields(const char *event, char *out, size_t size)
+{
+	char path[256], *format, *line, *name, *end;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), TRACEFS "/events/iommufd/%s/format", event);
+	format = read_text(path);
+	if (!format)
+		return -1;
+	out[0] = '\0';
+	/* "\tfield:unsigned long iova;\toffset:16;..."; common_* are ftrace's. */
+	for (line = strtok(format, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strstr(line, "field:") || strstr(line, "common_"))
+			continue;
+		end = strchr(line, ';');
+		if (!end)
+			continue;
+		*end = '\0';
+		name = strrchr(line, ' ');
+		if (!name)
+			continue;
+		name++;
+		/* "__data_loc char[] dev" or "char owner_comm[16]" */
+		name[strcspn(name, "[")] = '\0';
+		len += snprintf(out + len, size - len, "%s%s", len ? " " : "", name);
+		if (len >= size)
+			break;
+	}
+
+	return 0;
+}
+
+/*
+ * Every event has exactly the documented fields, no task fields of its own
+ * (ftrace records the task), and each field one name across events.
+ */
 TEST(events_have_documented_fields)
 {
-	static const struct {
-		const char *event;
-		const char *fields[9];
-	} events[] = {
-		{ "ioas_map", { "ioas_id", "iova", "length", "uptr", "prot",
-				"charged", "ns", "pid", "comm" } },
-		{ "ioas_unmap", { "ioas_id", "iova", "length", "unmapped",
-				  "charged", "ns", "pid", "comm" } },
-		{ "pin", { "ioas_id", "uaddr", "npages", "ncharged", "charged",
-			   "pid", "comm" } },
-		{ "unpin", { "ioas_id", "uaddr", "npages", "ncharged",
-			     "charged", "pid", "comm" } },
-	};
-	char path[256], scalar[64], array[64];
+	char have[256], want[256];
 	unsigned int e, f;
-	char *format;
+	size_t len;
 
-	for (e = 0; e < 4; e++) {
-		snprintf(path, sizeof(path), TRACEFS "/events/iommufd/%s/format",
-			 events[e].event);
-		format = read_text(path);
-		if (!format)
-			TH_LOG("%s: %s", path, strerror(errno));
-		ASSERT_NE(NULL, format);
-		for (f = 0; f < 9 && events[e].fields[f]; f++) {
-			/* "field:u32 ioas_id;" or "field:char comm[16];" */
-			snprintf(scalar, sizeof(scalar), " %s;",
-				 events[e].fields[f]);
-			snprintf(array, sizeof(array), " %s[",
-				 events[e].fields[f]);
-			if (!strstr(format, scalar) && !strstr(format, array))
-				TH_LOG("%s lacks %s", events[e].event,
-				       events[e].fields[f]);
-			ASSERT_TRUE(strstr(format, scalar) ||
-				    strstr(format, array));
-		}
+	for (e = 0; e < NR_EVENTS; e++) {
+		ASSERT_OK(event_fields(events[e].event, have, sizeof(have)));
+		len = 0;
+		for (f = 0; f < 10 && events[e].fields[f]; f++)
+			len += snprintf(want + len, sizeof(want) - len, "%s%s",
+					len ? " " : "", events[e].fields[f]);
+		if (strcmp(want, have))
+			TH_LOG("%s: fields \"%s\", documented \"%s\"",
+			       events[e].event, have, want);
+		EXPECT_EQ(0, strcmp(want, have));
 	}
 }
 
+/* The module has no event this test does not know. */
+TEST(every_event_is_checked)
+{
+	struct dirent *d;
+	unsigned int e, n = 0;
+	DIR *dir = opendir(TRACEFS "/events/iommufd");
+
+	ASSERT_NE(NULL, dir);
+	while ((d = readdir(dir))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		for (e = 0; e < NR_EVENTS; e++)
+			if (!strcmp(d->d_name, events[e].event))
+				break;
+		if (e == NR_EVENTS)
+			TH_LOG("event %s is not in this test's table", d->d_name);
+		EXPECT_NE(NR_EVENTS, e);
+		n++;
+	}
+	closedir(dir);
+	ASSERT_EQ(NR_EVENTS, n);
+}
+
+/*
+ * The text of a map and an unmap: each field by its name, prot as flags
+ * (READ|WRITE, then CACHE where the IOAS maps cache-coherently), and the
+ * task that made the call in ftrace's own column ("comm-PID").
+ */
 TEST(tracefs_records_map_and_unmap)
 {
 	int fd = iommufd_open();
 	char *buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char expect[128], *trace;
+	char expect[160], task[32], *trace, *line;
 	uint32_t ioas;
 
 	ASSERT_GE(fd, 0);
@@ -76,15 +149,28 @@ TEST(tracefs_records_map_and_unmap)
 	trace = read_text(TRACEFS "/trace");
 	ASSERT_NE(NULL, trace);
 	snprintf(expect, sizeof(expect),
-		 "ioas_map: ioas=%u iova=0x1000000 length=0x4000 uptr=%p prot=rw pid=%d",
-		 ioas, buf, getpid());
+		 "ioas_map: ioas_id=%u iova=0x1000000 length=0x4000 uaddr=%p prot=READ|WRITE",
+		 ioas, buf);
+	line = strstr(trace, expect);
+	if (!line)
+		TH_LOG("no \"%s\" in:\n%s", expect, trace);
+	ASSERT_NE(NULL, line);
+	/* The start of the line: "<comm>-<pid> [cpu] ...", ftrace's record. */
+	while (line > trace && line[-1] != '\n')
+		line--;
+	snprintf(task, sizeof(task), "-%d ", getpid());
+	if (!strstr(line, task) || strstr(line, task) > strstr(line, "ioas_map:"))
+		TH_LOG("no \"%s\" before the event in: %.*s", task,
+		       (int)strcspn(line, "\n"), line);
+	ASSERT_NE(NULL, strstr(line, task));
+	ASSERT_GT(strstr(line, "ioas_map:"), strstr(line, task));
+	snprintf(expect, sizeof(expect),
+		 "ioas_unmap: ioas_id=%u iova=0x1000000 length=0x4000 unmapped=0x4000 charged=",
+		 ioas);
 	if (!strstr(trace, expect))
 		TH_LOG("no \"%s\" in:\n%s", expect, trace);
 	ASSERT_NE(NULL, strstr(trace, expect));
-	snprintf(expect, sizeof(expect),
-		 "ioas_unmap: ioas=%u iova=0x1000000 length=0x4000 unmapped=0x4000 pid=%d",
-		 ioas, getpid());
-	ASSERT_NE(NULL, strstr(trace, expect));
+
 	close(fd);
 }
 

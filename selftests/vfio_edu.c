@@ -892,9 +892,9 @@ TEST_F(iommufd_bpf, events_name_the_pci_device)
 	snprintf(expect, sizeof(expect), " attach: dev=%s group=%d",
 		 env->bdfs[0], group_number(env->bdfs[0]));
 	ASSERT_NE(NULL, strstr(text, expect));
-	snprintf(expect, sizeof(expect), " ioas_map: ioas=%s", "");
+	snprintf(expect, sizeof(expect), " ioas_map: ioas_id=%s", "");
 	ASSERT_NE(NULL, strstr(text, expect));
-	snprintf(expect, sizeof(expect), "iova=%#lx length=0x1000 uptr=%p",
+	snprintf(expect, sizeof(expect), "iova=%#lx length=0x1000 uaddr=%p",
 		 IOVA, (void *)env->buf);
 	ASSERT_NE(NULL, strstr(text, expect));
 	ASSERT_NE(NULL, strstr(text, " pin: "));
