@@ -76,9 +76,11 @@ deps:
 
 # kbuild tracks its own dependencies, so it is always asked.  W=1 warnings
 # fail the build, and so does a module kbuild left without BTF (it skips BTF
-# quietly when pahole or the headers' vmlinux is missing).
+# quietly when pahole or the headers' vmlinux is missing).  This is the test
+# build (IOMMUFD_BPF_TEST=y: the mock IOMMU, IOMMU_TEST_CMD, the failure
+# injection points); DKMS builds the production module, without them.
 module:
-	$(MAKE) -C $(KDIR) M=$(TOP)/kernel W=1 KCFLAGS=-Werror modules
+	$(MAKE) -C $(KDIR) M=$(TOP)/kernel W=1 KCFLAGS=-Werror IOMMUFD_BPF_TEST=y modules
 	@readelf -S -W $(MODULE) | grep '\] \.BTF ' >/dev/null || { \
 		echo "iommufd-bpf: kbuild built $(MODULE) without BTF: check that pahole (dwarves) and $(VMLINUX_BTF) exist"; \
 		rm -f $(MODULE); exit 1; }

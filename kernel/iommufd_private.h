@@ -90,9 +90,11 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_HWPT_PAGING,
-	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_HWPT_NESTED,
 	IOMMUFD_OBJ_FAULT,
+#ifdef IOMMUFD_BPF_TEST
+	IOMMUFD_OBJ_SELFTEST,
+#endif
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -244,6 +246,9 @@ static inline void iommufd_put_object(struct iommufd_object *obj)
 		wake_up_all(&iommufd_destroy_wait);
 }
 
+struct dentry;
+
+#ifdef IOMMUFD_BPF_TEST
 /**
  * struct iommufd_fail_point - one place where the module can fail for want
  * of a resource (fail.c); one static instance per use of
@@ -287,10 +292,24 @@ static inline bool iommufd_fail_attr(void)
 		iommufd_fail_attr();					\
 	})
 
-struct dentry;
 int iommufd_fail_nth_arm(u32 nth, u32 *remaining);
 void iommufd_fail_init(struct dentry *dir);
 void iommufd_fail_exit(void);
+#else
+/* Without the test build, no point ever fails. */
+static inline bool iommufd_should_fail(void)
+{
+	return false;
+}
+
+static inline void iommufd_fail_init(struct dentry *dir)
+{
+}
+
+static inline void iommufd_fail_exit(void)
+{
+}
+#endif
 
 /*
  * Module-wide counts, for leak checks in the selftests and for operators
@@ -696,11 +715,6 @@ struct device **iommufd_group_devices(struct iommu_group *group,
 				      unsigned int *n);
 void iommufd_group_devices_put(struct device **devs, unsigned int n);
 
-/* selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter */
-extern bool iommufd_selftest_enabled;
-int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
-void iommufd_selftest_destroy(struct iommufd_object *obj);
-
 /* main.c: a context in a file of its own, for the VFIO backend */
 struct file *iommufd_file_create(enum iopt_account_mode mode);
 
@@ -721,7 +735,16 @@ bool iommufd_vfio_file_is_group(struct file *file);
 /* vfio_gate.c: the kfuncs behind bpf/vfio_gate.bpf.c (docs/policy.md) */
 int iommufd_vfio_gate_register(void);
 
-/* mock.c: the mock IOMMU driver (selftest=1) */
+#ifdef IOMMUFD_BPF_TEST
+/*
+ * selftest.c: IOMMU_TEST_CMD, available with the selftest=1 parameter of
+ * the test build
+ */
+extern bool iommufd_selftest_enabled;
+int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+
+/* mock.c: the mock IOMMU driver (registered with selftest=1) */
 struct platform_device;
 struct iommu_test_bpf_mock_device;
 int iommufd_mock_iommu_register(void);
@@ -747,5 +770,37 @@ int iommufd_mock_domain_check_map(struct iommu_domain *domain,
 				  unsigned long uptr);
 long iommufd_mock_domain_iotlb_syncs(struct iommu_domain *domain);
 long iommufd_mock_nested_iotlb(struct iommu_domain *domain, u32 index);
+#else
+/* Without the test build there is no mock IOMMU and no mock device. */
+static inline int iommufd_mock_iommu_register(void)
+{
+	return 0;
+}
+
+static inline void iommufd_mock_iommu_unregister(void)
+{
+}
+
+static inline bool iommufd_mock_dev(struct device *dev)
+{
+	return false;
+}
+
+static inline int iommufd_mock_device_unsafe_msi(struct device *dev)
+{
+	return -ENODEV;
+}
+
+static inline int iommufd_mock_device_identity(struct device *dev, u32 *id,
+					       u32 *class, u32 *bdf)
+{
+	return -ENODEV;
+}
+
+static inline bool iommufd_inject_chunk_fail(void)
+{
+	return false;
+}
+#endif /* IOMMUFD_BPF_TEST */
 
 #endif

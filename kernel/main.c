@@ -22,7 +22,9 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#ifdef IOMMUFD_BPF_TEST
 #include "../include/uapi/linux/iommufd_test.h"
+#endif
 #include "iommufd_private.h"
 #include "policy.h"
 
@@ -56,10 +58,6 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 		.destroy = iommufd_hwpt_paging_destroy,
 		.name = "hwpt_paging",
 	},
-	[IOMMUFD_OBJ_SELFTEST] = {
-		.destroy = iommufd_selftest_destroy,
-		.name = "selftest_device",
-	},
 	[IOMMUFD_OBJ_HWPT_NESTED] = {
 		.destroy = iommufd_hwpt_nested_destroy,
 		.name = "hwpt_nested",
@@ -68,6 +66,12 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 		.destroy = iommufd_fault_destroy,
 		.name = "fault",
 	},
+#ifdef IOMMUFD_BPF_TEST
+	[IOMMUFD_OBJ_SELFTEST] = {
+		.destroy = iommufd_selftest_destroy,
+		.name = "selftest_device",
+	},
+#endif
 };
 
 /*
@@ -445,7 +449,9 @@ union ucmd_buffer {
 	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_fault_alloc fault_alloc;
+#ifdef IOMMUFD_BPF_TEST
 	struct iommu_test_cmd test;
+#endif
 };
 
 /**
@@ -455,13 +461,11 @@ union ucmd_buffer {
  *            declaring less gets -EINVAL
  * @execute: the handler; NULL for a command number this module does not
  *           implement
- * @selftest: exists only when the module was loaded with selftest=1
  */
 struct iommufd_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	int (*execute)(struct iommufd_ucmd *ucmd);
-	bool selftest;
 };
 
 #define IOCTL_OP(_cmd, _fn, _struct, _last)                                   \
@@ -473,8 +477,17 @@ struct iommufd_ioctl_op {
 		.execute = _fn,                                               \
 	}
 
+#ifdef IOMMUFD_BPF_TEST
 /* IOMMU_TEST_CMD's number, in the enum's terms. */
 #define IOMMUFD_CMD_TEST (IOMMUFD_CMD_BASE + 32)
+static_assert(_IO(IOMMUFD_TYPE, IOMMUFD_CMD_TEST) == IOMMU_TEST_CMD);
+
+/* Only with selftest=1: without it, the number is not a command. */
+static int iommufd_test_cmd_enabled(struct iommufd_ucmd *ucmd)
+{
+	return iommufd_selftest_enabled ? iommufd_test_cmd(ucmd) : -ENOTTY;
+}
+#endif
 
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(DESTROY, iommufd_destroy, struct iommu_destroy, id),
@@ -508,15 +521,14 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 struct iommu_hwpt_invalidate, __reserved),
 	IOCTL_OP(FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
 		 struct iommu_fault_alloc, out_fault_fd),
+#ifdef IOMMUFD_BPF_TEST
 	[IOMMUFD_CMD_TEST - IOMMUFD_CMD_BASE] = {
 		.size = sizeof(struct iommu_test_cmd),
 		.min_size = offsetofend(struct iommu_test_cmd, last),
-		.execute = iommufd_test_cmd,
-		.selftest = true,
+		.execute = iommufd_test_cmd_enabled,
 	},
+#endif
 };
-
-static_assert(_IO(IOMMUFD_TYPE, IOMMUFD_CMD_TEST) == IOMMU_TEST_CMD);
 
 static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 			       unsigned long arg)
@@ -542,8 +554,7 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	 * Every command is _IO(IOMMUFD_TYPE, nr): a number with other type,
 	 * size or direction bits is some other interface's ioctl.
 	 */
-	if (cmd != _IO(IOMMUFD_TYPE, nr) || !op->execute ||
-	    (op->selftest && !iommufd_selftest_enabled))
+	if (cmd != _IO(IOMMUFD_TYPE, nr) || !op->execute)
 		return -ENOTTY;
 
 	rc = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
@@ -672,12 +683,10 @@ static int __init iommufd_init(void)
 		return rc;
 	}
 
-	if (iommufd_selftest_enabled) {
-		rc = iommufd_mock_iommu_register();
-		if (rc) {
-			pr_err("cannot register the mock IOMMU: %d\n", rc);
-			goto err_misc;
-		}
+	rc = iommufd_mock_iommu_register();
+	if (rc) {
+		pr_err("cannot register the mock IOMMU: %d\n", rc);
+		goto err_misc;
 	}
 
 	rc = iommufd_vfio_backend_register();

@@ -1168,6 +1168,8 @@ int iommufd_mock_iommu_register(void)
 	struct platform_device *pdev;
 	int rc;
 
+	if (!iommufd_selftest_enabled)
+		return 0;
 	mock_iopf_queue = iopf_queue_alloc("iommufd-bpf-mock");
 	if (!mock_iopf_queue)
 		return -ENOMEM;

@@ -5,8 +5,9 @@
  * ABI-identical to drivers/iommu/iommufd/iommufd_test.h of Linux 6.12, so
  * upstream's own iommufd selftests drive this module unchanged.  Operations
  * this project adds would take numbers upstream does not use.  The module
- * answers IOMMU_TEST_CMD only when loaded with selftest=1; otherwise it is an
- * unknown ioctl (ENOTTY), as on a kernel built without CONFIG_IOMMUFD_TEST.
+ * answers IOMMU_TEST_CMD only in its test build (IOMMUFD_BPF_TEST=y, as
+ * upstream's CONFIG_IOMMUFD_TEST) and only when loaded with selftest=1;
+ * otherwise it is an unknown ioctl (ENOTTY).
  *
  * Every operation takes struct iommu_test_cmd: @op picks it, @id names its
  * object (an IOAS, or for the access operations the access's file
