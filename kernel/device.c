@@ -224,7 +224,6 @@ struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
 						 unsigned int flags)
 {
 	struct iommufd_device *idev;
-	struct iommufd_object *obj;
 	struct iommu_group *group;
 	phys_addr_t start, last;
 	int rc;
@@ -259,12 +258,11 @@ struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
 		goto err_group;
 	}
 
-	obj = iommufd_object_alloc(ictx, sizeof(*idev), IOMMUFD_OBJ_DEVICE);
-	if (IS_ERR(obj)) {
-		rc = PTR_ERR(obj);
+	idev = iommufd_object_alloc(ictx, idev, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
 		goto err_group;
 	}
-	idev = container_of(obj, struct iommufd_device, obj);
 	idev->ictx = ictx;
 	idev->group = group;
 	idev->dev = dev;
@@ -291,15 +289,15 @@ struct iommufd_device *iommufd_device_bind_flags(struct iommufd_ctx *ictx,
 	mutex_unlock(&ictx->devices_lock);
 
 	/* The binding driver's reference, until iommufd_device_unbind(). */
-	refcount_inc(&obj->users);
-	iommufd_object_finalize(ictx, obj);
-	trace_bind(dev_name(dev), iommu_group_id(group), obj->id);
-	*id = obj->id;
+	refcount_inc(&idev->obj.users);
+	iommufd_object_finalize(ictx, &idev->obj);
+	trace_bind(dev_name(dev), iommu_group_id(group), idev->obj.id);
+	*id = idev->obj.id;
 	return idev;
 
 err_unlock:
 	mutex_unlock(&ictx->devices_lock);
-	iommufd_object_abort(ictx, obj);
+	iommufd_object_abort(ictx, &idev->obj);
 err_group:
 	iommu_group_put(group);
 	return ERR_PTR(rc);

@@ -357,7 +357,6 @@ static const struct file_operations fault_fops = {
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_fault_alloc *cmd = ucmd->cmd;
-	struct iommufd_object *obj;
 	struct iommufd_fault *fault;
 	struct file *filep;
 	int fd, rc;
@@ -365,11 +364,9 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	obj = iommufd_object_alloc(ucmd->ictx, sizeof(*fault),
-				   IOMMUFD_OBJ_FAULT);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	fault = container_of(obj, struct iommufd_fault, obj);
+	fault = iommufd_object_alloc(ucmd->ictx, fault, IOMMUFD_OBJ_FAULT);
+	if (IS_ERR(fault))
+		return PTR_ERR(fault);
 	fault->ictx = ucmd->ictx;
 	INIT_LIST_HEAD(&fault->deliver);
 	xa_init_flags(&fault->response, XA_FLAGS_ALLOC1);
@@ -382,7 +379,7 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 		rc = fd;
 		goto err_abort;
 	}
-	cmd->out_fault_id = obj->id;
+	cmd->out_fault_id = fault->obj.id;
 	cmd->out_fault_fd = fd;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
@@ -396,16 +393,16 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 		goto err_fd;
 	}
 	/* The file's references; its release drops them. */
-	refcount_inc(&obj->users);
+	refcount_inc(&fault->obj.users);
 	get_file(ucmd->ictx->file);
-	iommufd_object_finalize(ucmd->ictx, obj);
+	iommufd_object_finalize(ucmd->ictx, &fault->obj);
 	fd_install(fd, filep);
 	return 0;
 
 err_fd:
 	put_unused_fd(fd);
 err_abort:
-	iommufd_object_abort_and_destroy(ucmd->ictx, obj);
+	iommufd_object_abort_and_destroy(ucmd->ictx, &fault->obj);
 	return rc;
 }
 

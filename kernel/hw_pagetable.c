@@ -51,7 +51,6 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 {
 	const struct iommu_ops *ops = hwpt_dev_iommu_ops(idev->dev);
 	struct iommufd_hwpt_paging *hwpt;
-	struct iommufd_object *obj;
 	int rc;
 
 	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT |
@@ -63,10 +62,9 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	    !iommufd_dirty_capable(idev->dev))
 		return ERR_PTR(-EOPNOTSUPP);
 
-	obj = iommufd_object_alloc(ictx, sizeof(*hwpt), IOMMUFD_OBJ_HWPT_PAGING);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	hwpt = container_of(obj, struct iommufd_hwpt_paging, obj);
+	hwpt = iommufd_object_alloc(ictx, hwpt, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(hwpt))
+		return ERR_CAST(hwpt);
 	hwpt->paging = hwpt;
 	hwpt->ictx = ictx;
 	hwpt->auto_domain = auto_domain;
@@ -99,7 +97,7 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	    hwpt->domain->ops->enforce_cache_coherency)
 		hwpt->enforce_cache_coherency =
 			hwpt->domain->ops->enforce_cache_coherency(hwpt->domain);
-	rc = iopt_table_add_domain(&ioas->iopt, hwpt->domain, obj->id);
+	rc = iopt_table_add_domain(&ioas->iopt, hwpt->domain, hwpt->obj.id);
 	if (rc)
 		goto err_abort;
 	refcount_inc(&ioas->obj.users);
@@ -107,7 +105,7 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	return hwpt;
 
 err_abort:
-	iommufd_object_abort_and_destroy(ictx, obj);
+	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
 	return ERR_PTR(rc);
 }
 
@@ -195,7 +193,6 @@ hwpt_nested_alloc(struct iommufd_ctx *ictx, struct iommufd_hwpt_paging *parent,
 {
 	const struct iommu_ops *ops = hwpt_dev_iommu_ops(idev->dev);
 	struct iommufd_hwpt_nested *hwpt;
-	struct iommufd_object *obj;
 	int rc;
 
 	if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !user_data->len ||
@@ -205,10 +202,10 @@ hwpt_nested_alloc(struct iommufd_ctx *ictx, struct iommufd_hwpt_paging *parent,
 	    parent->domain->owner != ops)
 		return ERR_PTR(-EINVAL);
 
-	obj = iommufd_object_alloc(ictx, sizeof(*hwpt), IOMMUFD_OBJ_HWPT_NESTED);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	hwpt = container_of(obj, struct iommufd_hwpt_nested, common.obj);
+	hwpt = iommufd_object_alloc_member(ictx, hwpt, IOMMUFD_OBJ_HWPT_NESTED,
+					   common.obj);
+	if (IS_ERR(hwpt))
+		return ERR_CAST(hwpt);
 	refcount_inc(&parent->obj.users);
 	hwpt->common.paging = parent;
 
@@ -231,7 +228,7 @@ hwpt_nested_alloc(struct iommufd_ctx *ictx, struct iommufd_hwpt_paging *parent,
 	return hwpt;
 
 err_abort:
-	iommufd_object_abort_and_destroy(ictx, obj);
+	iommufd_object_abort_and_destroy(ictx, &hwpt->common.obj);
 	return ERR_PTR(rc);
 }
 

@@ -20,14 +20,12 @@
 /* A new, empty IOAS, not yet published (see iommufd_object_finalize()). */
 struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx)
 {
-	struct iommufd_object *obj;
 	struct iommufd_ioas *ioas;
 
-	obj = iommufd_object_alloc(ictx, sizeof(*ioas), IOMMUFD_OBJ_IOAS);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	ioas = container_of(obj, struct iommufd_ioas, obj);
-	iopt_init_table(&ioas->iopt, obj->id);
+	ioas = iommufd_object_alloc(ictx, ioas, IOMMUFD_OBJ_IOAS);
+	if (IS_ERR(ioas))
+		return ERR_CAST(ioas);
+	iopt_init_table(&ioas->iopt, ioas->obj.id);
 	ioas->iopt.activity = ictx->activity;
 	mutex_init(&ioas->mutex);
 	INIT_LIST_HEAD(&ioas->hwpt_list);

@@ -202,13 +202,28 @@ struct iommufd_ucmd {
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
 
+struct iommufd_object *__iommufd_object_alloc(struct iommufd_ctx *ictx,
+					      size_t size,
+					      enum iommufd_object_type type);
+
 /*
- * Objects embed struct iommufd_object as their first member, so the ERR_PTR
- * returned here converts with container_of() unchanged.
+ * iommufd_object_alloc() - allocate an object of the type @ptr points to,
+ * as object @type, with its ID reserved: returns it as @ptr's type, or an
+ * ERR_PTR.  Its embedded struct iommufd_object (@member: "obj" unless
+ * said) must come first, which the build checks, so the object and its
+ * header are one pointer and an ERR_PTR passes through the cast unchanged.
  */
-struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
-					    size_t size,
-					    enum iommufd_object_type type);
+#define iommufd_object_alloc_member(ictx, ptr, type, member)		\
+	({								\
+		typeof(ptr) __new_obj;					\
+									\
+		BUILD_BUG_ON(offsetof(typeof(*__new_obj), member));	\
+		__new_obj = (typeof(__new_obj))				\
+			__iommufd_object_alloc(ictx, sizeof(*__new_obj), type); \
+		__new_obj;						\
+	})
+#define iommufd_object_alloc(ictx, ptr, type)				\
+	iommufd_object_alloc_member(ictx, ptr, type, obj)
 void iommufd_object_finalize(struct iommufd_ctx *ictx,
 			     struct iommufd_object *obj);
 void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj);

@@ -79,9 +79,9 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
  * lookups do not return, so the caller may still fail and undo with
  * iommufd_object_abort_and_destroy() until it calls iommufd_object_finalize().
  */
-struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx,
-					    size_t size,
-					    enum iommufd_object_type type)
+struct iommufd_object *__iommufd_object_alloc(struct iommufd_ctx *ictx,
+					      size_t size,
+					      enum iommufd_object_type type)
 {
 	struct iommufd_object *obj;
 	int rc;

@@ -45,8 +45,6 @@ struct selftest_device {
 	struct iommufd_device *idev;
 };
 
-static_assert(offsetof(struct selftest_device, obj) == 0);
-
 void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
 	struct selftest_device *sdev =
@@ -155,7 +153,6 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, u32 pt_id,
 	};
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 	struct selftest_device *sdev;
-	struct iommufd_object *obj;
 	struct iommufd_device *idev;
 	u32 dev_id;
 	int rc;
@@ -170,15 +167,13 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, u32 pt_id,
 	if (dev_flags & MOCK_FLAGS_DEVICE_PASID)
 		spec.flags |= MOCK_BPF_DEV_PASID;
 
-	obj = iommufd_object_alloc(ucmd->ictx, sizeof(*sdev),
-				   IOMMUFD_OBJ_SELFTEST);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	sdev = container_of(obj, struct selftest_device, obj);
+	sdev = iommufd_object_alloc(ucmd->ictx, sdev, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
 	sdev->pdev = iommufd_mock_device_create(&spec, true);
 	if (IS_ERR(sdev->pdev)) {
 		rc = PTR_ERR(sdev->pdev);
-		iommufd_object_abort(ucmd->ictx, obj);
+		iommufd_object_abort(ucmd->ictx, &sdev->obj);
 		return rc;
 	}
 	idev = iommufd_device_bind(ucmd->ictx, &sdev->pdev->dev, &dev_id);
@@ -190,18 +185,18 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, u32 pt_id,
 	rc = iommufd_device_attach(idev, &pt_id);
 	if (rc)
 		goto err_destroy;
-	cmd->mock_domain.out_stdev_id = obj->id;
+	cmd->mock_domain.out_stdev_id = sdev->obj.id;
 	cmd->mock_domain.out_hwpt_id = pt_id;
 	cmd->mock_domain.out_idev_id = dev_id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
 		goto err_destroy;
-	iommufd_object_finalize(ucmd->ictx, obj);
+	iommufd_object_finalize(ucmd->ictx, &sdev->obj);
 	return 0;
 
 err_destroy:
 	/* Detaches, unbinds and removes whatever was done. */
-	iommufd_object_abort_and_destroy(ucmd->ictx, obj);
+	iommufd_object_abort_and_destroy(ucmd->ictx, &sdev->obj);
 	return rc;
 }
 
@@ -378,30 +373,27 @@ static int iommufd_test_bpf_mock_device(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 	struct selftest_device *sdev;
-	struct iommufd_object *obj;
 	struct platform_device *pdev;
 	int rc;
 
-	obj = iommufd_object_alloc(ucmd->ictx, sizeof(*sdev),
-				   IOMMUFD_OBJ_SELFTEST);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	sdev = container_of(obj, struct selftest_device, obj);
+	sdev = iommufd_object_alloc(ucmd->ictx, sdev, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
 	pdev = iommufd_mock_device_create(&cmd->bpf_mock_device, false);
 	if (IS_ERR(pdev)) {
 		/* Nothing to release yet: undo the ID alone. */
-		iommufd_object_abort(ucmd->ictx, obj);
+		iommufd_object_abort(ucmd->ictx, &sdev->obj);
 		return PTR_ERR(pdev);
 	}
 	sdev->pdev = pdev;
-	cmd->bpf_mock_device.out_stdev_id = obj->id;
+	cmd->bpf_mock_device.out_stdev_id = sdev->obj.id;
 	cmd->bpf_mock_device.out_index = iommufd_mock_device_index(pdev);
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
-		iommufd_object_abort_and_destroy(ucmd->ictx, obj);
+		iommufd_object_abort_and_destroy(ucmd->ictx, &sdev->obj);
 		return rc;
 	}
-	iommufd_object_finalize(ucmd->ictx, obj);
+	iommufd_object_finalize(ucmd->ictx, &sdev->obj);
 	return 0;
 }
 
