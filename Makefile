@@ -41,6 +41,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 SELFTESTS := iommufd_core ioas fail_nth fuzz trace_events mock_iommu devices domains hwpt vfio_compat vfio_edu policy policy_tool iommutop_collector snapshot module_lifecycle module_btf demo_ioas demo_devices iommutop_workload
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 SELFTEST_DEPS := $(TOP)/selftests/harness.h $(TOP)/selftests/iommufd_utils.h \
+	$(BUILD)/linux-source/tools/testing/selftests/kselftest_harness.h \
 	$(TOP)/selftests/vfio_utils.h \
 	$(TOP)/include/uapi/linux/iommufd.h $(TOP)/include/uapi/linux/iommufd_test.h
 
@@ -133,8 +134,13 @@ $(BUILD)/selftests/policy: $(BUILD)/selftests/policy_test.skel.h \
 	$(BUILD)/selftests/policy_bad.bpf.o
 $(BUILD)/selftests/vfio_edu: $(BUILD)/selftests/test_deny.bpf.o
 
+# The selftests run on the kernel's kselftest_harness.h (selftests/harness.h),
+# from the reference kernel's source; its comparisons mix signedness as
+# upstream's selftests do.
+KSELFTEST_DIR := $(BUILD)/linux-source/tools/testing/selftests
 $(BUILD)/selftests/%: $(TOP)/selftests/%.c $(SELFTEST_DEPS) | $(BUILD)/selftests
-	$(CC) $(USER_CFLAGS) -I$(BUILD)/selftests -o $@ $< $(USER_LDLIBS)
+	$(CC) $(USER_CFLAGS) -Wno-sign-compare -I$(BUILD)/selftests -isystem $(KSELFTEST_DIR) \
+		-o $@ $< $(USER_LDLIBS)
 
 # The same program, run in the --rmrr VM, picks the RMRR test by its name.
 $(BUILD)/selftests/vfio_edu_rmrr: $(BUILD)/selftests/vfio_edu

@@ -93,7 +93,7 @@ static void env_close(struct env *e)
  * Sweep @sc: returns the number of failure points the operation passes on
  * its way through.
  */
-static unsigned int sweep(struct __test_meta *_metadata,
+static unsigned int sweep(struct __test_metadata *_metadata,
 			  const struct scenario *sc)
 {
 	char before[1024], after[1024];
@@ -133,7 +133,7 @@ static unsigned int sweep(struct __test_meta *_metadata,
 		EXPECT_EQ(0, test_check_refs(check, buf, BUF_SIZE, 0));
 		EXPECT_EQ(0, test_check_refs(check, fview, BUF_SIZE, 0));
 		close(check);
-		if (_metadata->result->failed)
+		if (_metadata->exit_code == KSFT_FAIL)
 			break;
 	}
 	ASSERT_GT(MAX_NTH, nth);
@@ -159,7 +159,7 @@ static bool have_mock_iommu(void)
 		unsigned int points;                                           \
 									       \
 		if (!have_mock_iommu())                                        \
-			SKIP("no mock IOMMU: load the module with selftest=1"); \
+			SKIP(return, "no mock IOMMU: load the module with selftest=1"); \
 		points = sweep(_metadata, &sc);                                \
 		TH_LOG(#name ": %u failure points on the way", points);        \
 		ASSERT_LT(0, points);                                          \
@@ -634,9 +634,9 @@ TEST(fail_nth_map_huge_file_one_domain)
 				     .op = op_map_huge_file };
 
 	if (!have_mock_iommu())
-		SKIP("no mock IOMMU: load the module with selftest=1");
+		SKIP(return, "no mock IOMMU: load the module with selftest=1");
 	if (huge_memfd < 0)
-		SKIP("no 2 MiB huge page for a hugetlbfs memfd");
+		SKIP(return, "no 2 MiB huge page for a hugetlbfs memfd");
 	TH_LOG("map_huge_file: %u failure points on the way",
 	       sweep(_metadata, &sc));
 }
@@ -679,7 +679,7 @@ TEST(fail_nth_unmap_passes_no_failure_point)
 				     .op = op_unmap };
 
 	if (!have_mock_iommu())
-		SKIP("no mock IOMMU: load the module with selftest=1");
+		SKIP(return, "no mock IOMMU: load the module with selftest=1");
 	ASSERT_EQ(0, sweep(_metadata, &sc));
 }
 
@@ -703,7 +703,7 @@ TEST(fail_nth_is_per_thread)
 	int fd = e.fd;
 
 	if (!have_mock_iommu())
-		SKIP("no mock IOMMU: load the module with selftest=1");
+		SKIP(return, "no mock IOMMU: load the module with selftest=1");
 	ASSERT_OK(fail_nth(fd, 1, NULL));
 	ASSERT_OK(pthread_create(&thread, NULL, ioas_alloc_thread, &e));
 	ASSERT_OK(pthread_join(thread, &rc));
@@ -731,7 +731,7 @@ TEST(fail_nth_points_reached)
 	FILE *src;
 
 	if (!have_mock_iommu())
-		SKIP("no mock IOMMU: load the module with selftest=1");
+		SKIP(return, "no mock IOMMU: load the module with selftest=1");
 	text = read_text(FAIL_POINTS);
 	ASSERT_NE(NULL, text);
 	src = popen(cmd, "r");
@@ -780,7 +780,7 @@ int main(int argc, char **argv)
 			huge_memfd = -1;
 		}
 	}
-	rc = __test_main(argc, argv);
+	rc = harness_main(argc, argv);
 	if (huge_memfd >= 0)
 		close(huge_memfd);
 	if (nr_huge)

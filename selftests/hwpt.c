@@ -408,7 +408,7 @@ TEST_F(hwpt, dirty_huge_iopte_reported_whole_across_windows)
 		    -1, 0);
 	if (huge == MAP_FAILED) {
 		write_file("/proc/sys/vm/nr_hugepages", nr_huge);
-		SKIP("no 2 MiB huge page: %s", strerror(errno));
+		SKIP(return, "no 2 MiB huge page: %s", strerror(errno));
 	}
 
 	ASSERT_OK(ioas_alloc(self->fd, &ioas));
@@ -693,7 +693,7 @@ TEST_F(hwpt, nested_invalidate)
 static void *volatile no_buffer;
 
 /* A queue, and a nested HWPT delivering to it, on a nesting parent. */
-static void fault_setup(struct __test_meta *_metadata, int fd, uint32_t dev,
+static void fault_setup(struct __test_metadata *_metadata, int fd, uint32_t dev,
 			uint32_t ioas, uint32_t *parent, uint32_t *fault,
 			int *fault_fd, uint32_t *nested)
 {

@@ -42,7 +42,7 @@ FIXTURE_SETUP(ioas)
 	self->buf = map_anon(NPAGES * PAGE);
 	ASSERT_NE(NULL, self->buf);
 	if (test_set_batch_limit(self->fd, 65536))
-		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+		SKIP(return, "IOMMU_TEST_CMD unavailable: load the module with selftest=1");
 	self->ready = true;
 }
 
@@ -661,7 +661,7 @@ FIXTURE_SETUP(access)
 	self->buf = map_anon(NPAGES * PAGE);
 	ASSERT_NE(NULL, self->buf);
 	if (test_set_batch_limit(self->fd, 65536))
-		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+		SKIP(return, "IOMMU_TEST_CMD unavailable: load the module with selftest=1");
 	ASSERT_OK(test_create_access(self->fd, self->ioas,
 				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
 				     &self->access));
@@ -1097,7 +1097,7 @@ TEST_F(access, map_file_hugetlb_pins_page_by_page)
 	    (free_before = meminfo("HugePages_Free:")) < 1 ||
 	    (memfd = memfd_of(MFD_HUGETLB, huge, 0x42, &view)) < 0) {
 		write_file("/proc/sys/vm/nr_hugepages", nr);
-		SKIP("no 2 MiB huge page to be had (%s)", strerror(errno));
+		SKIP(return, "no 2 MiB huge page to be had (%s)", strerror(errno));
 	}
 	ASSERT_EQ(free_before - 1, meminfo("HugePages_Free:"));
 	ASSERT_OK(ioas_map_file(self->fd, self->ioas, memfd, 0, huge, MAP_RW,
@@ -1196,7 +1196,7 @@ TEST(wrong_type_id)
 	ASSERT_GE(fd, 0);
 	ASSERT_OK(ioas_alloc(fd, &ioas));
 	if (test_create_access(fd, ioas, 0, &access))
-		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+		SKIP(return, "IOMMU_TEST_CMD unavailable: load the module with selftest=1");
 	access_id = ioas + 1;
 	ASSERT_ERRNO(ENOENT, ioas_map(fd, access_id, buf, PAGE, &iova));
 	ASSERT_ERRNO(ENOENT, ioas_unmap(fd, access_id, 0, UINT64_MAX, NULL));

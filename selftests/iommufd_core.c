@@ -406,7 +406,7 @@ TEST(unprivileged_user_cannot_open)
 	pid_t pid;
 
 	if (geteuid() != 0)
-		SKIP("needs root to drop to nobody");
+		SKIP(return, "needs root to drop to nobody");
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {

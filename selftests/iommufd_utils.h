@@ -763,7 +763,7 @@ static inline bool mock_iommu_available(int fd)
 		(fd) = iommufd_open();                                         \
 		ASSERT_GE((fd), 0);                                            \
 		if (!mock_iommu_available(fd))                                 \
-			SKIP("no mock IOMMU (%s): load the module with selftest=1", \
+			SKIP(return, "no mock IOMMU (%s): load the module with selftest=1", \
 			     strerror(errno));                                 \
 	} while (0)
 

@@ -61,9 +61,9 @@ FIXTURE(module) {
 FIXTURE_SETUP(module)
 {
 	if (!getenv("IOMMUFD_BPF_KO"))
-		SKIP("IOMMUFD_BPF_KO is not set (run under selftests/vm-run)");
+		SKIP(return, "IOMMUFD_BPF_KO is not set (run under selftests/vm-run)");
 	if (geteuid())
-		SKIP("loading modules needs root");
+		SKIP(return, "loading modules needs root");
 	ASSERT_TRUE(module_loaded());
 	self->ready = true;
 }

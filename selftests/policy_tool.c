@@ -599,7 +599,7 @@ TEST(policies_at_boot)
 	char cmd[512], *top = getenv("IOMMUFD_BPF_TOP");
 
 	if (!top)
-		SKIP("IOMMUFD_BPF_TOP is not set (the test VM sets it)");
+		SKIP(return, "IOMMUFD_BPF_TOP is not set (the test VM sets it)");
 	snprintf(cmd, sizeof(cmd),
 		 "mkdir -p /run/udev/rules.d && cp %s/dist/90-iommufd-bpf.rules /run/udev/rules.d/ &&"
 		 " udevadm test --action=add /sys/module/iommufd_bpf 2>&1", top);
@@ -637,7 +637,7 @@ TEST(module_not_loaded)
 	const char *ko = getenv("IOMMUFD_BPF_KO");
 
 	if (!ko)
-		SKIP("IOMMUFD_BPF_KO is not set (the test VM sets it)");
+		SKIP(return, "IOMMUFD_BPF_KO is not set (the test VM sets it)");
 	/*
 	 * BPF frees unpinned programs and struct_ops maps from a work item
 	 * after a grace period, and only then drops their module references:

@@ -211,7 +211,7 @@ TEST(bpf_sees_events_and_charges)
 	pid_t pid;
 
 	if (test_set_batch_limit(iommufd_open(), 65536))
-		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+		SKIP(return, "IOMMU_TEST_CMD unavailable: load the module with selftest=1");
 	skel = trace_events_bpf__open_and_load();
 	ASSERT_NE(NULL, skel);
 	ASSERT_OK(trace_events_bpf__attach(skel));
@@ -291,7 +291,7 @@ TEST(pins_balance_when_the_limit_stops_a_pin_half_way)
 	fd = iommufd_open();
 	ASSERT_GE(fd, 0);
 	if (test_set_batch_limit(fd, 4 * sizeof(void *)))
-		SKIP("IOMMU_TEST_CMD unavailable: load the module with selftest=1");
+		SKIP(return, "IOMMU_TEST_CMD unavailable: load the module with selftest=1");
 	skel = trace_events_bpf__open_and_load();
 	ASSERT_NE(NULL, skel);
 	ASSERT_OK(trace_events_bpf__attach(skel));

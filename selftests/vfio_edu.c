@@ -158,27 +158,31 @@ struct env {
 	long contexts;
 };
 
-static void env_setup(struct __test_meta *_metadata, struct env *self,
+static void env_setup(struct __test_metadata *_metadata, struct env *self,
 		      const char *backend)
 {
 	self->backend = backend;
 	self->container = -1;
 	OPEN_WITH_MOCK_IOMMU(self->iommufd);
 	if (system("modprobe vfio-pci && modprobe vfio_iommu_type1"))
-		SKIP("vfio-pci or vfio_iommu_type1 cannot be loaded");
+		SKIP(return, "vfio-pci or vfio_iommu_type1 cannot be loaded");
 	self->nedu = find_edus(self->bdfs, 4);
 	if (self->nedu < 2)
-		SKIP("needs two edu devices (the test VM has them)");
+		SKIP(return, "needs two edu devices (the test VM has them)");
 	for (int i = 0; i < self->nedu; i++)
 		ASSERT_OK(bind_vfio_pci(self->bdfs[i]));
-	ASSERT_OK(write_file(BACKEND_PARAM, backend));
-	self->contexts = iommufd_stat("contexts");
-	self->container = open("/dev/vfio/vfio", O_RDWR);
-	ASSERT_GE(self->container, 0);
 	self->buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0, 4 * PAGE);
+	/*
+	 * The module-wide backend choice last: the harness runs no teardown
+	 * after a failed setup, and nothing after this can fail.
+	 */
+	self->contexts = iommufd_stat("contexts");
+	self->container = open("/dev/vfio/vfio", O_RDWR);
+	ASSERT_GE(self->container, 0);
+	ASSERT_OK(write_file(BACKEND_PARAM, backend));
 }
 
 static void env_teardown(struct env *self)
@@ -196,21 +200,32 @@ static void env_teardown(struct env *self)
 		close(self->iommufd);
 }
 
-/* The same tests with each backend serving the container. */
+/*
+ * The same tests with each backend serving the container: fixture edu, one
+ * variant per backend (edu.iommufd_bpf.NAME, edu.type1.NAME).  EDU_TEST's
+ * body sees the environment as self.
+ */
+FIXTURE(edu) { struct env env; };
+FIXTURE_VARIANT(edu) { const char *backend; };
+FIXTURE_VARIANT_ADD(edu, iommufd_bpf) { .backend = "1" };
+FIXTURE_VARIANT_ADD(edu, type1) { .backend = "0" };
+FIXTURE_SETUP(edu) { env_setup(_metadata, &self->env, variant->backend); }
+FIXTURE_TEARDOWN(edu) { env_teardown(&self->env); }
+
+#define EDU_TEST(name)                                                         \
+	static void body_##name(struct __test_metadata *_metadata,             \
+				struct env *self);                             \
+	TEST_F(edu, name) { body_##name(_metadata, &self->env); }              \
+	static void body_##name(struct __test_metadata *_metadata,             \
+				struct env *self)
+
+/* Tests of one backend alone. */
 FIXTURE(iommufd_bpf) { struct env env; };
 FIXTURE(type1) { struct env env; };
 FIXTURE_SETUP(iommufd_bpf) { env_setup(_metadata, &self->env, "1"); }
 FIXTURE_SETUP(type1) { env_setup(_metadata, &self->env, "0"); }
 FIXTURE_TEARDOWN(iommufd_bpf) { env_teardown(&self->env); }
 FIXTURE_TEARDOWN(type1) { env_teardown(&self->env); }
-
-#define EDU_TEST(name)                                                         \
-	static void body_##name(struct __test_meta *_metadata,                 \
-				struct env *self);                             \
-	TEST_F(iommufd_bpf, name) { body_##name(_metadata, &self->env); }      \
-	TEST_F(type1, name) { body_##name(_metadata, &self->env); }            \
-	static void body_##name(struct __test_meta *_metadata __UNUSED,        \
-				struct env *self)
 
 /* Group 0 in the container, @type set, device open: which backend? */
 static int setup_type(struct env *self, unsigned long type)
@@ -737,10 +752,11 @@ EDU_TEST(dirty_pages_while_a_device_writes)
 	 * caller's and clears only its first bits after: what the query
 	 * above set at bits 4 and 5 comes back here too (0x33).
 	 */
-	if (*self->backend == '1')
+	if (*self->backend == '1') {
 		ASSERT_EQ(0x3ULL, bits[0]);
-	else
+	} else {
 		ASSERT_EQ(0x3ULL, bits[0] & 0xf);
+	}
 	ASSERT_OK(dirty_pages(self->container,
 			      VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
 	ASSERT_ERRNO(EINVAL, dirty_bitmap(self->container, IOVA, 2 * PAGE, PAGE,
@@ -1175,15 +1191,18 @@ TEST_F(rmrr, policy_decides_before_the_core)
 	ASSERT_EQ(0, policy_cmd("unload deny_resv_direct"));
 }
 
-/* vfio_edu runs the backend tests; vfio_edu_rmrr (a link) the RMRR one. */
+/*
+ * vfio_edu runs the backend tests; vfio_edu_rmrr (a link) the RMRR ones.
+ * Options (-h) pick tests instead.
+ */
 int main(int argc, char **argv)
 {
-	char *backends[] = { argv[0], "iommufd_bpf.", "type1.", NULL };
-	char *rmrr[] = { argv[0], "rmrr.", NULL };
+	char *backends[] = { argv[0], "-F", "rmrr", NULL };
+	char *rmrr[] = { argv[0], "-f", "rmrr", NULL };
 
 	if (argc > 1)
-		return __test_main(argc, argv);
+		return harness_main(argc, argv);
 	if (strstr(argv[0], "vfio_edu_rmrr"))
-		return __test_main(2, rmrr);
-	return __test_main(3, backends);
+		return harness_main(3, rmrr);
+	return harness_main(3, backends);
 }
