@@ -786,4 +786,119 @@ TEST_F(domains, attach_detach_replace_and_iotlb_sync_are_traced)
 	ASSERT_NE(NULL, strstr(strstr(text, " detach: "), expect));
 }
 
+/*
+ * The same map, copy and unmap over an IOAS with 0, 1 and 2 mock domains
+ * (fixture domain_count, one variant per count): every domain maps what the
+ * IOAS maps, pages are pinned once however many domains map them (and not
+ * at all with none), and unmapping leaves no pin, charge or IOPTE behind.
+ */
+FIXTURE(domain_count) {
+	int fd;
+	uint32_t ioas;
+	uint32_t hwpt[3];	/* one more than the most variants have */
+	void *buf;
+	long pinned, charged;
+};
+
+FIXTURE_VARIANT(domain_count) {
+	unsigned int mock_domains;
+};
+
+FIXTURE_VARIANT_ADD(domain_count, no_domain) { .mock_domains = 0 };
+FIXTURE_VARIANT_ADD(domain_count, one_domain) { .mock_domains = 1 };
+FIXTURE_VARIANT_ADD(domain_count, two_domains) { .mock_domains = 2 };
+
+FIXTURE_SETUP(domain_count)
+{
+	OPEN_WITH_MOCK_IOMMU(self->fd);
+	self->pinned = iommufd_stat("pinned_pages");
+	self->charged = iommufd_stat("charged_pages");
+	ASSERT_OK(ioas_alloc(self->fd, &self->ioas));
+	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0x3c, BUF_SIZE);
+	for (unsigned int i = 0; i < variant->mock_domains; i++)
+		ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL,
+					   &self->hwpt[i], NULL));
+}
+
+FIXTURE_TEARDOWN(domain_count)
+{
+	close(self->fd);
+	EXPECT_EQ(self->pinned, iommufd_stat("pinned_pages"));
+	EXPECT_EQ(self->charged, iommufd_stat("charged_pages"));
+	munmap(self->buf, BUF_SIZE);
+}
+
+/* Every domain maps [iova, iova + len) onto @buf. */
+static int domains_map(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(domain_count) *self,
+		       unsigned int n, uint64_t iova, void *buf, uint64_t len)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (test_check_map(self->fd, self->hwpt[i], iova, buf, len)) {
+			TH_LOG("domain %u (HWPT %u) does not map 0x%llx",
+			       i, self->hwpt[i], (unsigned long long)iova);
+			return -1;
+		}
+	return 0;
+}
+
+TEST_F(domain_count, map_pins_once_and_unmap_leaves_nothing)
+{
+	unsigned int n = variant->mock_domains;
+	uint64_t unmapped;
+
+	ASSERT_OK(ioas_map_fixed(self->fd, self->ioas, self->buf, BUF_SIZE,
+				 IOVA));
+	ASSERT_OK(domains_map(_metadata, self, n, IOVA, self->buf, BUF_SIZE));
+	/* Pinned once with any domain, not at all without one. */
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, n ? 1 : 0));
+	ASSERT_EQ(self->pinned + (n ? BUF_PAGES : 0),
+		  iommufd_stat("pinned_pages"));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, IOVA, BUF_SIZE, &unmapped));
+	ASSERT_EQ(BUF_SIZE, unmapped);
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	ASSERT_EQ(self->pinned, iommufd_stat("pinned_pages"));
+	for (unsigned int i = 0; i < n; i++)
+		ASSERT_ERRNO(EINVAL, test_check_map(self->fd, self->hwpt[i],
+						    IOVA, self->buf, PAGE));
+}
+
+TEST_F(domain_count, copy_shares_the_pins)
+{
+	unsigned int n = variant->mock_domains;
+	uint64_t dst = IOVA + BUF_SIZE;
+
+	ASSERT_OK(ioas_map_fixed(self->fd, self->ioas, self->buf, BUF_SIZE,
+				 IOVA));
+	ASSERT_OK(ioas_copy(self->fd, self->ioas, self->ioas, IOVA, BUF_SIZE,
+			    &dst, IOMMU_IOAS_MAP_FIXED_IOVA |
+			    IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	ASSERT_OK(domains_map(_metadata, self, n, dst, self->buf, BUF_SIZE));
+	/* The copy shares the source's pages: still pinned once. */
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, n ? 1 : 0));
+	ASSERT_OK(ioas_unmap(self->fd, self->ioas, IOVA, BUF_SIZE, NULL));
+	ASSERT_OK(domains_map(_metadata, self, n, dst, self->buf, BUF_SIZE));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, n ? 1 : 0));
+	ASSERT_EQ(BUF_SIZE, mapped_bytes(self->fd, self->ioas));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+TEST_F(domain_count, a_domain_added_later_gets_every_mapping)
+{
+	unsigned int n = variant->mock_domains;
+
+	ASSERT_OK(ioas_map_fixed(self->fd, self->ioas, self->buf, BUF_SIZE,
+				 IOVA));
+	ASSERT_OK(test_mock_domain(self->fd, self->ioas, 0, NULL,
+				   &self->hwpt[n], NULL));
+	ASSERT_OK(domains_map(_metadata, self, n + 1, IOVA, self->buf,
+			      BUF_SIZE));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 1));
+	ASSERT_EQ(BUF_SIZE, mapped_bytes(self->fd, self->ioas));
+	ASSERT_OK(test_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
 TEST_HARNESS_MAIN
